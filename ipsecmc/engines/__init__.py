@@ -1,0 +1,1 @@
+"""Engines decide properties over a ``TransitionSystem``; they never parse or print."""

@@ -1,0 +1,275 @@
+"""Explicit-state engine: breadth-first search over the reachable states of one tunnel.
+
+How it stays fast at real timer values without changing any verdict: **chain
+compression**. Most seconds of a run are deterministic (one successor: the only traffic
+choice of a pinned profile, timers counting down). The engine still computes and checks
+every one of those states, but it *stores* only states where the run branches, where a
+chain ends in a known state, or where a chain loops. Every state of the unreduced
+one-second model is visited and every property is evaluated in each of them, so the set
+of reachable states, and hence every verdict, is exactly that of plain BFS; only
+memory and bookkeeping shrink. (Counterexamples are shortest in the number of stored
+branch points, which for deterministic stretches equals shortest in time.)
+
+Properties (``Plan.kind``):
+
+* ``invariant``: a reachable state violating the predicate is a counterexample.
+* ``bounded``: the product with a monitor counting the seconds the predicate has held
+  without a break (capped at T+1); a count above T is a counterexample.
+* ``reachable``: a state satisfying the predicate is a witness (HOLDS); none after
+  exhaustive search is VIOLATED (this is the vacuity check).
+* ``recoverable`` (AG EF p): after exhaustive search, the stored graph's nodes from which
+  no p-state is reachable are found by backward search; the earliest is extended to a
+  lasso (prefix + a cycle that never reaches p).
+
+Budgets (states, wall time) end a search with INCONCLUSIVE and its statistics.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
+from ipsecmc.model.semantics import Label
+from ipsecmc.model.state import State
+from ipsecmc.model.system import TransitionSystem
+
+Key = tuple[State, int]  # model state x monitor value
+ProgressFn = Callable[[Stats], None]
+
+_CHECK_EVERY = 2048
+
+
+class ExplicitEngine:
+    """Breadth-first explicit-state checker with chain compression and budgets."""
+
+    name = "explicit"
+
+    def __init__(self, budget: Budget | None = None, progress: ProgressFn | None = None) -> None:
+        self.budget = budget or Budget()
+        self.progress = progress
+
+    def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
+        return _Search(system, plan, self.budget, self.progress).run()
+
+
+class _Search:
+    """One search; keeps the stored graph so counterexamples can be rebuilt."""
+
+    def __init__(
+        self, system: TransitionSystem, plan: Plan, budget: Budget, progress: ProgressFn | None
+    ) -> None:
+        self.system = system
+        self.plan = plan
+        self.budget = budget
+        self.progress = progress
+        self.pred = plan.predicate
+        self.bounded = plan.kind == "bounded"
+        self.limit = plan.bound if plan.bound is not None else 0
+        self.index: dict[Key, int] = {}
+        self.keys: list[Key] = []
+        self.parent: list[tuple[int, int, int]] = []  # (parent node, successor index, chain)
+        self.depth: list[int] = []
+        # for recoverable: (target, goal seen on the way, successor index, chain length)
+        self.edges: list[list[tuple[int, bool, int, int]]] = []
+        self.want_graph = plan.kind == "recoverable"
+        self.visited = 0
+        self.transitions = 0
+        self.started = time.perf_counter()
+        self.last_report = self.started
+
+    # ------------------------------------------------------------------ monitor
+    def _monitor(self, c: int, label: Label, s: State, s2: State) -> int:
+        if not self.bounded:
+            return 0
+        if label.kind == "tick":
+            c = min(c + 1, self.limit + 1) if self.pred(s) else 0
+        return c if self.pred(s2) else 0
+
+    def _hit(self, key: Key) -> bool:
+        """Whether ``key`` ends the search early (counterexample or witness)."""
+        kind = self.plan.kind
+        if kind == "invariant":
+            return not self.pred(key[0])
+        if kind == "bounded":
+            return key[1] > self.limit
+        if kind == "reachable":
+            return self.pred(key[0])
+        return False
+
+    def _add(self, key: Key, parent: int, succ: int, chain: int) -> int:
+        node = len(self.keys)
+        self.index[key] = node
+        self.keys.append(key)
+        self.parent.append((parent, succ, chain))
+        self.depth.append(self.depth[parent] + 1 if parent >= 0 else 0)
+        if self.want_graph:
+            self.edges.append([])
+        return node
+
+    def _stats(self) -> Stats:
+        return Stats(
+            states=self.visited,
+            transitions=self.transitions,
+            stored_nodes=len(self.keys),
+            depth=max(self.depth, default=0),
+            seconds=time.perf_counter() - self.started,
+        )
+
+    def _over_budget(self) -> str | None:
+        if len(self.keys) >= self.budget.max_states:
+            return f"state budget of {self.budget.max_states} stored states reached"
+        timeout = self.budget.timeout_seconds
+        now = time.perf_counter()
+        if self.progress is not None and now - self.last_report >= 1.0:
+            self.last_report = now
+            self.progress(self._stats())
+        if timeout is not None and now - self.started >= timeout:
+            return f"time budget of {timeout:g} s reached"
+        return None
+
+    # ------------------------------------------------------------------ search
+    def run(self) -> EngineResult:
+        s0 = self.system.initial()
+        start: Key = (s0, 0)
+        self.visited = 1
+        self._add(start, -1, -1, 0)
+        if self._hit(start):
+            return self._found(0, None)
+        queue: deque[int] = deque([0])
+        successors = self.system.successors
+        expanded = 0
+        while queue:
+            u = queue.popleft()
+            expanded += 1
+            if expanded % _CHECK_EVERY == 0:
+                reason = self._over_budget()
+                if reason is not None:
+                    return EngineResult(Verdict.INCONCLUSIVE, self._stats(),
+                                        bound=self.plan.bound, reason=reason)
+            s, c = self.keys[u]
+            for idx, (label, s2) in enumerate(successors(s)):
+                key: Key = (s2, self._monitor(c, label, s, s2))
+                chain = 0
+                goal_on_way = self.want_graph and self.pred(s2)
+                self.visited += 1
+                if self._hit(key):
+                    return self._found(u, (idx, chain))
+                seen: set[Key] | None = None
+                while key not in self.index:
+                    nxt = successors(key[0])
+                    if len(nxt) != 1:
+                        break
+                    if seen is None:
+                        seen = set()
+                    elif key in seen:
+                        break
+                    seen.add(key)
+                    label2, s3 = nxt[0]
+                    key = (s3, self._monitor(key[1], label2, key[0], s3))
+                    chain += 1
+                    self.visited += 1
+                    if self.want_graph and not goal_on_way:
+                        goal_on_way = self.pred(s3)
+                    if self._hit(key):
+                        return self._found(u, (idx, chain))
+                    if chain % 65536 == 0 and self._over_budget() is not None:
+                        break
+                self.transitions += chain + 1
+                v = self.index.get(key)
+                if v is None:
+                    v = self._add(key, u, idx, chain)
+                    queue.append(v)
+                if self.want_graph:
+                    self.edges[u].append((v, goal_on_way, idx, chain))
+        stats = self._stats()
+        kind = self.plan.kind
+        if kind == "reachable":
+            return EngineResult(Verdict.VIOLATED, stats, reason="no reachable state satisfies "
+                                "the formula (exhaustive search)")
+        if kind == "recoverable":
+            return self._recoverable(stats)
+        return EngineResult(Verdict.HOLDS, stats, bound=self.plan.bound,
+                            reason="exhaustive search of all reachable states")
+
+    # ------------------------------------------------------------------ results
+    def _labels_to(self, node: int) -> list[Label]:
+        hops: list[tuple[int, int]] = []
+        while node > 0:
+            parent, succ, chain = self.parent[node]
+            hops.append((succ, chain))
+            node = parent
+        hops.reverse()
+        return self._replay_hops(self.system.initial(), hops)[0]
+
+    def _replay_hops(
+        self, state: State, hops: list[tuple[int, int]]
+    ) -> tuple[list[Label], State]:
+        """Labels of a path given as (successor index, chain length) hops from ``state``."""
+        labels: list[Label] = []
+        successors = self.system.successors
+        for succ, chain in hops:
+            label, state = successors(state)[succ]
+            labels.append(label)
+            for _ in range(chain):
+                label, state = successors(state)[0]
+                labels.append(label)
+        return labels, state
+
+    def _found(self, node: int, last: tuple[int, int] | None) -> EngineResult:
+        labels = self._labels_to(node)
+        if last is not None:
+            state = self.keys[node][0]
+            more, _ = self._replay_hops(state, [last])
+            labels.extend(more)
+        verdict = Verdict.HOLDS if self.plan.kind == "reachable" else Verdict.VIOLATED
+        return EngineResult(verdict, self._stats(), Path(tuple(labels)), bound=self.plan.bound,
+                            reason="witness found" if verdict is Verdict.HOLDS else
+                            "counterexample found")
+
+    def _recoverable(self, stats: Stats) -> EngineResult:
+        n = len(self.keys)
+        good = [False] * n
+        reverse: list[list[int]] = [[] for _ in range(n)]
+        work: deque[int] = deque()
+        for u in range(n):
+            if self.pred(self.keys[u][0]) or any(edge[1] for edge in self.edges[u]):
+                good[u] = True
+                work.append(u)
+            for v, *_ in self.edges[u]:
+                reverse[v].append(u)
+        while work:
+            v = work.popleft()
+            for u in reverse[v]:
+                if not good[u]:
+                    good[u] = True
+                    work.append(u)
+        bad = next((u for u in range(n) if not good[u]), None)
+        if bad is None:
+            return EngineResult(Verdict.HOLDS, stats, reason="every reachable state can "
+                                "reach the goal again (exhaustive search)",
+                                facts={"recovery_nodes": n})
+        prefix = self._labels_to(bad)
+        # Every successor of a bad node is bad; follow first edges until a node repeats.
+        hops: list[tuple[int, int]] = []
+        position = {bad: 0}
+        node = bad
+        while True:
+            target, _, succ, chain = self.edges[node][0]
+            hops.append((succ, chain))
+            node = target
+            if node in position:
+                break
+            position[node] = len(hops)
+        labels = list(prefix)
+        state = self.keys[bad][0]
+        loop_start = len(labels)
+        for step, hop in enumerate(hops):
+            if step == position[node]:
+                loop_start = len(labels)
+            more, state = self._replay_hops(state, [hop])
+            labels.extend(more)
+        return EngineResult(Verdict.VIOLATED, stats, Path(tuple(labels), loop_start),
+                            reason="a reachable state from which the goal is never reached "
+                            "again (lasso)")

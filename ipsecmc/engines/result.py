@@ -1,0 +1,75 @@
+"""Results every engine returns: verdict, statistics and, for violations, the path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ipsecmc.model.semantics import Label
+from ipsecmc.model.state import State
+
+
+class Verdict(str, Enum):
+    """``HOLDS`` is a proof; ``HOLDS_UP_TO`` is bounded; ``INCONCLUSIVE`` hit a budget."""
+
+    HOLDS = "HOLDS"
+    VIOLATED = "VIOLATED"
+    HOLDS_UP_TO = "HOLDS_UP_TO"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A property prepared for an engine: its kind, the state predicate and the bound."""
+
+    name: str
+    kind: str  # invariant | bounded | reachable | recoverable
+    predicate: Callable[[State], bool]
+    bound: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Limits of one search; hitting one gives INCONCLUSIVE, never a crash."""
+
+    max_states: int = 2_000_000
+    timeout_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    states: int = 0
+    transitions: int = 0
+    stored_nodes: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    simulated_seconds: int = 0  # model time covered by the longest explored path
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "states": self.states,
+            "transitions": self.transitions,
+            "stored_nodes": self.stored_nodes,
+            "depth": self.depth,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """Labels from the initial state; ``loop_start`` indexes the first label of the
+    repeating part of a lasso (``None`` for a finite counterexample)."""
+
+    labels: tuple[Label, ...]
+    loop_start: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    verdict: Verdict
+    stats: Stats
+    path: Path | None = None  # counterexample (VIOLATED) or witness (reachable HOLDS)
+    bound: int | None = None  # T for bounded properties; k for HOLDS_UP_TO
+    reason: str = ""
+    facts: dict[str, object] = field(default_factory=dict)

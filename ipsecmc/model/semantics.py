@@ -1,0 +1,538 @@
+"""The transition relation: what each end's IKE daemon, DPD, session table and local-in
+filter can do, and how time passes (``../shared/design.md``, "Reference semantics").
+
+Encoded behaviour (FortiOS flavour; sources in ``../shared/domain.md``):
+
+* "Tunnel up" is the IPsec SA (phase2) being UP (design.md).
+* An outbound IKE packet creates or refreshes the sender's UDP 500 session; an inbound
+  one that matches the receiver's session (either direction: 500<->500 shares the
+  5-tuple) is accepted without a local-in check and refreshes it; otherwise the
+  receiver's local-in table decides (precomputed in ``params.Admission``), and an accepted
+  packet creates a session (domain.md 2.4, 2.7).
+* ESP is not subject to local-in; ESP for an SA the receiver does not hold is dropped
+  (unknown SPI, no INVALID_SPI sent: domain.md 2.6, 5.7).
+* IKEv1 DPD: on-idle probes after ``dpd-retryinterval`` with nothing inbound; on-demand
+  probes once outbound ESP has gone unanswered for that long; retries every interval with
+  the same seqno; after ``dpd-retrycount`` unanswered probes and one more interval the peer
+  is declared dead, the SAs are deleted and a delete is sent best effort (domain.md 1.1,
+  seed debug log). ``disable`` never probes but still answers.
+* IKEv2: every request (negotiation, rekey, DPD's empty INFORMATIONAL) is retransmitted
+  at 3+6+12+24+48 s and the IKE SA dies when the last goes unanswered, DPD or not
+  (domain.md 1.4).
+* Phase1 auto-negotiate (default on) restarts negotiation whenever the IKE SA is down;
+  phase2 comes up when ``auto-negotiate`` is on or traffic needs it (domain.md 1.7).
+* Keylife: at expiry the end starts a rekey exchange; the old SA stays up while it is
+  retransmitted; if it goes unanswered the SA goes down. A successful IKE (phase1) rekey
+  leaves phase2 down until traffic needs it (KB384951).
+* A new phase1 negotiated with a peer replaces that peer's old SAs (INITIAL_CONTACT) [U].
+
+Simplifications (each documented in the README):
+
+* IKE delivery latency is 0 and packets are not lost: an exchange (request, local-in
+  check, response) happens in zero time. Only local-in drops lose packets.
+* Time moves in one-second ticks; the environment picks the host traffic of each
+  second (the ``TrafficProfile``). Zero-time events are urgent: a tick is enabled only
+  when no end has something due now, and the order of simultaneous events of the two
+  ends is explored in both interleavings.
+* Only the UDP 500 flow is modelled (no NAT between the peers, so NAT-T never moves IKE
+  to 4500); admin flushes are not part of the explored behaviour.
+
+``successors(state)`` lists ``(Label, next_state)`` in a stable order; ``replay_step``
+re-executes one label with ``notes`` recording what happened, for traces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ipsecmc.config import DpdMode
+from ipsecmc.errors import SourceLoc
+from ipsecmc.model.params import EndParams, TunnelParams
+from ipsecmc.model.state import (
+    CONNECTING,
+    DOWN,
+    NO_TIMER,
+    REQ_NAMES,
+    REQ_NONE,
+    REQ_P1,
+    REQ_P2,
+    REQ_REKEY_P1,
+    REQ_REKEY_P2,
+    SESSION_FOREVER,
+    UP,
+    EndState,
+    State,
+)
+
+
+class Label(NamedTuple):
+    """What a transition did, in a form that replays: kind, acting end, choice index.
+
+    ``kind`` is ``tick`` (``arg`` = traffic bits: 1 = a->b, 2 = b->a) or one of the urgent
+    kinds below (``arg`` = index among the outcomes of local-in nondeterminism).
+    """
+
+    kind: str
+    end: int
+    arg: int
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One line of a trace: what happened at ``end`` (-1: the environment)."""
+
+    end: int
+    category: str  # ike, esp, session, sa, dpd, traffic
+    text: str
+    loc: SourceLoc | None = None
+    direction: str = ""  # "<" input from the environment/peer, ">" output; for renderers
+    dropped_by: int | None = None  # local-in policy id that dropped a packet
+
+
+class Outcome(NamedTuple):
+    """One result of an urgent event: the next state and, when recording, its notes."""
+
+    state: State
+    notes: tuple[Note, ...]
+
+
+class Sink:
+    """Collects notes when a trace is being rendered; a no-op during the search."""
+
+    __slots__ = ("notes", "record")
+
+    def __init__(self, record: bool, notes: tuple[Note, ...] = ()) -> None:
+        self.record = record
+        self.notes = list(notes)
+
+    def add(self, end: int, category: str, text: str, loc: SourceLoc | None = None,
+            direction: str = "", dropped_by: int | None = None) -> None:
+        if self.record:
+            self.notes.append(Note(end, category, text, loc, direction, dropped_by))
+
+    def fork(self) -> Sink:
+        return Sink(self.record, tuple(self.notes))
+
+    def done(self, state: State) -> Outcome:
+        return Outcome(state, tuple(self.notes))
+
+
+PACKET_NAMES = {
+    REQ_P1: "IKE phase1 negotiation",
+    REQ_P2: "IKE phase2 (quick mode) negotiation",
+    REQ_REKEY_P1: "IKE phase1 rekey",
+    REQ_REKEY_P2: "IKE phase2 rekey",
+}
+PROBE, DELETE_P2, DELETE_P1 = -1, -2, -3
+
+Handler = Callable[[State, int, Sink], list[Outcome]]
+
+
+class Semantics:
+    """The transition relation of one tunnel under fixed ``TunnelParams``."""
+
+    def __init__(self, params: TunnelParams) -> None:
+        self.params = params
+        self.ends = params.ends
+        self._handlers: dict[str, Handler] = {
+            "p2_keylife": self._p2_keylife,
+            "p1_keylife": self._p1_keylife,
+            "request": self._request_due,
+            "start_p2": self._start_p2,
+            "dpd": self._dpd_due,
+            "start_p1": self._start_p1,
+        }
+
+    # ------------------------------------------------------------------ initial state
+    def initial(self) -> State:
+        first = self.params.traffic.phases[0]
+        return State(
+            a=self._fresh_end(self.ends[0]),
+            b=self._fresh_end(self.ends[1]),
+            phase=0,
+            phase_left=first.duration if first.duration is not None else NO_TIMER,
+        )
+
+    def _fresh_end(self, p: EndParams) -> EndState:
+        return EndState(
+            p1=DOWN, p2=DOWN, p1_life=NO_TIMER, p2_life=NO_TIMER, sess=0,
+            quiet=self._quiet_reset(p), dpd_sent=0, dpd_timer=NO_TIMER,
+            req=REQ_NONE, req_sent=0, req_timer=NO_TIMER,
+            want_p2=p.p2_auto_negotiate, sent=False,
+        )
+
+    @staticmethod
+    def _quiet_reset(p: EndParams) -> int:
+        """``quiet`` after inbound traffic: on-idle counts from 0, on-demand waits (-1)."""
+        return 0 if p.dpd is DpdMode.ON_IDLE else NO_TIMER
+
+    # ------------------------------------------------------------------ successors
+    def successors(self, state: State) -> list[tuple[Label, State]]:
+        """All transitions from ``state`` in a stable order (urgent events, else ticks)."""
+        out: list[tuple[Label, State]] = []
+        for i in (0, 1):
+            kind = self.due(state, i)
+            if kind is not None:
+                outcomes = self._handlers[kind](state, i, Sink(False))
+                for idx, outcome in enumerate(outcomes):
+                    out.append((Label(kind, i, idx), outcome.state))
+        if out:
+            return out
+        phase = self.params.traffic.phases[state.phase]
+        for ab, ba in phase.choices():
+            bits = (1 if ab else 0) | (2 if ba else 0)
+            out.append((Label("tick", -1, bits), self._tick(state, ab, ba, Sink(False))))
+        return out
+
+    def replay_step(self, state: State, label: Label) -> Outcome:
+        """Re-execute ``label`` from ``state``, recording notes. Raises if not enabled."""
+        if label.kind == "tick":
+            if any(self.due(state, i) is not None for i in (0, 1)):
+                raise ValueError("tick replayed while an urgent event is due")
+            ab, ba = bool(label.arg & 1), bool(label.arg & 2)
+            phase = self.params.traffic.phases[state.phase]
+            if (ab, ba) not in phase.choices():
+                raise ValueError(f"traffic choice {label.arg} not allowed by the profile")
+            sink = Sink(True)
+            return sink.done(self._tick(state, ab, ba, sink))
+        if self.due(state, label.end) != label.kind:
+            raise ValueError(f"{label.kind} is not due at end {label.end}")
+        outcomes = self._handlers[label.kind](state, label.end, Sink(True))
+        if label.arg >= len(outcomes):
+            raise ValueError(f"outcome {label.arg} of {label.kind} does not exist")
+        return outcomes[label.arg]
+
+    # ------------------------------------------------------------------ what is due
+    def due(self, s: State, i: int) -> str | None:
+        """The urgent event of end ``i`` that must happen before time may pass, if any."""
+        e = s.end(i)
+        p = self.ends[i]
+        if e.p2 == UP and e.p2_life == 0 and e.req != REQ_REKEY_P2:
+            return "p2_keylife"
+        if e.p1 == UP and e.p1_life == 0 and e.req != REQ_REKEY_P1:
+            return "p1_keylife"
+        if e.req != REQ_NONE and e.req_timer == 0:
+            return "request"
+        if e.p1 == UP and e.p2 == DOWN and e.want_p2 and e.req == REQ_NONE:
+            return "start_p2"
+        if e.dpd_timer == 0:
+            return "dpd"
+        if (
+            e.p1 == UP and e.dpd_timer == NO_TIMER and p.dpd is not DpdMode.DISABLE
+            and e.quiet >= p.dpd_retryinterval
+        ):
+            return "dpd"
+        if e.p1 == DOWN and e.req == REQ_NONE and (p.p1_auto_negotiate or e.want_p2):
+            return "start_p1"
+        return None
+
+    # ------------------------------------------------------------------ urgent events
+    def _start_request(self, s: State, i: int, req: int, sink: Sink) -> list[Outcome]:
+        e = s.end(i)._replace(req=req, req_sent=0, req_timer=0)
+        if req == REQ_P1:
+            e = e._replace(p1=CONNECTING)
+        sink.add(i, "ike", f"starts {PACKET_NAMES[req]}")
+        return self._request_due(s.with_end(i, e), i, sink)
+
+    def _start_p1(self, s: State, i: int, sink: Sink) -> list[Outcome]:
+        return self._start_request(s, i, REQ_P1, sink)
+
+    def _start_p2(self, s: State, i: int, sink: Sink) -> list[Outcome]:
+        return self._start_request(s, i, REQ_P2, sink)
+
+    def _p2_keylife(self, s: State, i: int, sink: Sink) -> list[Outcome]:
+        sink.add(i, "sa", "phase2 keylife reached: rekeying the IPsec SA")
+        return self._start_request(s, i, REQ_REKEY_P2, sink)
+
+    def _p1_keylife(self, s: State, i: int, sink: Sink) -> list[Outcome]:
+        sink.add(i, "sa", "phase1 keylife reached: rekeying the IKE SA")
+        return self._start_request(s, i, REQ_REKEY_P1, sink)
+
+    def _retransmit_wait(self, p: EndParams, sent: int) -> int:
+        """Seconds from transmission number ``sent`` (1-based) to the next one or give-up."""
+        sends = p.request_sends
+        nxt = sends[sent] if sent < len(sends) else p.request_giveup
+        return nxt - sends[sent - 1]
+
+    def _request_due(self, s: State, i: int, sink: Sink) -> list[Outcome]:
+        """Transmit the pending request, or give it up after its last retransmission."""
+        p = self.ends[i]
+        e = s.end(i)
+        if e.req_sent >= len(p.request_sends):
+            return [self._give_up(s, i, sink)]
+        results: list[Outcome] = []
+        for answered, out in self._exchange(s, i, e.req, sink, f"#{e.req_sent + 1}"):
+            me = out.state.end(i)
+            if answered or me.req == REQ_NONE:
+                results.append(out)
+                continue
+            sent = me.req_sent + 1
+            me = me._replace(req_sent=sent, req_timer=self._retransmit_wait(p, sent))
+            results.append(Outcome(out.state.with_end(i, me), out.notes))
+        return results
+
+    def _give_up(self, s: State, i: int, sink: Sink) -> Outcome:
+        p = self.ends[i]
+        e = s.end(i)
+        req = e.req
+        sink.add(i, "ike", f"{PACKET_NAMES[req]} failed: no answer after {p.request_giveup} s")
+        e = e._replace(req=REQ_NONE, req_sent=0, req_timer=NO_TIMER)
+        kill_ike = p.ike_version == 2 or req in (REQ_P1, REQ_REKEY_P1)
+        if req == REQ_REKEY_P2 or kill_ike:
+            if e.p2 == UP:
+                sink.add(i, "sa", "IPsec SA down (tunnel DOWN)")
+            e = self._p2_down(p, e)
+        if kill_ike:
+            if e.p1 == UP:
+                sink.add(i, "sa", "IKE SA down")
+            e = self._p1_down(p, e)
+        return sink.done(s.with_end(i, e))
+
+    def _dpd_due(self, s: State, i: int, sink: Sink) -> list[Outcome]:
+        """Send (or resend) a DPD probe, or declare the peer dead."""
+        p = self.ends[i]
+        e = s.end(i)
+        limit = len(p.request_sends) if p.ike_version == 2 else p.dpd_retrycount
+        if e.dpd_sent >= limit:
+            return self._declare_dead(s, i, sink)
+        if e.dpd_sent == 0:
+            why = ("nothing inbound for" if p.dpd is DpdMode.ON_IDLE
+                   else "outbound ESP unanswered for")
+            sink.add(i, "dpd", f"link is idle: {why} {p.dpd_retryinterval} s")
+        results: list[Outcome] = []
+        for answered, out in self._exchange(s, i, PROBE, sink, f"{e.dpd_sent + 1}/{limit}"):
+            if answered:
+                results.append(out)
+                continue
+            sent = e.dpd_sent + 1
+            wait = self._retransmit_wait(p, sent) if p.ike_version == 2 else p.dpd_retryinterval
+            me = out.state.end(i)._replace(dpd_sent=sent, dpd_timer=wait)
+            results.append(Outcome(out.state.with_end(i, me), out.notes))
+        return results
+
+    def _declare_dead(self, s: State, i: int, sink: Sink) -> list[Outcome]:
+        p = self.ends[i]
+        e = s.end(i)
+        sink.add(i, "dpd", f"link fail: peer declared dead after {e.dpd_sent} "
+                 "unanswered DPD probes")
+        if e.p2 == UP:
+            sink.add(i, "sa", "IPsec SA deleted (tunnel DOWN)")
+        s = s.with_end(i, self._p1_down(p, self._p2_down(p, e)))
+        results: list[Outcome] = []
+        for _, after_p2 in self._exchange(s, i, DELETE_P2, sink, ""):
+            branch = Sink(sink.record, after_p2.notes)
+            for _, after_p1 in self._exchange(after_p2.state, i, DELETE_P1, branch, ""):
+                results.append(after_p1)
+        return results
+
+    # ------------------------------------------------------------------ one exchange
+    def _exchange(
+        self, s: State, i: int, kind: int, sink: Sink, tag: str
+    ) -> list[tuple[bool, Outcome]]:
+        """End ``i`` sends a request of ``kind`` to its peer; returns (answered, outcome).
+
+        ``kind`` is a REQ_* value, PROBE, DELETE_P2 or DELETE_P1. There are several
+        results only when the peer's local-in outcome is not pinned down by the config.
+        """
+        j = 1 - i
+        p, q = self.ends[i], self.ends[j]
+        me, peer = s.end(i), s.end(j)
+        name = {PROBE: "DPD R-U-THERE", DELETE_P2: "delete IPsec SA",
+                DELETE_P1: "delete IKE SA"}.get(kind) or PACKET_NAMES[kind]
+        tagged = f"{name} {tag}" if tag else name
+        sink.add(i, "ike", f"send {tagged}: {p.address}:500 -> {q.address}:500", direction=">")
+        me = me._replace(sess=self._refresh(p))
+        if peer.sess != 0:
+            sink.add(j, "session", f"{name} matches the existing UDP 500 session: accepted, "
+                     f"session refreshed to {self._ttl_text(q)}", direction="<")
+            peer = peer._replace(sess=self._refresh(q))
+            return [self._deliver(s, i, me, peer, kind, sink)]
+        results: list[tuple[bool, Outcome]] = []
+        for adm in q.admissions:
+            branch = sink.fork() if len(q.admissions) > 1 else sink
+            if adm.accepted:
+                via = (f"local-in policy {adm.policy_id}" if adm.policy_id is not None
+                       else "the built-in local-in rules (IKE allowed)")
+                branch.add(j, "session", f"{name}: no UDP 500 session, {via} accepts it; "
+                           f"new session, TTL {self._ttl_text(q)}", loc=adm.loc, direction="<")
+                new_peer = peer._replace(sess=self._refresh(q))
+                results.append(self._deliver(s, i, me, new_peer, kind, branch))
+            else:
+                branch.add(j, "ike", f"{name} dropped by local-in policy {adm.policy_id} "
+                           f"(no UDP 500 session to match): {adm.reason}", loc=adm.loc,
+                           direction="<", dropped_by=adm.policy_id)
+                results.append((False, branch.done(s.with_end(i, me).with_end(j, peer))))
+        return results
+
+    def _deliver(
+        self, s: State, i: int, me: EndState, peer: EndState, kind: int, sink: Sink
+    ) -> tuple[bool, Outcome]:
+        """The peer's IKE daemon handles an accepted packet; returns (answered, outcome)."""
+        j = 1 - i
+        p, q = self.ends[i], self.ends[j]
+        answer = f"{q.address}:500 -> {p.address}:500"
+        if kind == REQ_P1:
+            sink.add(j, "ike", f"answers phase1 negotiation: {answer}", direction=">")
+            me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)
+            if peer.p2 == UP:
+                sink.add(j, "sa", "old IPsec SA replaced by the new IKE SA (tunnel DOWN until "
+                         "phase2 is negotiated)")
+            peer = self._p2_down(q, peer)
+            sink.add(i, "sa", "IKE SA UP")
+            sink.add(j, "sa", "IKE SA UP")
+            return True, sink.done(self._answered(s, i, me, peer))
+        if kind == REQ_REKEY_P1:
+            if peer.p1 != UP:
+                sink.add(j, "ike", "no IKE SA with the peer: rekey ignored")
+                return False, sink.done(s.with_end(i, me).with_end(j, peer))
+            sink.add(j, "ike", f"answers phase1 rekey: {answer}", direction=">")
+            me = self._p2_down(p, self._establish_p1(p, me))
+            peer = self._p2_down(q, self._establish_p1(q, peer))
+            for end in (i, j):
+                sink.add(end, "sa", "new IKE SA; the IPsec SA returns when traffic needs it")
+            return True, sink.done(self._answered(s, i, me, peer))
+        if peer.p1 != UP:
+            sink.add(j, "ike", "no IKE SA with the peer: message ignored")
+            return False, sink.done(s.with_end(i, me).with_end(j, peer))
+        peer = self._inbound(q, peer)
+        if kind in (REQ_P2, REQ_REKEY_P2):
+            sink.add(j, "ike", f"answers phase2 negotiation: {answer}", direction=">")
+            me = self._inbound(p, me)
+            me, peer = self._establish_p2(p, me), self._establish_p2(q, peer)
+            sink.add(i, "sa", "IPsec SA UP (tunnel UP)")
+            sink.add(j, "sa", "IPsec SA UP (tunnel UP)")
+            return True, sink.done(self._answered(s, i, me, peer))
+        if kind == PROBE:
+            sink.add(j, "ike", f"answers DPD R-U-THERE-ACK: {answer}", direction=">")
+            me = self._inbound(p, me)._replace(dpd_sent=0, dpd_timer=NO_TIMER)
+            return True, sink.done(self._answered(s, i, me, peer))
+        if kind == DELETE_P2:
+            if peer.p2 == UP:
+                sink.add(j, "sa", "IPsec SA deleted by the peer (tunnel DOWN)")
+            peer = self._p2_down(q, peer)
+        else:
+            sink.add(j, "sa", "IKE SA deleted by the peer")
+            peer = self._p1_down(q, self._p2_down(q, peer))
+        return True, sink.done(s.with_end(i, me).with_end(j, peer))
+
+    def _answered(self, s: State, i: int, me: EndState, peer: EndState) -> State:
+        """The response travelled back: it refreshes both sessions (it matches them)."""
+        p, q = self.ends[i], self.ends[1 - i]
+        peer = peer._replace(sess=self._refresh(q))
+        me = me._replace(sess=self._refresh(p))
+        return s.with_end(i, me).with_end(1 - i, peer)
+
+    # ------------------------------------------------------------------ SA helpers
+    def _establish_p1(self, p: EndParams, e: EndState) -> EndState:
+        req = e.req if e.req in (REQ_P2,) else REQ_NONE
+        return self._inbound(p, e._replace(
+            p1=UP, p1_life=p.p1_keylife if p.p1_keylife is not None else NO_TIMER,
+            req=req, req_sent=0 if req == REQ_NONE else e.req_sent,
+            req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
+            dpd_sent=0, dpd_timer=NO_TIMER,
+        ))
+
+    def _establish_p2(self, p: EndParams, e: EndState) -> EndState:
+        req = REQ_NONE if e.req in (REQ_P2, REQ_REKEY_P2) else e.req
+        return e._replace(
+            p2=UP, p2_life=p.p2_keylife if p.p2_keylife is not None else NO_TIMER,
+            want_p2=False, req=req,
+            req_sent=0 if req == REQ_NONE else e.req_sent,
+            req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
+        )
+
+    def _p2_down(self, p: EndParams, e: EndState) -> EndState:
+        req = REQ_NONE if e.req in (REQ_P2, REQ_REKEY_P2) else e.req
+        return e._replace(
+            p2=DOWN, p2_life=NO_TIMER, sent=False, quiet=self._quiet_reset(p),
+            want_p2=e.want_p2 or p.p2_auto_negotiate, req=req,
+            req_sent=0 if req == REQ_NONE else e.req_sent,
+            req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
+        )
+
+    def _p1_down(self, p: EndParams, e: EndState) -> EndState:
+        return e._replace(
+            p1=DOWN, p1_life=NO_TIMER, dpd_sent=0, dpd_timer=NO_TIMER,
+            req=REQ_NONE, req_sent=0, req_timer=NO_TIMER, quiet=self._quiet_reset(p),
+        )
+
+    def _inbound(self, p: EndParams, e: EndState) -> EndState:
+        """A valid packet from the peer arrived: DPD has proof of life (IKEv1)."""
+        e = e._replace(quiet=self._quiet_reset(p))
+        if p.ike_version == 1:
+            e = e._replace(dpd_sent=0, dpd_timer=NO_TIMER)
+        return e
+
+    @staticmethod
+    def _refresh(p: EndParams) -> int:
+        """A matching packet resets the session's idle timer to the full TTL."""
+        return SESSION_FOREVER if p.session_ttl is None else p.session_ttl
+
+    @staticmethod
+    def _ttl_text(p: EndParams) -> str:
+        return "never expires" if p.session_ttl is None else f"{p.session_ttl} s"
+
+    # ------------------------------------------------------------------ time
+    def _tick(self, s: State, ab: bool, ba: bool, sink: Sink) -> State:
+        """One second: the host traffic of that second, then every timer moves by 1 s."""
+        a, b = s.a, s.b
+        a, b = self._traffic(0, a, b, ab, sink)
+        b, a = self._traffic(1, b, a, ba, sink)
+        a = self._age(0, a, sink)
+        b = self._age(1, b, sink)
+        phase, left = s.phase, s.phase_left
+        if left != NO_TIMER:
+            left -= 1
+            if left == 0:
+                phase += 1
+                nxt = self.params.traffic.phases[phase]
+                left = nxt.duration if nxt.duration is not None else NO_TIMER
+                sink.add(-1, "traffic", "traffic pattern changes")
+        return State(a, b, phase, left)
+
+    def _traffic(
+        self, i: int, me: EndState, peer: EndState, flows: bool, sink: Sink
+    ) -> tuple[EndState, EndState]:
+        p, q = self.ends[i], self.ends[1 - i]
+        if not flows:
+            return me._replace(sent=False), peer
+        if me.p2 != UP:
+            if not me.want_p2:
+                sink.add(i, "traffic", "host traffic for the tunnel: needs an IPsec SA",
+                      direction="<")
+            return me._replace(sent=False, want_p2=True), peer
+        quiet = me.quiet
+        if p.dpd is DpdMode.ON_DEMAND and quiet == NO_TIMER:
+            quiet = 0
+        me = me._replace(sent=True, quiet=quiet)
+        if peer.p2 == UP:
+            peer = self._inbound(q, peer)
+        else:
+            sink.add(1 - i, "esp", f"ESP from {p.address} dropped: unknown SPI "
+                  "(no IPsec SA)", direction="<")
+        return me, peer
+
+    def _age(self, i: int, e: EndState, sink: Sink) -> EndState:
+        p = self.ends[i]
+        sess = e.sess
+        if sess > 0:
+            sess -= 1
+            if sess == 0:
+                sink.add(i, "session", f"UDP 500 session with the peer expired "
+                      f"(TTL {p.session_ttl} s, {p.session_ttl_source})")
+        quiet = e.quiet
+        if quiet != NO_TIMER and e.p1 == UP and p.dpd is not DpdMode.DISABLE:
+            quiet = min(quiet + 1, p.dpd_retryinterval)
+        return e._replace(
+            sess=sess,
+            quiet=quiet,
+            p1_life=e.p1_life - 1 if e.p1_life > 0 else e.p1_life,
+            p2_life=e.p2_life - 1 if e.p2_life > 0 else e.p2_life,
+            req_timer=e.req_timer - 1 if e.req_timer > 0 else e.req_timer,
+            dpd_timer=e.dpd_timer - 1 if e.dpd_timer > 0 else e.dpd_timer,
+        )
+
+
+__all__ = ["PACKET_NAMES", "REQ_NAMES", "Label", "Note", "Outcome", "Semantics"]

@@ -1,0 +1,128 @@
+"""``TransitionSystem``: the one object every engine explores for one tunnel.
+
+It ties the semantics (``semantics.Semantics``) to the names of the ends and answers the
+atoms properties are written in, so that properties never see the state layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ipsecmc.errors import UsageError
+from ipsecmc.model.params import TunnelParams, tunnel_params
+from ipsecmc.model.semantics import Label, Outcome, Semantics
+from ipsecmc.model.state import DOWN, P1_NAMES, P2_NAMES, UP, EndState, State
+from ipsecmc.model.traffic import parse_profile
+from ipsecmc.topology_types import Tunnel
+
+AtomValue = bool | int | str
+
+#: Traffic profile used when neither the scenario nor the user pins one.
+DEFAULT_TRAFFIC = "any"
+
+
+class AtomLike(Protocol):
+    """What the model needs of a property atom (``ipsecmc.properties.Atom``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def args(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AtomSpec:
+    """Signature of one atom the model answers."""
+
+    name: str
+    arity: int
+    result: str  # "bool" | "int" | "enum"
+
+
+ATOMS: tuple[AtomSpec, ...] = (
+    AtomSpec("up", 1, "bool"),
+    AtomSpec("p1", 1, "enum"),
+    AtomSpec("p2", 1, "enum"),
+    AtomSpec("session", 2, "bool"),
+    AtomSpec("disagree", 0, "bool"),
+    AtomSpec("blackhole", 1, "bool"),
+    AtomSpec("dpd_failures", 1, "int"),
+)
+
+
+class TransitionSystem:
+    """Initial state, successors in a stable order, replay, and atom values."""
+
+    def __init__(self, tunnel: Tunnel, params: TunnelParams) -> None:
+        self.tunnel = tunnel
+        self.params = params
+        self.semantics = Semantics(params)
+        self.names: tuple[str, str] = (tunnel.a.name, tunnel.b.name)
+
+    def initial(self) -> State:
+        return self.semantics.initial()
+
+    def successors(self, state: State) -> list[tuple[Label, State]]:
+        return self.semantics.successors(state)
+
+    def replay_step(self, state: State, label: Label) -> Outcome:
+        return self.semantics.replay_step(state, label)
+
+    def end_index(self, name: str) -> int:
+        """Map a gateway name (or ``end_a``/``end_b``) to 0/1."""
+        if name in ("end_a", self.names[0]):
+            return 0
+        if name in ("end_b", self.names[1]):
+            return 1
+        raise UsageError(f"{name!r} is not an end of tunnel {self.tunnel.name}")
+
+    def atom_value(self, state: State, atom: AtomLike) -> AtomValue:
+        """The value of ``atom`` in ``state``; the property validator checked its shape."""
+        name = atom.name
+        if name == "disagree":
+            return state.a.p2 != state.b.p2
+        i = self.end_index(atom.args[0])
+        e: EndState = state.end(i)
+        if name == "up":
+            return e.p2 == UP
+        if name == "p1":
+            return P1_NAMES[e.p1]
+        if name == "p2":
+            return P2_NAMES[e.p2]
+        if name == "session":
+            return e.sess != 0
+        if name == "blackhole":
+            return e.p2 == UP and e.sent and state.end(1 - i).p2 == DOWN
+        if name == "dpd_failures":
+            return e.dpd_sent
+        raise UsageError(f"unknown atom {name!r}")
+
+    def describe(self, state: State) -> dict[str, dict[str, object]]:
+        """Both ends' state in words, for traces and JSON."""
+        out: dict[str, dict[str, object]] = {}
+        for i, name in enumerate(self.names):
+            e = state.end(i)
+            out[name] = {
+                "p1": P1_NAMES[e.p1],
+                "p2": P2_NAMES[e.p2],
+                "tunnel": "UP" if e.p2 == UP else "DOWN",
+                "udp500_session_ttl": None if e.sess == 0 else ("never" if e.sess < 0 else e.sess),
+                "dpd_unanswered": e.dpd_sent,
+                "p2_keylife_left": e.p2_life if e.p2_life >= 0 else None,
+            }
+        return out
+
+
+def build(
+    tunnel: Tunnel, traffic: str | None = None, rekey: bool = True
+) -> TransitionSystem:
+    """Build the transition system of one tunnel (the ``build`` stage of the pipeline)."""
+    profile = parse_profile(traffic or DEFAULT_TRAFFIC, tunnel.a.name, tunnel.b.name)
+    return TransitionSystem(tunnel, tunnel_params(tunnel, profile, rekey))
+
+
+def signatures() -> Sequence[AtomSpec]:
+    return ATOMS
