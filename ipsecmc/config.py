@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 from typing import Literal
 
@@ -32,7 +32,7 @@ def _field_loc(field_locs: FieldLocs, name: str, default: SourceLoc) -> SourceLo
     return default
 
 
-class DpdMode(str, Enum):
+class DpdMode(StrEnum):
     """FortiOS ``set dpd`` (domain.md 1.1)."""
 
     DISABLE = "disable"
@@ -40,7 +40,7 @@ class DpdMode(str, Enum):
     ON_DEMAND = "on-demand"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """Local-in policy ``set action``; the FortiOS default is deny (domain.md 2.1)."""
 
     ACCEPT = "accept"
@@ -109,10 +109,14 @@ class PortRange:
     src_high: int = 65535
 
     def matches(self, src_port: int, dst_port: int) -> bool:
-        return self.dst_low <= dst_port <= self.dst_high and self.src_low <= src_port <= self.src_high
+        return (
+            self.dst_low <= dst_port <= self.dst_high and self.src_low <= src_port <= self.src_high
+        )
 
 
-ServiceProtocol = Literal["TCP/UDP/SCTP", "ICMP", "ICMP6", "IP", "ALL"]
+#: ``OTHER`` covers explicit-proxy protocols (HTTP, FTP, CONNECT, ...): they never match
+#: traffic addressed to the FortiGate itself, so ``matches`` is false for them.
+ServiceProtocol = Literal["TCP/UDP/SCTP", "ICMP", "ICMP6", "IP", "ALL", "OTHER"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,15 @@ class Schedule:
     kind: Literal["always", "recurring", "onetime"]
     loc: SourceLoc | None = None
     builtin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """``config system zone`` entry: a local-in ``intf`` may name a zone (domain.md 2.2)."""
+
+    name: str
+    interfaces: tuple[str, ...]
+    loc: SourceLoc
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +286,14 @@ class GatewayConfig:
     session_ttl_ports: tuple[SessionTtlPort, ...]
     skipped_sections: tuple[tuple[str, int], ...] = ()
     header: Mapping[str, str] = field(default_factory=dict)
+    zones: tuple[Zone, ...] = ()
+    #: ``("<section>.<field>", count)`` for ``set`` lines the reader read past because the
+    #: field cannot change a verdict (comments, wizard-type, ...).
+    ignored_fields: tuple[tuple[str, int], ...] = ()
+
+    @cached_property
+    def zone_by_name(self) -> dict[str, Zone]:
+        return {z.name: z for z in self.zones}
 
     @cached_property
     def address_by_name(self) -> dict[str, Address]:

@@ -1,0 +1,253 @@
+"""Split FortiOS CLI text into statements of tokens, each token with file:line:col.
+
+FortiOS configuration text (``show``, ``show full-configuration``, backups) is
+line-oriented: one statement per line, tokens separated by blanks. Quoted strings
+(single or double quotes) may contain blanks and newlines, and a backslash escapes
+the next character inside or outside quotes (domain.md 4.2). Lines that start with
+``#`` are comments; the ones before the first statement are the file header
+(``#config-version=...``, domain.md 4.6) and are kept as a dict.
+
+Secrets: the lexer remembers (as hashes only) the values of secret fields such as
+``psksecret`` so that every error message built from a token can redact it, even if
+the token ends up somewhere unexpected in a broken file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ipsecmc.errors import ConfigError, SourceLoc
+
+#: Field names whose values are secrets. Matched exactly, plus any name containing
+#: ``secret``, ``passw`` or ``passphrase`` (see :func:`is_secret_field`).
+SECRET_FIELDS = frozenset(
+    {
+        "psksecret",
+        "psksecret-remote",
+        "ppk-secret",
+        "password",
+        "passwd",
+        "key",
+        "private-key",
+        "md5-key",
+        "md5-keys",
+        "auth-pwd",
+        "authpasswd",
+        "auth-key",
+        "priv-pwd",
+        "sso-password",
+    }
+)
+
+REDACTED = "<redacted>"
+
+
+def is_secret_field(name: str) -> bool:
+    """Whether values of the field ``name`` must never be stored or shown."""
+    lowered = name.lower()
+    return (
+        lowered in SECRET_FIELDS
+        or "secret" in lowered
+        or "passw" in lowered
+        or "passphrase" in lowered
+    )
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a statement. ``quoted`` records whether it was written in quotes."""
+
+    text: str
+    loc: SourceLoc
+    quoted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """The tokens of one logical line (a quoted string may span several physical lines)."""
+
+    tokens: tuple[Token, ...]
+
+    @property
+    def loc(self) -> SourceLoc:
+        return self.tokens[0].loc
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Hashes of secret values seen in a file; used only to redact error messages."""
+
+    digests: frozenset[bytes] = field(default_factory=frozenset, repr=False)
+
+    def is_secret(self, text: str) -> bool:
+        return _digest(text) in self.digests
+
+    def show(self, text: str) -> str:
+        """A token as an error message may quote it: redacted if secret, shortened if long."""
+        if not text:
+            return "''"
+        if self.is_secret(text) or any(self.is_secret(part) for part in text.split()):
+            return REDACTED
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        return repr(shown)
+
+
+@dataclass(frozen=True)
+class LexResult:
+    """The statements of a file, its ``#`` header lines and its secret digests."""
+
+    filename: str
+    header: tuple[tuple[str, str], ...]
+    statements: tuple[Statement, ...]
+    end: SourceLoc
+    secrets: Secrets
+
+
+class _Scanner:
+    """A cursor over the text that tracks line and column (both 1-based)."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        self.text = text
+        self.filename = filename
+        self.pos = 0
+        self.line = 1
+        self.col = 1
+
+    def loc(self) -> SourceLoc:
+        return SourceLoc(self.filename, self.line, self.col)
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def advance(self) -> str:
+        ch = self.text[self.pos]
+        self.pos += 1
+        if ch == "\n":
+            self.line += 1
+            self.col = 1
+        else:
+            self.col += 1
+        return ch
+
+
+_BLANKS = " \t\r\f\v"
+
+
+def _unterminated(quote: str) -> str:
+    return f"unterminated {quote}-quoted string: expected a closing {quote}, found end of file"
+
+
+def _read_quoted(sc: _Scanner, quote: str) -> str:
+    start = sc.loc()
+    sc.advance()
+    out: list[str] = []
+    while True:
+        ch = sc.peek()
+        if ch == "":
+            raise ConfigError(
+                start,
+                _unterminated(quote),
+            )
+        sc.advance()
+        if ch == quote:
+            return "".join(out)
+        if ch == "\\":
+            nxt = sc.peek()
+            if nxt == "":
+                raise ConfigError(
+                    start,
+                    _unterminated(quote),
+                )
+            out.append(sc.advance())
+            continue
+        out.append(ch)
+
+
+def _read_bare(sc: _Scanner) -> str:
+    out: list[str] = []
+    while True:
+        ch = sc.peek()
+        if ch == "" or ch == "\n" or ch in _BLANKS:
+            return "".join(out)
+        sc.advance()
+        if ch == "\\":
+            nxt = sc.peek()
+            if nxt in ("", "\n"):
+                continue
+            out.append(sc.advance())
+            continue
+        out.append(ch)
+
+
+def _read_comment(sc: _Scanner) -> str:
+    out: list[str] = []
+    while sc.peek() not in ("", "\n"):
+        out.append(sc.advance())
+    return "".join(out)
+
+
+def _header_entry(comment: str) -> tuple[str, str]:
+    body = comment[1:].strip()
+    key, sep, value = body.partition("=")
+    return (key.strip(), value.strip()) if sep else (body, "")
+
+
+def _secret_digests(statements: list[Statement]) -> frozenset[bytes]:
+    found: set[bytes] = set()
+    for st in statements:
+        toks = st.tokens
+        for i, tok in enumerate(toks):
+            if (i == 1 and toks[0].text in ("set", "append") and is_secret_field(tok.text)) or (
+                tok.text == "ENC" and i >= 1
+            ):
+                for later in toks[i + 1 :]:
+                    if later.text != "ENC":
+                        found.add(_digest(later.text))
+    return frozenset(found)
+
+
+def tokenize(text: str, filename: str) -> LexResult:
+    """Split ``text`` into statements; raise :class:`ConfigError` on an unterminated quote."""
+    sc = _Scanner(text, filename)
+    header: list[tuple[str, str]] = []
+    statements: list[Statement] = []
+    current: list[Token] = []
+    if text.startswith("\ufeff"):
+        sc.pos = 1
+    while True:
+        ch = sc.peek()
+        if ch == "":
+            break
+        if ch == "\n":
+            sc.advance()
+            if current:
+                statements.append(Statement(tuple(current)))
+                current = []
+            continue
+        if ch in _BLANKS:
+            sc.advance()
+            continue
+        if ch == "#" and not current:
+            comment = _read_comment(sc)
+            if not statements:
+                header.append(_header_entry(comment))
+            continue
+        loc = sc.loc()
+        if ch in ("'", '"'):
+            current.append(Token(_read_quoted(sc, ch), loc, quoted=True))
+        else:
+            current.append(Token(_read_bare(sc), loc))
+    if current:
+        statements.append(Statement(tuple(current)))
+    return LexResult(
+        filename=filename,
+        header=tuple(header),
+        statements=tuple(statements),
+        end=sc.loc(),
+        secrets=Secrets(_secret_digests(statements)),
+    )

@@ -1,0 +1,110 @@
+"""Find names a gateway refers to but does not define (addresses, services, ...).
+
+Used twice: the reader refuses such a config unless ``allow_undefined`` is given, and
+``ipsecmc lint`` lists every one of them as a finding. Keeping the rules here means the
+two can never disagree about what "undefined" is.
+
+Interface names are only checked when the file defines interfaces at all: the seed
+article's snippets have no ``config system interface`` and must still be readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ipsecmc.config import GatewayConfig
+from ipsecmc.errors import SourceLoc
+
+RefKind = Literal["address", "service", "schedule", "interface", "phase1"]
+
+_HINTS: dict[RefKind, str] = {
+    "address": "define it under 'config firewall address' or 'config firewall addrgrp', "
+    "or fix the name",
+    "service": "define it under 'config firewall service custom' or "
+    "'config firewall service group', "
+    "or fix the name",
+    "schedule": "define it under 'config firewall schedule recurring|onetime', or use \"always\"",
+    "interface": "use an interface defined under 'config system interface', a zone, or \"any\"",
+    "phase1": "set phase1name to the name of an entry of 'config vpn ipsec phase1-interface'",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UndefinedRef:
+    """A reference to an object the configuration does not define."""
+
+    kind: RefKind
+    name: str
+    referrer: str
+    loc: SourceLoc
+
+    @property
+    def message(self) -> str:
+        return f"{self.referrer} refers to undefined {self.kind} '{self.name}'"
+
+    @property
+    def hint(self) -> str:
+        return _HINTS[self.kind]
+
+
+def interface_names(gw: GatewayConfig) -> frozenset[str]:
+    """Names an ``intf``/``interface`` field may use: interfaces, zones, tunnel interfaces."""
+    return frozenset(
+        {"any"}
+        | {i.name for i in gw.interfaces}
+        | {z.name for z in gw.zones}
+        | {p.name for p in gw.phase1s}
+    )
+
+
+def undefined_references(gw: GatewayConfig) -> tuple[UndefinedRef, ...]:
+    """Every undefined reference in ``gw``, sorted by source location."""
+    addrs = set(gw.address_by_name) | set(gw.group_by_name)
+    services = set(gw.service_by_name) | set(gw.service_group_by_name)
+    schedules = set(gw.schedule_by_name)
+    phase1s = {p.name for p in gw.phase1s}
+    check_intf = bool(gw.interfaces)
+    intfs = interface_names(gw)
+    out: list[UndefinedRef] = []
+
+    def need(
+        kind: RefKind, name: str, known: set[str] | frozenset[str], who: str, loc: SourceLoc
+    ) -> None:
+        if name not in known:
+            out.append(UndefinedRef(kind, name, who, loc))
+
+    for g in gw.address_groups:
+        for m in g.members + g.exclude_members:
+            need("address", m, addrs, f"address group '{g.name}'", g.loc)
+    for sg in gw.service_groups:
+        for m in sg.members:
+            need("service", m, services, f"service group '{sg.name}'", sg.loc)
+    for pol in gw.local_in_policies:
+        who = f"local-in policy {pol.policyid}"
+        for name in pol.srcaddr:
+            need("address", name, addrs, who, pol.where("srcaddr"))
+        for name in pol.dstaddr:
+            need("address", name, addrs, who, pol.where("dstaddr"))
+        for name in pol.service:
+            need("service", name, services, who, pol.where("service"))
+        need("schedule", pol.schedule, schedules, who, pol.where("schedule"))
+        if check_intf:
+            for name in pol.intf:
+                need("interface", name, intfs, who, pol.where("intf"))
+    for p1 in gw.phase1s:
+        if check_intf:
+            need("interface", p1.interface, intfs, f"phase1 '{p1.name}'", p1.where("interface"))
+    for p2 in gw.phase2s:
+        who = f"phase2 '{p2.name}'"
+        need("phase1", p2.phase1name, phase1s, who, p2.where("phase1name"))
+        if p2.src_name is not None:
+            need("address", p2.src_name, addrs, who, p2.where("src-name"))
+        if p2.dst_name is not None:
+            need("address", p2.dst_name, addrs, who, p2.where("dst-name"))
+    if check_intf:
+        for z in gw.zones:
+            for name in z.interfaces:
+                need("interface", name, intfs, f"zone '{z.name}'", z.loc)
+    out.sort(key=lambda r: (r.loc.file, r.loc.line, r.loc.column, r.name))
+    return tuple(out)
