@@ -1,0 +1,265 @@
+"""First-match evaluation of a gateway's local-in policy table for one new packet.
+
+This is the contract of ``deliver m at Y`` in design.md for a packet that does *not*
+match an existing session (session matching is the model's job):
+
+* Policies are tried in table order; disabled ones are skipped (domain.md 2.3).
+* A policy matches when all of these hold: ``intf`` names the ingress interface, a zone
+  holding it, or ``any`` (2.2); the source is in ``srcaddr`` (inverted by
+  ``srcaddr-negate``), the destination in ``dstaddr`` (``dstaddr-negate``); the packet
+  is covered by ``service`` (``service-negate``); the schedule is active.
+* Address groups are the union of their members minus ``exclude-member`` (4.5).
+* The first matching policy decides; without ``set action`` a policy denies (2.1).
+* No match: the built-in rules decide (2.4): they accept IKE (UDP 500/4500) always and
+  other traffic the interface's ``allowaccess`` names; anything else hits the implicit
+  deny (policy 0). ESP (IP 50) is handed to the IPsec engine before local-in (2.6), so
+  the built-in outcome for it is accept.
+
+Some questions have no answer from the file: an FQDN or geography address, a schedule
+other than ``always`` (ipsecmc does not know the wall clock), a name left undefined
+under ``allow_undefined``. Such a policy *may* match; evaluation then records it as a
+possible outcome, notes why in ``uncertain`` and goes on to the next policy. The result
+lists every possible outcome in table order, so a caller sees exactly one outcome when
+the answer is certain and never gets a guess presented as a fact.
+
+The function is pure and deterministic: same inputs, same decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ipsecmc.config import Action, GatewayConfig, IPv4Address, LocalInPolicy
+from ipsecmc.errors import SourceLoc
+from ipsecmc.fortios.defaults import ALLOWACCESS_PORTS, BUILTIN_ACCEPT_UDP_PORTS
+
+#: Kleene three-valued truth: True, False, or None for "cannot be known from the file".
+Tri = bool | None
+
+UDP = 17
+TCP = 6
+ICMP = 1
+ESP = 50
+
+
+def _and(a: Tri, b: Tri) -> Tri:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def _or(a: Tri, b: Tri) -> Tri:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return False
+
+
+def _not(a: Tri) -> Tri:
+    return None if a is None else not a
+
+
+@dataclass(frozen=True, slots=True)
+class LocalInOutcome:
+    """One way the lookup can end: a policy's action, or the built-in rules (policy None)."""
+
+    action: Action
+    policy: LocalInPolicy | None
+    reason: str
+
+    @property
+    def loc(self) -> SourceLoc | None:
+        return self.policy.loc if self.policy is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalInDecision:
+    """All possible outcomes of the lookup, in table order (one when the answer is certain)."""
+
+    outcomes: tuple[LocalInOutcome, ...]
+    uncertain: tuple[str, ...] = ()
+
+    @property
+    def certain(self) -> bool:
+        return len(self.outcomes) == 1
+
+    @property
+    def action(self) -> Action | None:
+        """The action if every possible outcome agrees on it, else None."""
+        actions = {o.action for o in self.outcomes}
+        return actions.pop() if len(actions) == 1 else None
+
+    @property
+    def policy(self) -> LocalInPolicy | None:
+        """The deciding policy when certain (None = built-in rules or uncertain)."""
+        return self.outcomes[0].policy if self.certain else None
+
+    @property
+    def loc(self) -> SourceLoc | None:
+        return self.outcomes[0].loc if self.certain else None
+
+    @property
+    def may_deny(self) -> bool:
+        return any(o.action is Action.DENY for o in self.outcomes)
+
+    @property
+    def may_accept(self) -> bool:
+        return any(o.action is Action.ACCEPT for o in self.outcomes)
+
+    @property
+    def first_deny(self) -> LocalInOutcome | None:
+        return next((o for o in self.outcomes if o.action is Action.DENY), None)
+
+
+class _Eval:
+    def __init__(self, gw: GatewayConfig) -> None:
+        self.gw = gw
+        self.notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def address(self, name: str, ip: IPv4Address, seen: frozenset[str] = frozenset()) -> Tri:
+        addr = self.gw.address_by_name.get(name)
+        if addr is not None:
+            hit = addr.contains(ip)
+            if hit is None:
+                what = f"an FQDN ({addr.fqdn})" if addr.kind == "fqdn" else f"of type {addr.kind}"
+                self.note(f"address '{name}' is {what}; its members are unknown")
+            return hit
+        group = self.gw.group_by_name.get(name)
+        if group is None or name in seen:
+            if group is None:
+                self.note(f"address '{name}' is undefined")
+                return None
+            return False  # a group cycle adds nothing
+        inner = seen | {name}
+        member: Tri = False
+        for m in group.members:
+            member = _or(member, self.address(m, ip, inner))
+        excluded: Tri = False
+        for m in group.exclude_members:
+            excluded = _or(excluded, self.address(m, ip, inner))
+        return _and(member, _not(excluded))
+
+    def addresses(self, names: tuple[str, ...], ip: IPv4Address) -> Tri:
+        result: Tri = False
+        for n in names:
+            result = _or(result, self.address(n, ip))
+        return result
+
+    def service(
+        self, name: str, proto: int, sport: int, dport: int, seen: frozenset[str] = frozenset()
+    ) -> Tri:
+        svc = self.gw.service_by_name.get(name)
+        if svc is not None:
+            return svc.matches(proto, sport, dport)
+        group = self.gw.service_group_by_name.get(name)
+        if group is None:
+            self.note(f"service '{name}' is undefined")
+            return None
+        if name in seen:
+            return False
+        result: Tri = False
+        for m in group.members:
+            result = _or(result, self.service(m, proto, sport, dport, seen | {name}))
+        return result
+
+    def intf(self, names: tuple[str, ...], ingress: str) -> bool:
+        for n in names:
+            if n in ("any", ingress):
+                return True
+            zone = self.gw.zone_by_name.get(n)
+            if zone is not None and ingress in zone.interfaces:
+                return True
+        return False
+
+    def schedule(self, name: str) -> Tri:
+        sched = self.gw.schedule_by_name.get(name)
+        if sched is not None and sched.kind == "always":
+            return True
+        if sched is None:
+            self.note(f"schedule '{name}' is undefined")
+        else:
+            self.note(f"schedule '{name}' is {sched.kind}; it may or may not be active")
+        return None
+
+    def policy(
+        self,
+        p: LocalInPolicy,
+        ingress: str,
+        src: IPv4Address,
+        dst: IPv4Address,
+        proto: int,
+        sport: int,
+        dport: int,
+    ) -> Tri:
+        if not p.status or not self.intf(p.intf, ingress):
+            return False
+        src_hit = self.addresses(p.srcaddr, src)
+        if p.srcaddr_negate:
+            src_hit = _not(src_hit)
+        dst_hit = self.addresses(p.dstaddr, dst)
+        if p.dstaddr_negate:
+            dst_hit = _not(dst_hit)
+        svc: Tri = False
+        for name in p.service:
+            svc = _or(svc, self.service(name, proto, sport, dport))
+        if p.service_negate:
+            svc = _not(svc)
+        result = _and(_and(src_hit, dst_hit), svc)
+        if result is False:
+            return False
+        return _and(result, self.schedule(p.schedule))
+
+
+def intf_matches(gateway: GatewayConfig, intf: tuple[str, ...], ingress: str) -> bool:
+    """Whether a policy's ``intf`` list covers ``ingress`` (a name, a zone, or ``any``)."""
+    return _Eval(gateway).intf(intf, ingress)
+
+
+def builtin_outcome(gw: GatewayConfig, ingress: str, proto: int, dport: int) -> LocalInOutcome:
+    """What the built-in local-in rules do with a packet no user policy matched (2.4, 2.6)."""
+    if proto == UDP and dport in BUILTIN_ACCEPT_UDP_PORTS:
+        return LocalInOutcome(Action.ACCEPT, None, "built-in rules accept IKE (UDP 500/4500)")
+    if proto == ESP:
+        return LocalInOutcome(Action.ACCEPT, None, "ESP goes to the IPsec engine, not local-in")
+    iface = gw.interface_by_name.get(ingress)
+    for access in iface.allowaccess if iface else ():
+        want = ALLOWACCESS_PORTS.get(access)
+        if want is not None and want[0] == proto and (not want[1] or dport in want[1]):
+            return LocalInOutcome(
+                Action.ACCEPT, None, f"built-in rules accept it: {ingress} allowaccess {access}"
+            )
+    return LocalInOutcome(Action.DENY, None, "no policy matched: implicit deny (policy 0)")
+
+
+def evaluate(
+    gateway: GatewayConfig,
+    ingress_intf: str,
+    src_ip: IPv4Address,
+    dst_ip: IPv4Address,
+    ip_proto: int,
+    src_port: int = 0,
+    dst_port: int = 0,
+) -> LocalInDecision:
+    """Decide a new inbound packet against ``gateway``'s local-in table (see module doc)."""
+    outcomes: list[LocalInOutcome] = []
+    uncertain: list[str] = []
+    for p in gateway.local_in_policies:
+        ev = _Eval(gateway)
+        hit = ev.policy(p, ingress_intf, src_ip, dst_ip, ip_proto, src_port, dst_port)
+        if hit is False:
+            continue
+        if hit is None:
+            uncertain.extend(f"local-in policy {p.policyid}: {n}" for n in ev.notes)
+        verb = "matches" if hit else "may match"
+        outcomes.append(LocalInOutcome(p.action, p, f"local-in policy {p.policyid} {verb}"))
+        if hit:
+            return LocalInDecision(tuple(outcomes), tuple(uncertain))
+    outcomes.append(builtin_outcome(gateway, ingress_intf, ip_proto, dst_port))
+    return LocalInDecision(tuple(outcomes), tuple(uncertain))
