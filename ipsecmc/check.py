@@ -1,0 +1,188 @@
+"""``check``: scenario x properties x engine -> results. No printing, no exiting.
+
+This is the library face of ``ipsecmc check``: load configs, pair tunnels, build one
+transition system per tunnel, resolve each property's bound, run the engine, and replay
+every counterexample or witness into a ``Trace``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipsecmc.engines.explicit import ExplicitEngine
+from ipsecmc.engines.result import Budget, EngineResult, Plan, Stats, Verdict
+from ipsecmc.errors import InternalError, UsageError
+from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
+from ipsecmc.properties import (
+    STANDARD_ATOMS,
+    Atom,
+    Property,
+    compile_formula,
+    load_all,
+    load_property,
+    validate,
+)
+from ipsecmc.scenario_file import ScenarioSettings, read_settings
+from ipsecmc.topology import load_scenario
+from ipsecmc.topology_types import Scenario, Tunnel
+from ipsecmc.trace import Trace, replay
+
+ENGINES = ("explicit", "z3", "both")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything ``ipsecmc check`` lets a user choose (defaults = the documented ones)."""
+
+    properties: tuple[str, ...] = ()  # empty: every property in properties/
+    bound_seconds: int | None = None
+    traffic: str | None = None  # None: scenario.toml's, else "any"
+    engine: str = "explicit"
+    max_states: int = 2_000_000
+    timeout_seconds: float | None = None
+    rekey: bool | None = None  # None: scenario.toml's, else True
+    assume_unknown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    tunnel: Tunnel
+    system: TransitionSystem
+    prop: Property
+    bound: int | None
+    engine: str
+    result: EngineResult
+    trace: Trace | None
+    expected: str | None
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.result.verdict
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    scenario: Scenario
+    settings: ScenarioSettings
+    traffic: str
+    rekey: bool
+    results: tuple[PropertyResult, ...]
+
+
+def load_properties(names: Sequence[str]) -> tuple[Property, ...]:
+    if not names:
+        return load_all()
+    return tuple(load_property(n) for n in names)
+
+
+def plan_for(system: TransitionSystem, prop: Property, bound_seconds: int | None) -> Plan:
+    """Resolve ``bound: auto`` and compile the formula to a predicate over states."""
+    bound: int | None = None
+    if prop.bound is not None:
+        if bound_seconds is not None:
+            bound = bound_seconds
+        elif prop.bound == "auto":
+            bound = system.params.default_bound()
+        else:
+            bound = int(prop.bound)
+    compiled = compile_formula(prop.formula, bound)
+
+    def predicate(state: object) -> bool:
+        def value(atom: Atom) -> bool | int | str:
+            return system.atom_value(state, atom)  # type: ignore[arg-type]
+
+        return compiled(value)
+
+    return Plan(prop.name, prop.kind, predicate, bound)
+
+
+def _engine(name: str, budget: Budget, progress: Callable[[Stats], None] | None) -> object:
+    if name == "explicit":
+        return ExplicitEngine(budget, progress)
+    if name == "z3":
+        try:
+            from ipsecmc.engines.smt import SmtEngine
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise UsageError(f"the z3 engine is not available: {exc}") from exc
+        return SmtEngine(budget)
+    raise UsageError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _run(engine: object, system: TransitionSystem, plan: Plan) -> EngineResult:
+    return engine.check(system, plan)  # type: ignore[attr-defined, no-any-return]
+
+
+def check_tunnel(
+    system: TransitionSystem,
+    prop: Property,
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+    expected: str | None = None,
+) -> PropertyResult:
+    """Check one property on one tunnel; with engine ``both``, compare the answers."""
+    validate(prop, STANDARD_ATOMS, system.names)
+    plan = plan_for(system, prop, options.bound_seconds)
+    budget = Budget(options.max_states, options.timeout_seconds)
+    names = ("explicit", "z3") if options.engine == "both" else (options.engine,)
+    results = [(n, _run(_engine(n, budget, progress), system, plan)) for n in names]
+    engine_name, result = results[0]
+    if len(results) == 2:
+        result = _reconcile(prop, results[0][1], results[1][1])
+        engine_name = "both"
+    trace = replay(system, result.path) if result.path is not None else None
+    return PropertyResult(system.tunnel, system, prop, plan.bound, engine_name, result, trace,
+                          expected)
+
+
+_DEFINITE = {Verdict.HOLDS, Verdict.VIOLATED}
+
+
+def _reconcile(prop: Property, explicit: EngineResult, smt: EngineResult) -> EngineResult:
+    """Both engines answered: definite verdicts must be equal (else an internal error)."""
+    a, b = explicit.verdict, smt.verdict
+    if a in _DEFINITE and b in _DEFINITE and a != b:
+        raise InternalError(
+            f"engines disagree on {prop.name}: explicit says {a.value} ({explicit.reason}), "
+            f"z3 says {b.value} ({smt.reason})"
+        )
+    if a is Verdict.HOLDS and b is Verdict.HOLDS_UP_TO:
+        return explicit
+    if a in _DEFINITE:
+        return explicit
+    return smt
+
+
+def check_paths(
+    paths: Sequence[str | Path],
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+) -> CheckReport:
+    """The whole ``ipsecmc check`` job for config files or scenario folders."""
+    if options.engine not in ENGINES:
+        raise UsageError(f"unknown engine {options.engine!r}; expected one of "
+                         f"{', '.join(ENGINES)}")
+    settings = read_settings(paths)
+    scenario = load_scenario(paths, allow_undefined=bool(options.assume_unknown))
+    props = load_properties(options.properties)
+    traffic = options.traffic or settings.traffic or DEFAULT_TRAFFIC
+    rekey = options.rekey if options.rekey is not None else (
+        settings.rekey if settings.rekey is not None else True)
+    results: list[PropertyResult] = []
+    for tunnel in scenario.tunnels:
+        system = build(tunnel, traffic, rekey)
+        for prop in props:
+            results.append(check_tunnel(system, prop, options, progress,
+                                        settings.expect.get(prop.name)))
+    return CheckReport(scenario, settings, traffic, rekey, tuple(results))
+
+
+def exit_code(report: CheckReport) -> int:
+    """0 every property proved, 1 one violated, 3 one inconclusive or only bounded."""
+    verdicts = {r.verdict for r in report.results}
+    if Verdict.VIOLATED in verdicts:
+        return 1
+    if verdicts & {Verdict.INCONCLUSIVE, Verdict.HOLDS_UP_TO}:
+        return 3
+    return 0

@@ -1,0 +1,1 @@
+"""Renderers turn check results into text for people and JSON for programs."""

@@ -1,0 +1,73 @@
+"""Traces: an engine's path of labels, replayed through the model with what happened.
+
+Every path an engine returns is replayed here before anything is shown; a step the
+model does not accept is an ``InternalError`` (an engine bug), never a result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ipsecmc.engines.result import Path
+from ipsecmc.errors import InternalError
+from ipsecmc.model.semantics import Label, Note
+from ipsecmc.model.state import State
+from ipsecmc.model.system import TransitionSystem
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One line of a trace: model time, the gateway (or ``None`` for the environment)."""
+
+    time: int
+    gateway: str | None
+    note: Note
+    in_loop: bool
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What happened along a path, with the lasso's loop marked (``loop_time``)."""
+
+    events: tuple[TraceEvent, ...]
+    duration: int  # model seconds covered by the path
+    loop_time: int | None  # model time at which the repeating part starts
+    loop_duration: int | None
+    final_state: dict[str, dict[str, object]]
+    steps: int
+
+
+def replay(system: TransitionSystem, path: Path) -> Trace:
+    """Re-execute ``path`` from the initial state, collecting notes; check every step."""
+    state: State = system.initial()
+    now = 0
+    events: list[TraceEvent] = []
+    loop_time: int | None = None
+    for position, label in enumerate(path.labels):
+        if path.loop_start is not None and position == path.loop_start:
+            loop_time = now
+        in_loop = loop_time is not None
+        try:
+            outcome = system.replay_step(state, label)
+        except ValueError as exc:
+            raise InternalError(
+                f"engine path does not replay at step {position} ({_label_text(label)}): {exc}"
+            ) from exc
+        for note in outcome.notes:
+            gateway = system.names[note.end] if note.end >= 0 else None
+            events.append(TraceEvent(now, gateway, note, in_loop))
+        state = outcome.state
+        if label.kind == "tick":
+            now += 1
+    return Trace(
+        events=tuple(events),
+        duration=now,
+        loop_time=loop_time,
+        loop_duration=None if loop_time is None else now - loop_time,
+        final_state=system.describe(state),
+        steps=len(path.labels),
+    )
+
+
+def _label_text(label: Label) -> str:
+    return f"{label.kind} end={label.end} arg={label.arg}"
