@@ -1,0 +1,134 @@
+"""Hypothesis: write/parse round-trip of random trees; fuzzed files only raise ConfigError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ipsecmc.errors import IpsecmcError
+from ipsecmc.fortios.lexer import is_secret_field
+from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
+from ipsecmc.fortios.resolver import read_text
+from ipsecmc.fortios.writer import write
+from ipsecmc.lint import lint_gateways
+from tests.conftest import MODELS
+
+BARE = st.text(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:-", min_size=1, max_size=12
+)
+QUOTED = st.text(st.sampled_from(list("ab Z9 \t\"'\\#\n.-é")), max_size=15)
+
+values = st.one_of(
+    BARE.map(lambda t: Value(t, quoted=False)),
+    QUOTED.map(lambda t: Value(t, quoted=True)),
+)
+field_names = BARE.filter(lambda n: not is_secret_field(n))
+
+
+def settings() -> st.SearchStrategy[tuple[Setting, ...]]:
+    return st.dictionaries(field_names, st.lists(values, max_size=4), max_size=4).map(
+        lambda d: tuple(Setting(k, tuple(v)) for k, v in d.items())
+    )
+
+
+def blocks(depth: int) -> st.SearchStrategy[tuple[Block, ...]]:
+    if depth == 0:
+        return st.just(())
+    inner = blocks(depth - 1)
+    entry_values = st.tuples(settings(), inner)
+    entries = st.dictionaries(values, entry_values, max_size=3).map(
+        lambda d: tuple(
+            Entry(key=k, settings=s, blocks=b)
+            for k, (s, b) in {k.text: (k, v) for k, v in d.items()}.values()
+        )
+    )
+    paths = st.lists(BARE, min_size=1, max_size=3).map(tuple)
+    one_block = st.tuples(settings(), entries, inner)
+    return st.dictionaries(paths, one_block, max_size=3).map(
+        lambda d: tuple(
+            Block(path=p, settings=s, entries=e, blocks=b) for p, (s, e, b) in d.items()
+        )
+    )
+
+
+headers = st.lists(
+    st.tuples(
+        st.text("abcdefghijklmnopqrstuvwxyz_-", min_size=1, max_size=10),
+        st.text("abcXYZ0123456789=:._-", max_size=20),
+    ),
+    max_size=3,
+).map(tuple)
+
+
+@given(headers, blocks(3))
+def test_write_then_parse_gives_the_same_tree(
+    header: tuple[tuple[str, str], ...], top: tuple[Block, ...]
+) -> None:
+    doc = Document("t.conf", header, top)
+    text = write(doc)
+    again = parse(text, "t.conf")
+    assert again == doc
+    assert write(again) == text
+
+
+MODEL_FILES = sorted(MODELS.glob("*/*.conf"))
+
+
+def _mutate(text: str, ops: list[tuple[str, int, int]]) -> str:
+    lines = text.split("\n")
+    for op, i, j in ops:
+        if not lines:
+            break
+        i %= len(lines)
+        j %= len(lines)
+        if op == "cut-lines":
+            del lines[min(i, j) : max(i, j) + 1]
+        elif op == "dup-line":
+            lines.insert(j, lines[i])
+        elif op == "swap-lines":
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op == "swap-tokens":
+            a, b = lines[i].split(), lines[j].split()
+            if a and b:
+                ka, kb = i % len(a), j % len(b)
+                a_tok, b_tok = a[ka], b[kb]
+                a[ka], b[kb] = b_tok, a_tok
+                lines[i], lines[j] = " ".join(a), " ".join(b)
+        elif op == "cut-chars":
+            line = lines[i]
+            k = j % (len(line) + 1)
+            lines[i] = line[:k] + line[k + 1 + (j % 5) :]
+        elif op == "insert":
+            line = lines[i]
+            k = j % (len(line) + 1)
+            lines[i] = (
+                line[:k] + ['"', "'", "\\", " ", "end", "next", "#", "-", "9"][j % 9] + line[k:]
+            )
+    return "\n".join(lines)
+
+
+ops = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["cut-lines", "dup-line", "swap-lines", "swap-tokens", "cut-chars", "insert"]
+        ),
+        st.integers(0, 2000),
+        st.integers(0, 2000),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@given(st.sampled_from(MODEL_FILES), ops, st.booleans())
+def test_mutated_files_only_raise_config_errors(
+    path: Path, mutations: list[tuple[str, int, int]], lenient: bool
+) -> None:
+    text = _mutate(path.read_text(), mutations)
+    try:
+        gws = read_text(text, path.name, allow_undefined=lenient)
+        lint_gateways(gws)
+    except IpsecmcError as exc:
+        assert str(exc)  # one clear message
