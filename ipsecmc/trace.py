@@ -59,6 +59,8 @@ def replay(system: TransitionSystem, path: Path) -> Trace:
         state = outcome.state
         if label.kind == "tick":
             now += 1
+        elif label.kind == "delay":
+            now += label.arg
     return Trace(
         events=tuple(events),
         duration=now,

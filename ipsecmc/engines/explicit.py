@@ -46,20 +46,26 @@ class ExplicitEngine:
 
     name = "explicit"
 
-    def __init__(self, budget: Budget | None = None, progress: ProgressFn | None = None) -> None:
+    def __init__(
+        self, budget: Budget | None = None, progress: ProgressFn | None = None,
+        accelerate: bool = True,
+    ) -> None:
         self.budget = budget or Budget()
         self.progress = progress
+        self.accelerate = accelerate
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
-        return _Search(system, plan, self.budget, self.progress).run()
+        return _Search(system, plan, self.budget, self.progress, self.accelerate).run()
 
 
 class _Search:
     """One search; keeps the stored graph so counterexamples can be rebuilt."""
 
     def __init__(
-        self, system: TransitionSystem, plan: Plan, budget: Budget, progress: ProgressFn | None
+        self, system: TransitionSystem, plan: Plan, budget: Budget, progress: ProgressFn | None,
+        accelerate: bool = True,
     ) -> None:
+        self.accelerate = accelerate
         self.system = system
         self.plan = plan
         self.budget = budget
@@ -74,6 +80,9 @@ class _Search:
         # for recoverable: (target, goal seen on the way, successor index, chain length)
         self.edges: list[list[tuple[int, bool, int, int]]] = []
         self.want_graph = plan.kind == "recoverable"
+        # Chain states after an urgent event -> (chain end node, steps left, goal on the
+        # way): a later chain that reaches one of them has merged and need not be walked.
+        self.shortcut: dict[Key, tuple[int, int, bool]] = {}
         self.visited = 0
         self.transitions = 0
         self.started = time.perf_counter()
@@ -85,7 +94,28 @@ class _Search:
             return 0
         if label.kind == "tick":
             c = min(c + 1, self.limit + 1) if self.pred(s) else 0
+        elif label.kind == "delay":
+            c = min(c + label.arg, self.limit + 1) if self.pred(s) else 0
         return c if self.pred(s2) else 0
+
+    def _chain_step(self, key: Key) -> tuple[Label, Key] | None:
+        """The only way on from ``key``, jumping over steady seconds; None if it branches.
+
+        A jump never passes the moment a bounded property's monitor would exceed T.
+        """
+        state, c = key
+        nxt = self.system.successors(state)
+        if len(nxt) != 1:
+            return None
+        label, s2 = nxt[0]
+        if self.accelerate and label.kind == "tick":
+            d = self.system.max_delay(state)
+            if self.bounded and self.pred(state):
+                d = min(d, self.limit - c)
+            if d >= 2:
+                label = Label("delay", -1, d)
+                s2 = self.system.delay(state, d)
+        return label, (s2, self._monitor(c, label, state, s2))
 
     def _hit(self, key: Key) -> bool:
         """Whether ``key`` ends the search early (counterexample or witness)."""
@@ -157,21 +187,33 @@ class _Search:
                 if self._hit(key):
                     return self._found(u, (idx, chain))
                 seen: set[Key] | None = None
+                marks: list[tuple[Key, int]] = []
+                last_goal = 0 if goal_on_way else -1
                 while key not in self.index:
-                    nxt = successors(key[0])
-                    if len(nxt) != 1:
+                    short = self.shortcut.get(key)
+                    if short is not None:
+                        # This chain merged into one already walked: jump to its end.
+                        target, remaining, goal_after = short
+                        chain += remaining
+                        if goal_after:
+                            goal_on_way, last_goal = True, chain
+                        key = self.keys[target]
+                        break
+                    step = self._chain_step(key)
+                    if step is None:
                         break
                     if seen is None:
                         seen = set()
                     elif key in seen:
                         break
                     seen.add(key)
-                    label2, s3 = nxt[0]
-                    key = (s3, self._monitor(key[1], label2, key[0], s3))
+                    if step[0].kind not in ("tick", "delay"):
+                        marks.append((key, chain))
+                    key = step[1]
                     chain += 1
                     self.visited += 1
-                    if self.want_graph and not goal_on_way:
-                        goal_on_way = self.pred(s3)
+                    if self.want_graph and self.pred(key[0]):
+                        goal_on_way, last_goal = True, chain
                     if self._hit(key):
                         return self._found(u, (idx, chain))
                     if chain % 65536 == 0 and self._over_budget() is not None:
@@ -181,6 +223,9 @@ class _Search:
                 if v is None:
                     v = self._add(key, u, idx, chain)
                     queue.append(v)
+                for mark, at in marks:
+                    if mark not in self.index:
+                        self.shortcut[mark] = (v, chain - at, last_goal > at)
                 if self.want_graph:
                     self.edges[u].append((v, goal_on_way, idx, chain))
         stats = self._stats()
@@ -201,27 +246,31 @@ class _Search:
             hops.append((succ, chain))
             node = parent
         hops.reverse()
-        return self._replay_hops(self.system.initial(), hops)[0]
+        return self._replay_hops(self.keys[0], hops)[0]
 
-    def _replay_hops(
-        self, state: State, hops: list[tuple[int, int]]
-    ) -> tuple[list[Label], State]:
-        """Labels of a path given as (successor index, chain length) hops from ``state``."""
+    def _replay_hops(self, key: Key, hops: list[tuple[int, int]]) -> tuple[list[Label], Key]:
+        """Labels of a path given as (successor index, chain length) hops from ``key``.
+
+        The monitor is carried along because it caps jumps exactly as in the search.
+        """
         labels: list[Label] = []
-        successors = self.system.successors
         for succ, chain in hops:
-            label, state = successors(state)[succ]
+            state, c = key
+            label, s2 = self.system.successors(state)[succ]
             labels.append(label)
+            key = (s2, self._monitor(c, label, state, s2))
             for _ in range(chain):
-                label, state = successors(state)[0]
-                labels.append(label)
-        return labels, state
+                step = self._chain_step(key)
+                if step is None:
+                    raise AssertionError("stored chain no longer deterministic")
+                labels.append(step[0])
+                key = step[1]
+        return labels, key
 
     def _found(self, node: int, last: tuple[int, int] | None) -> EngineResult:
         labels = self._labels_to(node)
         if last is not None:
-            state = self.keys[node][0]
-            more, _ = self._replay_hops(state, [last])
+            more, _ = self._replay_hops(self.keys[node], [last])
             labels.extend(more)
         verdict = Verdict.HOLDS if self.plan.kind == "reachable" else Verdict.VIOLATED
         return EngineResult(verdict, self._stats(), Path(tuple(labels)), bound=self.plan.bound,
@@ -263,12 +312,12 @@ class _Search:
                 break
             position[node] = len(hops)
         labels = list(prefix)
-        state = self.keys[bad][0]
+        key = self.keys[bad]
         loop_start = len(labels)
         for step, hop in enumerate(hops):
             if step == position[node]:
                 loop_start = len(labels)
-            more, state = self._replay_hops(state, [hop])
+            more, key = self._replay_hops(key, [hop])
             labels.extend(more)
         return EngineResult(Verdict.VIOLATED, stats, Path(tuple(labels), loop_start),
                             reason="a reachable state from which the goal is never reached "

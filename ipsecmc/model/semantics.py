@@ -188,6 +188,10 @@ class Semantics:
 
     def replay_step(self, state: State, label: Label) -> Outcome:
         """Re-execute ``label`` from ``state``, recording notes. Raises if not enabled."""
+        if label.kind == "delay":
+            if label.arg > self.max_delay(state):
+                raise ValueError(f"delay of {label.arg} s is not a pure shift of the timers")
+            return Outcome(self.delay(state, label.arg), ())
         if label.kind == "tick":
             if any(self.due(state, i) is not None for i in (0, 1)):
                 raise ValueError("tick replayed while an urgent event is due")
@@ -203,6 +207,82 @@ class Semantics:
         if label.arg >= len(outcomes):
             raise ValueError(f"outcome {label.arg} of {label.kind} does not exist")
         return outcomes[label.arg]
+
+    # ------------------------------------------------------------------ time jumps
+    def steady_choice(self, state: State) -> tuple[bool, bool] | None:
+        """The traffic choice if time may only tick one way from ``state``, else None."""
+        if self.due(state, 0) is not None or self.due(state, 1) is not None:
+            return None
+        choices = self.params.traffic.phases[state.phase].choices()
+        return choices[0] if len(choices) == 1 else None
+
+    def max_delay(self, state: State) -> int:
+        """How many one-second ticks from ``state`` are a pure shift of its timers.
+
+        Soundness (why a delay of d equals d ticks and changes no verdict): ``_tick``
+        branches only on discrete fields (p1, p2, want_p2, sent, ``quiet == -1``) and on
+        timers reaching a threshold (a countdown reaching 0, ``quiet`` reaching the DPD
+        interval, the traffic phase ending); ``due`` tests the same thresholds. If one
+        tick from ``state`` changes nothing but shifting every running countdown down by
+        one and ``quiet`` up by one, then so does every further tick until the first
+        threshold. We stop one second before it, so every skipped state has the same
+        discrete fields and atom values (atoms read only discrete fields and
+        ``sess != 0``), and no urgent event was due in any of them. Returns 0 or 1 when
+        there is nothing to gain.
+        """
+        mode = self._steady_mode(state)
+        if mode is None:
+            return 1 if self.steady_choice(state) is not None else 0
+        horizon = 1 << 30
+        for i in (0, 1):
+            e, p = state.end(i), self.ends[i]
+            for value in (e.sess, e.p1_life, e.p2_life, e.req_timer, e.dpd_timer):
+                if value > 0:
+                    horizon = min(horizon, value - 1)
+            if mode and self._quiet_runs(p, e):
+                horizon = min(horizon, p.dpd_retryinterval - e.quiet - 1)
+        if state.phase_left > 0:
+            horizon = min(horizon, state.phase_left - 1)
+        return max(horizon, 1)
+
+    def _steady_mode(self, state: State) -> bool | None:
+        """Whether one tick is a pure shift: True if ``quiet`` moves with time, False if
+        traffic holds it still every second, None if the tick is not a pure shift."""
+        choice = self.steady_choice(state)
+        if choice is None:
+            return None
+        after = self._tick(state, choice[0], choice[1], Sink(False))
+        if after == self._shift(state, 1, True):
+            return True
+        if after == self._shift(state, 1, False):
+            return False
+        return None
+
+    def delay(self, state: State, seconds: int) -> State:
+        """``seconds`` ticks at once; only valid up to ``max_delay(state)``."""
+        mode = self._steady_mode(state)
+        if mode is None:
+            raise ValueError("no steady delay from this state")
+        return self._shift(state, seconds, mode)
+
+    def _quiet_runs(self, p: EndParams, e: EndState) -> bool:
+        return (e.quiet != NO_TIMER and e.p1 == UP and p.dpd is not DpdMode.DISABLE
+                and e.quiet < p.dpd_retryinterval)
+
+    def _shift(self, s: State, d: int, quiet_moves: bool) -> State:
+        def end(i: int) -> EndState:
+            e, p = s.end(i), self.ends[i]
+            return e._replace(
+                sess=e.sess - d if e.sess > 0 else e.sess,
+                quiet=min(e.quiet + d, p.dpd_retryinterval)
+                if quiet_moves and self._quiet_runs(p, e) else e.quiet,
+                p1_life=e.p1_life - d if e.p1_life > 0 else e.p1_life,
+                p2_life=e.p2_life - d if e.p2_life > 0 else e.p2_life,
+                req_timer=e.req_timer - d if e.req_timer > 0 else e.req_timer,
+                dpd_timer=e.dpd_timer - d if e.dpd_timer > 0 else e.dpd_timer,
+            )
+        left = s.phase_left - d if s.phase_left > 0 else s.phase_left
+        return State(end(0), end(1), s.phase, left)
 
     # ------------------------------------------------------------------ what is due
     def due(self, s: State, i: int) -> str | None:

@@ -71,6 +71,13 @@ class TransitionSystem:
     def replay_step(self, state: State, label: Label) -> Outcome:
         return self.semantics.replay_step(state, label)
 
+    def max_delay(self, state: State) -> int:
+        """Seconds that may be skipped at once from ``state`` (see ``Semantics.max_delay``)."""
+        return self.semantics.max_delay(state)
+
+    def delay(self, state: State, seconds: int) -> State:
+        return self.semantics.delay(state, seconds)
+
     def end_index(self, name: str) -> int:
         """Map a gateway name (or ``end_a``/``end_b``) to 0/1."""
         if name in ("end_a", self.names[0]):
