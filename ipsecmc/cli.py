@@ -165,3 +165,7 @@ def lint(paths: tuple[str, ...], fmt: str) -> None:
             f"{errors} error(s), {warnings} warning(s), {len(findings) - errors - warnings} info"
         )
     sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+# Registers `ipsecmc check` on `main` (kept in its own module: one job each).
+from ipsecmc import cli_check as _cli_check  # noqa: E402, F401
