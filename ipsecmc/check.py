@@ -132,8 +132,9 @@ def check_tunnel(
         result = _reconcile(prop, results[0][1], results[1][1])
         engine_name = "both"
     trace = replay(system, result.path) if result.path is not None else None
-    return PropertyResult(system.tunnel, system, prop, plan.bound, engine_name, result, trace,
-                          expected)
+    return PropertyResult(
+        system.tunnel, system, prop, plan.bound, engine_name, result, trace, expected
+    )
 
 
 _DEFINITE = {Verdict.HOLDS, Verdict.VIOLATED}
@@ -161,20 +162,23 @@ def check_paths(
 ) -> CheckReport:
     """The whole ``ipsecmc check`` job for config files or scenario folders."""
     if options.engine not in ENGINES:
-        raise UsageError(f"unknown engine {options.engine!r}; expected one of "
-                         f"{', '.join(ENGINES)}")
+        raise UsageError(f"unknown engine {options.engine!r}; expected one of {', '.join(ENGINES)}")
     settings = read_settings(paths)
     scenario = load_scenario(paths, allow_undefined=bool(options.assume_unknown))
     props = load_properties(options.properties)
     traffic = options.traffic or settings.traffic or DEFAULT_TRAFFIC
-    rekey = options.rekey if options.rekey is not None else (
-        settings.rekey if settings.rekey is not None else True)
+    rekey = (
+        options.rekey
+        if options.rekey is not None
+        else (settings.rekey if settings.rekey is not None else True)
+    )
     results: list[PropertyResult] = []
     for tunnel in scenario.tunnels:
         system = build(tunnel, traffic, rekey)
         for prop in props:
-            results.append(check_tunnel(system, prop, options, progress,
-                                        settings.expect.get(prop.name)))
+            results.append(
+                check_tunnel(system, prop, options, progress, settings.expect.get(prop.name))
+            )
     return CheckReport(scenario, settings, traffic, rekey, tuple(results))
 
 

@@ -33,33 +33,74 @@ def _progress(stats: Stats) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--property", "properties", multiple=True, metavar="NAME",
-              help="Property to check (repeatable); default: every file in properties/.")
-@click.option("--bound-seconds", type=click.IntRange(min=0), default=None, metavar="T",
-              help="T for bounded properties (default: derived from the scenario's timers).")
-@click.option("--traffic", default=None, metavar="PROFILE",
-              help="Host traffic: any, none, both, A-to-B, phases like "
-                   "'both:200,site1-to-site2' (default: scenario.toml, else any).")
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="NAME",
+    help="Property to check (repeatable); default: every file in properties/.",
+)
+@click.option(
+    "--bound-seconds",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="T",
+    help="T for bounded properties (default: derived from the scenario's timers).",
+)
+@click.option(
+    "--traffic",
+    default=None,
+    metavar="PROFILE",
+    help="Host traffic: any, none, both, A-to-B, phases like "
+    "'both:200,site1-to-site2' (default: scenario.toml, else any).",
+)
 @click.option("--engine", type=click.Choice(ENGINES), default="explicit", show_default=True)
-@click.option("--max-states", type=click.IntRange(min=1), default=2_000_000,
-              show_default=True, help="State budget per property; INCONCLUSIVE when hit.")
-@click.option("--timeout", type=click.FloatRange(min=0.001), default=None, metavar="S",
-              help="Wall-clock budget per property in seconds.")
-@click.option("--no-rekey", is_flag=True, default=False,
-              help="What-if: leave keylife expiry (rekeying) out of the model.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    default=2_000_000,
+    show_default=True,
+    help="State budget per property; INCONCLUSIVE when hit.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.001),
+    default=None,
+    metavar="S",
+    help="Wall-clock budget per property in seconds.",
+)
+@click.option(
+    "--no-rekey",
+    is_flag=True,
+    default=False,
+    help="What-if: leave keylife expiry (rekeying) out of the model.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option("--verbose", is_flag=True, help="Show statistics and witnesses too.")
 @handle_errors
 def check(
-    paths: tuple[str, ...], properties: tuple[str, ...], bound_seconds: int | None,
-    traffic: str | None, engine: str, max_states: int, timeout: float | None,
-    no_rekey: bool, fmt: str, verbose: bool,
+    paths: tuple[str, ...],
+    properties: tuple[str, ...],
+    bound_seconds: int | None,
+    traffic: str | None,
+    engine: str,
+    max_states: int,
+    timeout: float | None,
+    no_rekey: bool,
+    fmt: str,
+    verbose: bool,
 ) -> None:
     """Check tunnel properties of the gateways in PATH (folders or config files)."""
     options = CheckOptions(
-        properties=properties, bound_seconds=bound_seconds, traffic=traffic, engine=engine,
-        max_states=max_states, timeout_seconds=timeout, rekey=False if no_rekey else None,
+        properties=properties,
+        bound_seconds=bound_seconds,
+        traffic=traffic,
+        engine=engine,
+        max_states=max_states,
+        timeout_seconds=timeout,
+        rekey=False if no_rekey else None,
     )
     report = check_paths(paths, options, _progress)
     click.echo(render_json(report) if fmt == "json" else render_text(report, verbose), nl=False)

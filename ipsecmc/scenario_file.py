@@ -46,21 +46,22 @@ def _parse(path: Path) -> ScenarioSettings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(SourceLoc(str(path), getattr(exc, "lineno", 1) or 1,
-                                    getattr(exc, "colno", 1) or 1), f"bad TOML: {exc}") from exc
+        raise ConfigError(
+            SourceLoc(str(path), getattr(exc, "lineno", 1) or 1, getattr(exc, "colno", 1) or 1),
+            f"bad TOML: {exc}",
+        ) from exc
     unknown = sorted(set(data) - _KEYS)
     if unknown:
-        raise ConfigError(loc, f"unknown key(s) {', '.join(unknown)}; expected one of "
-                          f"{', '.join(sorted(_KEYS))}")
+        raise ConfigError(
+            loc, f"unknown key(s) {', '.join(unknown)}; expected one of {', '.join(sorted(_KEYS))}"
+        )
     traffic = data.get("traffic")
     rekey = data.get("rekey")
     expect = data.get("expect", {})
     if traffic is not None and not isinstance(traffic, str):
-        raise ConfigError(loc, "traffic must be a string such as \"any\"")
+        raise ConfigError(loc, 'traffic must be a string such as "any"')
     if rekey is not None and not isinstance(rekey, bool):
         raise ConfigError(loc, "rekey must be true or false")
-    if not isinstance(expect, dict) or not all(
-        isinstance(v, str) for v in expect.values()
-    ):
+    if not isinstance(expect, dict) or not all(isinstance(v, str) for v in expect.values()):
         raise ConfigError(loc, "[expect] maps property names to verdict strings")
     return ScenarioSettings(traffic, rekey, dict(expect), str(path))

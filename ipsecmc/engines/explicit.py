@@ -47,7 +47,9 @@ class ExplicitEngine:
     name = "explicit"
 
     def __init__(
-        self, budget: Budget | None = None, progress: ProgressFn | None = None,
+        self,
+        budget: Budget | None = None,
+        progress: ProgressFn | None = None,
         accelerate: bool = True,
     ) -> None:
         self.budget = budget or Budget()
@@ -62,7 +64,11 @@ class _Search:
     """One search; keeps the stored graph so counterexamples can be rebuilt."""
 
     def __init__(
-        self, system: TransitionSystem, plan: Plan, budget: Budget, progress: ProgressFn | None,
+        self,
+        system: TransitionSystem,
+        plan: Plan,
+        budget: Budget,
+        progress: ProgressFn | None,
         accelerate: bool = True,
     ) -> None:
         self.accelerate = accelerate
@@ -176,8 +182,9 @@ class _Search:
             if expanded % _CHECK_EVERY == 0:
                 reason = self._over_budget()
                 if reason is not None:
-                    return EngineResult(Verdict.INCONCLUSIVE, self._stats(),
-                                        bound=self.plan.bound, reason=reason)
+                    return EngineResult(
+                        Verdict.INCONCLUSIVE, self._stats(), bound=self.plan.bound, reason=reason
+                    )
             s, c = self.keys[u]
             for idx, (label, s2) in enumerate(successors(s)):
                 key: Key = (s2, self._monitor(c, label, s, s2))
@@ -231,12 +238,19 @@ class _Search:
         stats = self._stats()
         kind = self.plan.kind
         if kind == "reachable":
-            return EngineResult(Verdict.VIOLATED, stats, reason="no reachable state satisfies "
-                                "the formula (exhaustive search)")
+            return EngineResult(
+                Verdict.VIOLATED,
+                stats,
+                reason="no reachable state satisfies the formula (exhaustive search)",
+            )
         if kind == "recoverable":
             return self._recoverable(stats)
-        return EngineResult(Verdict.HOLDS, stats, bound=self.plan.bound,
-                            reason="exhaustive search of all reachable states")
+        return EngineResult(
+            Verdict.HOLDS,
+            stats,
+            bound=self.plan.bound,
+            reason="exhaustive search of all reachable states",
+        )
 
     # ------------------------------------------------------------------ results
     def _labels_to(self, node: int) -> list[Label]:
@@ -273,9 +287,13 @@ class _Search:
             more, _ = self._replay_hops(self.keys[node], [last])
             labels.extend(more)
         verdict = Verdict.HOLDS if self.plan.kind == "reachable" else Verdict.VIOLATED
-        return EngineResult(verdict, self._stats(), Path(tuple(labels)), bound=self.plan.bound,
-                            reason="witness found" if verdict is Verdict.HOLDS else
-                            "counterexample found")
+        return EngineResult(
+            verdict,
+            self._stats(),
+            Path(tuple(labels)),
+            bound=self.plan.bound,
+            reason="witness found" if verdict is Verdict.HOLDS else "counterexample found",
+        )
 
     def _recoverable(self, stats: Stats) -> EngineResult:
         n = len(self.keys)
@@ -296,9 +314,12 @@ class _Search:
                     work.append(u)
         bad = next((u for u in range(n) if not good[u]), None)
         if bad is None:
-            return EngineResult(Verdict.HOLDS, stats, reason="every reachable state can "
-                                "reach the goal again (exhaustive search)",
-                                facts={"recovery_nodes": n})
+            return EngineResult(
+                Verdict.HOLDS,
+                stats,
+                reason="every reachable state can reach the goal again (exhaustive search)",
+                facts={"recovery_nodes": n},
+            )
         prefix = self._labels_to(bad)
         # Every successor of a bad node is bad; follow first edges until a node repeats.
         hops: list[tuple[int, int]] = []
@@ -319,6 +340,9 @@ class _Search:
                 loop_start = len(labels)
             more, key = self._replay_hops(key, [hop])
             labels.extend(more)
-        return EngineResult(Verdict.VIOLATED, stats, Path(tuple(labels), loop_start),
-                            reason="a reachable state from which the goal is never reached "
-                            "again (lasso)")
+        return EngineResult(
+            Verdict.VIOLATED,
+            stats,
+            Path(tuple(labels), loop_start),
+            reason="a reachable state from which the goal is never reached again (lasso)",
+        )

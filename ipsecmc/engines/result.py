@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """``HOLDS`` is a proof; ``HOLDS_UP_TO`` is bounded; ``INCONCLUSIVE`` hit a budget."""
 
     HOLDS = "HOLDS"

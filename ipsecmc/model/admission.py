@@ -39,11 +39,14 @@ def evaluate_ike_admission(end: TunnelEnd, peer: TunnelEnd) -> tuple[AdmissionOu
         reason = outcome.reason
         if policy is not None and policy.comments:
             reason = f"{reason} ({policy.comments!r})"
-        outcomes.append(AdmissionOutcome(
-            accepted=outcome.action is Action.ACCEPT,
-            policy_id=policy.policyid if policy is not None else (
-                None if outcome.action is Action.ACCEPT else 0),
-            loc=outcome.loc,
-            reason=reason,
-        ))
+        outcomes.append(
+            AdmissionOutcome(
+                accepted=outcome.action is Action.ACCEPT,
+                policy_id=policy.policyid
+                if policy is not None
+                else (None if outcome.action is Action.ACCEPT else 0),
+                loc=outcome.loc,
+                reason=reason,
+            )
+        )
     return tuple(outcomes)

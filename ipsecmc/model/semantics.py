@@ -107,8 +107,15 @@ class Sink:
         self.record = record
         self.notes = list(notes)
 
-    def add(self, end: int, category: str, text: str, loc: SourceLoc | None = None,
-            direction: str = "", dropped_by: int | None = None) -> None:
+    def add(
+        self,
+        end: int,
+        category: str,
+        text: str,
+        loc: SourceLoc | None = None,
+        direction: str = "",
+        dropped_by: int | None = None,
+    ) -> None:
         if self.record:
             self.notes.append(Note(end, category, text, loc, direction, dropped_by))
 
@@ -157,10 +164,19 @@ class Semantics:
 
     def _fresh_end(self, p: EndParams) -> EndState:
         return EndState(
-            p1=DOWN, p2=DOWN, p1_life=NO_TIMER, p2_life=NO_TIMER, sess=0,
-            quiet=self._quiet_reset(p), dpd_sent=0, dpd_timer=NO_TIMER,
-            req=REQ_NONE, req_sent=0, req_timer=NO_TIMER,
-            want_p2=p.p2_auto_negotiate, sent=False,
+            p1=DOWN,
+            p2=DOWN,
+            p1_life=NO_TIMER,
+            p2_life=NO_TIMER,
+            sess=0,
+            quiet=self._quiet_reset(p),
+            dpd_sent=0,
+            dpd_timer=NO_TIMER,
+            req=REQ_NONE,
+            req_sent=0,
+            req_timer=NO_TIMER,
+            want_p2=p.p2_auto_negotiate,
+            sent=False,
         )
 
     @staticmethod
@@ -266,8 +282,12 @@ class Semantics:
         return self._shift(state, seconds, mode)
 
     def _quiet_runs(self, p: EndParams, e: EndState) -> bool:
-        return (e.quiet != NO_TIMER and e.p1 == UP and p.dpd is not DpdMode.DISABLE
-                and e.quiet < p.dpd_retryinterval)
+        return (
+            e.quiet != NO_TIMER
+            and e.p1 == UP
+            and p.dpd is not DpdMode.DISABLE
+            and e.quiet < p.dpd_retryinterval
+        )
 
     def _shift(self, s: State, d: int, quiet_moves: bool) -> State:
         def end(i: int) -> EndState:
@@ -275,12 +295,14 @@ class Semantics:
             return e._replace(
                 sess=e.sess - d if e.sess > 0 else e.sess,
                 quiet=min(e.quiet + d, p.dpd_retryinterval)
-                if quiet_moves and self._quiet_runs(p, e) else e.quiet,
+                if quiet_moves and self._quiet_runs(p, e)
+                else e.quiet,
                 p1_life=e.p1_life - d if e.p1_life > 0 else e.p1_life,
                 p2_life=e.p2_life - d if e.p2_life > 0 else e.p2_life,
                 req_timer=e.req_timer - d if e.req_timer > 0 else e.req_timer,
                 dpd_timer=e.dpd_timer - d if e.dpd_timer > 0 else e.dpd_timer,
             )
+
         left = s.phase_left - d if s.phase_left > 0 else s.phase_left
         return State(end(0), end(1), s.phase, left)
 
@@ -300,7 +322,9 @@ class Semantics:
         if e.dpd_timer == 0:
             return "dpd"
         if (
-            e.p1 == UP and e.dpd_timer == NO_TIMER and p.dpd is not DpdMode.DISABLE
+            e.p1 == UP
+            and e.dpd_timer == NO_TIMER
+            and p.dpd is not DpdMode.DISABLE
             and e.quiet >= p.dpd_retryinterval
         ):
             return "dpd"
@@ -378,8 +402,9 @@ class Semantics:
         if e.dpd_sent >= limit:
             return self._declare_dead(s, i, sink)
         if e.dpd_sent == 0:
-            why = ("nothing inbound for" if p.dpd is DpdMode.ON_IDLE
-                   else "outbound ESP unanswered for")
+            why = (
+                "nothing inbound for" if p.dpd is DpdMode.ON_IDLE else "outbound ESP unanswered for"
+            )
             sink.add(i, "dpd", f"link is idle: {why} {p.dpd_retryinterval} s")
         results: list[Outcome] = []
         for answered, out in self._exchange(s, i, PROBE, sink, f"{e.dpd_sent + 1}/{limit}"):
@@ -395,8 +420,9 @@ class Semantics:
     def _declare_dead(self, s: State, i: int, sink: Sink) -> list[Outcome]:
         p = self.ends[i]
         e = s.end(i)
-        sink.add(i, "dpd", f"link fail: peer declared dead after {e.dpd_sent} "
-                 "unanswered DPD probes")
+        sink.add(
+            i, "dpd", f"link fail: peer declared dead after {e.dpd_sent} unanswered DPD probes"
+        )
         if e.p2 == UP:
             sink.add(i, "sa", "IPsec SA deleted (tunnel DOWN)")
         s = s.with_end(i, self._p1_down(p, self._p2_down(p, e)))
@@ -419,30 +445,53 @@ class Semantics:
         j = 1 - i
         p, q = self.ends[i], self.ends[j]
         me, peer = s.end(i), s.end(j)
-        name = {PROBE: "DPD R-U-THERE", DELETE_P2: "delete IPsec SA",
-                DELETE_P1: "delete IKE SA"}.get(kind) or PACKET_NAMES[kind]
+        name = {
+            PROBE: "DPD R-U-THERE",
+            DELETE_P2: "delete IPsec SA",
+            DELETE_P1: "delete IKE SA",
+        }.get(kind) or PACKET_NAMES[kind]
         tagged = f"{name} {tag}" if tag else name
         sink.add(i, "ike", f"send {tagged}: {p.address}:500 -> {q.address}:500", direction=">")
         me = me._replace(sess=self._refresh(p))
         if peer.sess != 0:
-            sink.add(j, "session", f"{name} matches the existing UDP 500 session: accepted, "
-                     f"session refreshed to {self._ttl_text(q)}", direction="<")
+            sink.add(
+                j,
+                "session",
+                f"{name} matches the existing UDP 500 session: accepted, "
+                f"session refreshed to {self._ttl_text(q)}",
+                direction="<",
+            )
             peer = peer._replace(sess=self._refresh(q))
             return [self._deliver(s, i, me, peer, kind, sink)]
         results: list[tuple[bool, Outcome]] = []
         for adm in q.admissions:
             branch = sink.fork() if len(q.admissions) > 1 else sink
             if adm.accepted:
-                via = (f"local-in policy {adm.policy_id}" if adm.policy_id is not None
-                       else "the built-in local-in rules (IKE allowed)")
-                branch.add(j, "session", f"{name}: no UDP 500 session, {via} accepts it; "
-                           f"new session, TTL {self._ttl_text(q)}", loc=adm.loc, direction="<")
+                via = (
+                    f"local-in policy {adm.policy_id}"
+                    if adm.policy_id is not None
+                    else "the built-in local-in rules (IKE allowed)"
+                )
+                branch.add(
+                    j,
+                    "session",
+                    f"{name}: no UDP 500 session, {via} accepts it; "
+                    f"new session, TTL {self._ttl_text(q)}",
+                    loc=adm.loc,
+                    direction="<",
+                )
                 new_peer = peer._replace(sess=self._refresh(q))
                 results.append(self._deliver(s, i, me, new_peer, kind, branch))
             else:
-                branch.add(j, "ike", f"{name} dropped by local-in policy {adm.policy_id} "
-                           f"(no UDP 500 session to match): {adm.reason}", loc=adm.loc,
-                           direction="<", dropped_by=adm.policy_id)
+                branch.add(
+                    j,
+                    "ike",
+                    f"{name} dropped by local-in policy {adm.policy_id} "
+                    f"(no UDP 500 session to match): {adm.reason}",
+                    loc=adm.loc,
+                    direction="<",
+                    dropped_by=adm.policy_id,
+                )
                 results.append((False, branch.done(s.with_end(i, me).with_end(j, peer))))
         return results
 
@@ -457,8 +506,12 @@ class Semantics:
             sink.add(j, "ike", f"answers phase1 negotiation: {answer}", direction=">")
             me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)
             if peer.p2 == UP:
-                sink.add(j, "sa", "old IPsec SA replaced by the new IKE SA (tunnel DOWN until "
-                         "phase2 is negotiated)")
+                sink.add(
+                    j,
+                    "sa",
+                    "old IPsec SA replaced by the new IKE SA (tunnel DOWN until "
+                    "phase2 is negotiated)",
+                )
             peer = self._p2_down(q, peer)
             sink.add(i, "sa", "IKE SA UP")
             sink.add(j, "sa", "IKE SA UP")
@@ -507,18 +560,26 @@ class Semantics:
     # ------------------------------------------------------------------ SA helpers
     def _establish_p1(self, p: EndParams, e: EndState) -> EndState:
         req = e.req if e.req in (REQ_P2,) else REQ_NONE
-        return self._inbound(p, e._replace(
-            p1=UP, p1_life=p.p1_keylife if p.p1_keylife is not None else NO_TIMER,
-            req=req, req_sent=0 if req == REQ_NONE else e.req_sent,
-            req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
-            dpd_sent=0, dpd_timer=NO_TIMER,
-        ))
+        return self._inbound(
+            p,
+            e._replace(
+                p1=UP,
+                p1_life=p.p1_keylife if p.p1_keylife is not None else NO_TIMER,
+                req=req,
+                req_sent=0 if req == REQ_NONE else e.req_sent,
+                req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
+                dpd_sent=0,
+                dpd_timer=NO_TIMER,
+            ),
+        )
 
     def _establish_p2(self, p: EndParams, e: EndState) -> EndState:
         req = REQ_NONE if e.req in (REQ_P2, REQ_REKEY_P2) else e.req
         return e._replace(
-            p2=UP, p2_life=p.p2_keylife if p.p2_keylife is not None else NO_TIMER,
-            want_p2=False, req=req,
+            p2=UP,
+            p2_life=p.p2_keylife if p.p2_keylife is not None else NO_TIMER,
+            want_p2=False,
+            req=req,
             req_sent=0 if req == REQ_NONE else e.req_sent,
             req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
         )
@@ -526,16 +587,26 @@ class Semantics:
     def _p2_down(self, p: EndParams, e: EndState) -> EndState:
         req = REQ_NONE if e.req in (REQ_P2, REQ_REKEY_P2) else e.req
         return e._replace(
-            p2=DOWN, p2_life=NO_TIMER, sent=False, quiet=self._quiet_reset(p),
-            want_p2=e.want_p2 or p.p2_auto_negotiate, req=req,
+            p2=DOWN,
+            p2_life=NO_TIMER,
+            sent=False,
+            quiet=self._quiet_reset(p),
+            want_p2=e.want_p2 or p.p2_auto_negotiate,
+            req=req,
             req_sent=0 if req == REQ_NONE else e.req_sent,
             req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
         )
 
     def _p1_down(self, p: EndParams, e: EndState) -> EndState:
         return e._replace(
-            p1=DOWN, p1_life=NO_TIMER, dpd_sent=0, dpd_timer=NO_TIMER,
-            req=REQ_NONE, req_sent=0, req_timer=NO_TIMER, quiet=self._quiet_reset(p),
+            p1=DOWN,
+            p1_life=NO_TIMER,
+            dpd_sent=0,
+            dpd_timer=NO_TIMER,
+            req=REQ_NONE,
+            req_sent=0,
+            req_timer=NO_TIMER,
+            quiet=self._quiet_reset(p),
         )
 
     def _inbound(self, p: EndParams, e: EndState) -> EndState:
@@ -580,8 +651,9 @@ class Semantics:
             return me._replace(sent=False), peer
         if me.p2 != UP:
             if not me.want_p2:
-                sink.add(i, "traffic", "host traffic for the tunnel: needs an IPsec SA",
-                      direction="<")
+                sink.add(
+                    i, "traffic", "host traffic for the tunnel: needs an IPsec SA", direction="<"
+                )
             return me._replace(sent=False, want_p2=True), peer
         quiet = me.quiet
         if p.dpd is DpdMode.ON_DEMAND and quiet == NO_TIMER:
@@ -590,8 +662,12 @@ class Semantics:
         if peer.p2 == UP:
             peer = self._inbound(q, peer)
         else:
-            sink.add(1 - i, "esp", f"ESP from {p.address} dropped: unknown SPI "
-                  "(no IPsec SA)", direction="<")
+            sink.add(
+                1 - i,
+                "esp",
+                f"ESP from {p.address} dropped: unknown SPI (no IPsec SA)",
+                direction="<",
+            )
         return me, peer
 
     def _age(self, i: int, e: EndState, sink: Sink) -> EndState:
@@ -600,8 +676,12 @@ class Semantics:
         if sess > 0:
             sess -= 1
             if sess == 0:
-                sink.add(i, "session", f"UDP 500 session with the peer expired "
-                      f"(TTL {p.session_ttl} s, {p.session_ttl_source})")
+                sink.add(
+                    i,
+                    "session",
+                    f"UDP 500 session with the peer expired "
+                    f"(TTL {p.session_ttl} s, {p.session_ttl_source})",
+                )
         quiet = e.quiet
         if quiet != NO_TIMER and e.p1 == UP and p.dpd is not DpdMode.DISABLE:
             quiet = min(quiet + 1, p.dpd_retryinterval)

@@ -123,9 +123,7 @@ class TransitionSystem:
         return out
 
 
-def build(
-    tunnel: Tunnel, traffic: str | None = None, rekey: bool = True
-) -> TransitionSystem:
+def build(tunnel: Tunnel, traffic: str | None = None, rekey: bool = True) -> TransitionSystem:
     """Build the transition system of one tunnel (the ``build`` stage of the pipeline)."""
     profile = parse_profile(traffic or DEFAULT_TRAFFIC, tunnel.a.name, tunnel.b.name)
     return TransitionSystem(tunnel, tunnel_params(tunnel, profile, rekey))

@@ -69,11 +69,11 @@ def parse_profile(text: str, name_a: str, name_b: str) -> TrafficProfile:
                 )
             duration = int(dur_text)
         elif index != len(parts) - 1:
-            raise UsageError(
-                f"traffic profile {text!r}: every phase but the last needs ':SECONDS'"
-            )
+            raise UsageError(f"traffic profile {text!r}: every phase but the last needs ':SECONDS'")
         if index == len(parts) - 1 and duration is not None:
-            raise UsageError(f"traffic profile {text!r}: the last phase lasts forever; drop ':{dur_text}'")
+            raise UsageError(
+                f"traffic profile {text!r}: the last phase lasts forever; drop ':{dur_text}'"
+            )
         phases.append(_parse_phase(body.strip(), duration, text, name_a, name_b))
     return TrafficProfile(text=text, phases=tuple(phases))
 

@@ -43,9 +43,13 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
                 "text": ev.note.text,
                 "direction": ev.note.direction,
                 "dropped_by_policy": ev.note.dropped_by,
-                "loc": None if ev.note.loc is None else {
-                    "file": ev.note.loc.file, "line": ev.note.loc.line,
-                    "column": ev.note.loc.column},
+                "loc": None
+                if ev.note.loc is None
+                else {
+                    "file": ev.note.loc.file,
+                    "line": ev.note.loc.line,
+                    "column": ev.note.loc.column,
+                },
                 "in_loop": ev.in_loop,
             }
             for ev in trace.events

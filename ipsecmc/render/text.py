@@ -36,16 +36,22 @@ def render_trace(trace: Trace, width: int) -> list[str]:
     loop_marked = False
     for ev in trace.events:
         if ev.in_loop and not loop_marked:
-            lines.append(f"    --- from {ev.time} s on, the following repeats forever "
-                         f"(every {trace.loop_duration} s) ---")
+            lines.append(
+                f"    --- from {ev.time} s on, the following repeats forever "
+                f"(every {trace.loop_duration} s) ---"
+            )
             loop_marked = True
         who = ev.gateway or "(traffic)"
         arrow = ev.note.direction or " "
         where = f"   [{ev.note.loc}]" if ev.note.loc is not None else ""
         lines.append(f"    {ev.time:>7} s  {who:<{width}}  {arrow} {ev.note.text}{where}")
-    lines.append("    final state: " + "; ".join(
-        f"{g}: tunnel {s['tunnel']} (phase1 {s['p1']}, phase2 {s['p2']})"
-        for g, s in trace.final_state.items()))
+    lines.append(
+        "    final state: "
+        + "; ".join(
+            f"{g}: tunnel {s['tunnel']} (phase1 {s['p1']}, phase2 {s['p2']})"
+            for g, s in trace.final_state.items()
+        )
+    )
     return lines
 
 
@@ -63,8 +69,7 @@ def render_text(report: CheckReport, verbose: bool = False) -> str:
         out.append("  " + _verdict_line(r))
         s = r.result.stats
         if verbose or r.verdict is Verdict.INCONCLUSIVE:
-            out.append(f"    {s.states} states visited, {s.stored_nodes} stored, "
-                       f"{s.seconds:.2f} s")
+            out.append(f"    {s.states} states visited, {s.stored_nodes} stored, {s.seconds:.2f} s")
         if r.trace is not None and (r.verdict is Verdict.VIOLATED or verbose):
             kind = "witness" if r.verdict is Verdict.HOLDS else "counterexample"
             out.append(f"    {kind} ({r.trace.duration} s of model time):")

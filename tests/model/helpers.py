@@ -9,7 +9,7 @@ from ipsecmc.check import CheckOptions, CheckReport, check_paths
 from ipsecmc.config import DpdMode
 from ipsecmc.engines.explicit import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan
-from ipsecmc.model.params import Admission, EndParams, TunnelParams
+from ipsecmc.model.params import Admission, TunnelParams
 from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.traffic import parse_profile
@@ -48,9 +48,15 @@ def seed_tunnel():  # type: ignore[no-untyped-def]
 
 
 def small_system(
-    *, dpd: tuple[DpdMode, DpdMode], ike: tuple[int, int], ttl: tuple[int, int],
-    interval: tuple[int, int], retries: tuple[int, int], accept: tuple[bool, bool],
-    keylife: tuple[int | None, int | None], traffic: str,
+    *,
+    dpd: tuple[DpdMode, DpdMode],
+    ike: tuple[int, int],
+    ttl: tuple[int, int],
+    interval: tuple[int, int],
+    retries: tuple[int, int],
+    accept: tuple[bool, bool],
+    keylife: tuple[int | None, int | None],
+    traffic: str,
 ) -> TransitionSystem:
     """A seed-shaped tunnel with small, chosen timers (for exhaustive comparisons)."""
     tunnel = seed_tunnel()
@@ -58,20 +64,30 @@ def small_system(
     ends = []
     for i in (0, 1):
         e = base.params.ends[i]
-        ends.append(replace(
-            e, dpd=dpd[i], ike_version=ike[i], session_ttl=ttl[i],
-            dpd_retryinterval=interval[i], dpd_retrycount=retries[i],
-            p1_keylife=None if keylife[i] is None else 2 * keylife[i],  # type: ignore[operator]
-            p2_keylife=keylife[i],
-            admissions=(Admission(True, None, None, "built-in") if accept[i]
-                        else Admission(False, 2, None, "deny"),),
-        ))
+        ends.append(
+            replace(
+                e,
+                dpd=dpd[i],
+                ike_version=ike[i],
+                session_ttl=ttl[i],
+                dpd_retryinterval=interval[i],
+                dpd_retrycount=retries[i],
+                p1_keylife=None if keylife[i] is None else 2 * keylife[i],  # type: ignore[operator]
+                p2_keylife=keylife[i],
+                admissions=(
+                    Admission(True, None, None, "built-in")
+                    if accept[i]
+                    else Admission(False, 2, None, "deny"),
+                ),
+            )
+        )
     params = TunnelParams((ends[0], ends[1]), base.params.traffic, True)
     return TransitionSystem(tunnel, params)
 
 
 def _params(tunnel, traffic):  # type: ignore[no-untyped-def]
     from ipsecmc.model.params import tunnel_params
+
     return tunnel_params(tunnel, parse_profile(traffic, tunnel.a.name, tunnel.b.name))
 
 

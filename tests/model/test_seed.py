@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -25,19 +26,24 @@ def test_seed_intended_agreement_violated_with_the_article_story(intended) -> No
     events = [(e.time, e.gateway, e.note.text, e.note.loc) for e in trace.events]
     texts = [f"{g} {t}" for _, g, t, _ in events]
     # site2's UDP 500 session (created by its own IKE packet) ages out after 180 s.
-    assert any(g == "site2" and "session with the peer expired (TTL 180 s" in t
-               for _, g, t, _ in events)
+    assert any(
+        g == "site2" and "session with the peer expired (TTL 180 s" in t for _, g, t, _ in events
+    )
     # site1's three IKEv1 probes, 20 s apart, each dropped by site2's policy 2 at its line.
-    probes = [(tm, loc) for tm, g, t, loc in events
-              if g == "site2" and t.startswith("DPD R-U-THERE dropped by local-in policy 2")]
+    probes = [
+        (tm, loc)
+        for tm, g, t, loc in events
+        if g == "site2" and t.startswith("DPD R-U-THERE dropped by local-in policy 2")
+    ]
     assert len(probes) == 3
-    assert [b[0] - a[0] for a, b in zip(probes, probes[1:], strict=False)] == [20, 20]
+    assert [b[0] - a[0] for a, b in pairwise(probes)] == [20, 20]
     site2_conf = (MODELS / "seed-intended" / "site2.conf").read_text().splitlines()
     for _, loc in probes:
         assert loc is not None and loc.file.endswith("seed-intended/site2.conf")
         assert site2_conf[loc.line - 1].strip() == "edit 2"
-    assert any("site1 link fail: peer declared dead after 3 unanswered DPD probes" in t
-               for t in texts)
+    assert any(
+        "site1 link fail: peer declared dead after 3 unanswered DPD probes" in t for t in texts
+    )
     assert any("site2 delete IPsec SA dropped by local-in policy 2" in t for t in texts)
     assert trace.final_state["site1"]["tunnel"] == "DOWN"
     assert trace.final_state["site2"]["tunnel"] == "UP"
@@ -87,33 +93,69 @@ SITE2 = "site2.conf"
 @pytest.mark.parametrize(
     ("name", "edits", "expected"),
     [
-        ("ikev2-both", {"site1.conf": [("set remote-gw", "set ike-version 2\n        set remote-gw")],
-                        SITE2: [("set remote-gw", "set ike-version 2\n        set remote-gw")]},
-         "VIOLATED"),
-        ("deny-disabled", {SITE2: [('set comments "implicit deny"',
-                                    'set comments "implicit deny"\n        set status disable')]},
-         "HOLDS"),
-        ("negated-source", {SITE2: [('edit 2\n        set intf "port1"\n        set srcaddr "all"',
-                                     'edit 2\n        set intf "port1"\n        set srcaddr "peer-site1"\n'
-                                     '        set srcaddr-negate enable')]},
-         "HOLDS"),
+        (
+            "ikev2-both",
+            {
+                "site1.conf": [("set remote-gw", "set ike-version 2\n        set remote-gw")],
+                SITE2: [("set remote-gw", "set ike-version 2\n        set remote-gw")],
+            },
+            "VIOLATED",
+        ),
+        (
+            "deny-disabled",
+            {
+                SITE2: [
+                    (
+                        'set comments "implicit deny"',
+                        'set comments "implicit deny"\n        set status disable',
+                    )
+                ]
+            },
+            "HOLDS",
+        ),
+        (
+            "negated-source",
+            {
+                SITE2: [
+                    (
+                        'edit 2\n        set intf "port1"\n        set srcaddr "all"',
+                        'edit 2\n        set intf "port1"\n        set srcaddr "peer-site1"\n'
+                        "        set srcaddr-negate enable",
+                    )
+                ]
+            },
+            "HOLDS",
+        ),
         ("udp4500-only", {SITE2: [('set service "ALL"', 'set service "NATT"')]}, "HOLDS"),
     ],
 )
-def test_variations(tmp_path: Path, name: str, edits: dict[str, list[tuple[str, str]]],
-                    expected: str) -> None:
+def test_variations(
+    tmp_path: Path, name: str, edits: dict[str, list[tuple[str, str]]], expected: str
+) -> None:
     folder = variant(tmp_path, "seed-intended", edits)
     if name == "negated-source":
-        text = (folder / SITE2).read_text().replace(
-            "config firewall local-in-policy",
-            'config firewall address\n    edit "peer-site1"\n        set subnet 10.56.240.208 '
-            '255.255.255.255\n    next\nend\nconfig firewall local-in-policy', 1)
+        text = (
+            (folder / SITE2)
+            .read_text()
+            .replace(
+                "config firewall local-in-policy",
+                'config firewall address\n    edit "peer-site1"\n        set subnet 10.56.240.208 '
+                "255.255.255.255\n    next\nend\nconfig firewall local-in-policy",
+                1,
+            )
+        )
         (folder / SITE2).write_text(text)
     if name == "udp4500-only":
-        text = (folder / SITE2).read_text().replace(
-            "config firewall local-in-policy",
-            'config firewall service custom\n    edit "NATT"\n        set udp-portrange 4500\n'
-            '    next\nend\nconfig firewall local-in-policy', 1)
+        text = (
+            (folder / SITE2)
+            .read_text()
+            .replace(
+                "config firewall local-in-policy",
+                'config firewall service custom\n    edit "NATT"\n        set udp-portrange 4500\n'
+                "    next\nend\nconfig firewall local-in-policy",
+                1,
+            )
+        )
         (folder / SITE2).write_text(text)
     report = check([folder], properties=("agreement",), bound_seconds=120)
     assert verdicts(report) == {"agreement": expected}, name
@@ -123,20 +165,27 @@ def test_both_ends_denying_still_establish_by_crossing_sessions(tmp_path: Path) 
     """Both ends deny new IKE, yet both auto-negotiate at once: each one's own outbound
     session (500<->500) admits the other's request, so the tunnel comes up, and later
     falls apart once the sessions age out."""
-    deny = ('config firewall local-in-policy\n    edit 7\n        set intf "any"\n'
-            '        set srcaddr "all"\n        set dstaddr "all"\n        set service "IKE"\n'
-            '        set schedule "always"\n    next\nend\n')
+    deny = (
+        'config firewall local-in-policy\n    edit 7\n        set intf "any"\n'
+        '        set srcaddr "all"\n        set dstaddr "all"\n        set service "IKE"\n'
+        '        set schedule "always"\n    next\nend\n'
+    )
     folder = variant(tmp_path, "seed-intended", {})
     (folder / "site1.conf").write_text((folder / "site1.conf").read_text() + deny)
     report = check([folder], properties=("establishes", "tunnel-comes-up", "agreement"))
-    assert verdicts(report) == {"establishes": "HOLDS", "tunnel-comes-up": "HOLDS",
-                                "agreement": "VIOLATED"}
+    assert verdicts(report) == {
+        "establishes": "HOLDS",
+        "tunnel-comes-up": "HOLDS",
+        "agreement": "VIOLATED",
+    }
 
 
 def test_cli_check_exit_codes_and_json() -> None:
     runner = CliRunner()
-    bad = runner.invoke(main, ["check", str(MODELS / "seed-intended"), "--property",
-                               "agreement", "--format", "json"])
+    bad = runner.invoke(
+        main,
+        ["check", str(MODELS / "seed-intended"), "--property", "agreement", "--format", "json"],
+    )
     assert bad.exit_code == 1, bad.output
     doc = json.loads(bad.stdout)
     assert doc["version"] == 1
@@ -147,8 +196,19 @@ def test_cli_check_exit_codes_and_json() -> None:
     good = runner.invoke(main, ["check", str(MODELS / "seed-fixed"), "--property", "agreement"])
     assert good.exit_code == 0, good.output
     assert "HOLDS (proved" in good.stdout
-    budget = runner.invoke(main, ["check", str(MODELS / "seed-fixed"), "--property",
-                                  "agreement", "--traffic", "any", "--max-states", "50"])
+    budget = runner.invoke(
+        main,
+        [
+            "check",
+            str(MODELS / "seed-fixed"),
+            "--property",
+            "agreement",
+            "--traffic",
+            "any",
+            "--max-states",
+            "50",
+        ],
+    )
     assert budget.exit_code == 3, budget.output
     assert "INCONCLUSIVE" in budget.stdout
     usage = runner.invoke(main, ["check", str(MODELS / "seed-fixed"), "--traffic", "bogus"])
