@@ -1,0 +1,28 @@
+"""Pinned state counts of the models/ scenarios (explicit engine, default options).
+
+A changed count is a change of the model's semantics or of the engine's reductions:
+whoever changes it must say why in the commit message (as stateright's tests do).
+Numbers: (states visited, stored nodes).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.model.helpers import MODELS, check
+
+PINNED: dict[tuple[str, str], tuple[int, int]] = {
+    ("seed-intended", "agreement"): (64, 2),
+    ("seed-intended", "establishes"): (7, 2),
+    ("seed-intended", "recoverable"): (48926, 7),
+    ("seed-fixed", "agreement"): (25917, 5),
+    ("seed-fixed", "tunnel-comes-up"): (6, 2),
+    ("seed-literal", "no-blackhole"): (25917, 5),
+}
+
+
+@pytest.mark.parametrize(("scenario", "prop"), sorted(PINNED))
+def test_pinned_state_counts(scenario: str, prop: str) -> None:
+    report = check([MODELS / scenario], properties=(prop,))
+    stats = report.results[0].result.stats
+    assert (stats.states, stats.stored_nodes) == PINNED[(scenario, prop)]
