@@ -8,7 +8,7 @@ every counterexample or witness into a ``Trace``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ipsecmc.engines.explicit import ExplicitEngine
@@ -131,6 +131,10 @@ def check_tunnel(
     if len(results) == 2:
         result = _reconcile(prop, results[0][1], results[1][1])
         engine_name = "both"
+    if result.verdict is Verdict.INCONCLUSIVE and not system.params.traffic.deterministic:
+        result = replace(result, reason=result.reason + "; with free traffic choices every "
+                         "second and real keylife timers the state space is very large: pin "
+                         "a --traffic profile or try --no-rekey")
     trace = replay(system, result.path) if result.path is not None else None
     return PropertyResult(
         system.tunnel, system, prop, plan.bound, engine_name, result, trace, expected
