@@ -4,7 +4,7 @@ Contract (scripts and CI depend on it; extend, never change)::
 
     ipsecmc check PATH... [--property NAME]... [--bound-seconds T] [--traffic PROFILE]
                   [--engine explicit|z3|both] [--max-states N] [--timeout S]
-                  [--format text|json] [--no-rekey] [--verbose]
+                  [--format text|json|sarif|junit|mermaid|svg] [--no-rekey] [--verbose]
 
 Exit codes: 0 every checked property HOLDS (proved), 1 a property is VIOLATED, 2 bad
 input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer).
@@ -20,7 +20,14 @@ from ipsecmc.check import ENGINES, CheckOptions, check_paths, exit_code
 from ipsecmc.cli import handle_errors, main
 from ipsecmc.engines.result import Stats
 from ipsecmc.render.json_report import render_json
-from ipsecmc.render.text import render_text
+from ipsecmc.render.junit import render_junit
+from ipsecmc.render.mermaid import render_mermaid
+from ipsecmc.render.sarif import render_sarif
+from ipsecmc.render.svg import render_svg
+from ipsecmc.render.text import render_text, use_colour
+
+#: Output formats of ``check`` beyond text/json (CI reports and pictures; issue 6).
+FORMATS = ("text", "json", "sarif", "junit", "mermaid", "svg")
 
 
 def _progress(stats: Stats) -> None:
@@ -76,7 +83,13 @@ def _progress(stats: Stats) -> None:
     help="What-if: leave keylife expiry (rekeying) out of the model.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text, json, sarif (SARIF 2.1.0), junit (JUnit XML), mermaid (sequence diagram "
+    "of each counterexample), svg (the same, drawn).",
 )
 @click.option("--verbose", is_flag=True, help="Show statistics and witnesses too.")
 @handle_errors
@@ -103,7 +116,16 @@ def check(
         rekey=False if no_rekey else None,
     )
     report = check_paths(paths, options, _progress)
-    click.echo(render_json(report) if fmt == "json" else render_text(report, verbose), nl=False)
     if fmt == "json":
-        click.echo()
+        click.echo(render_json(report))
+    elif fmt == "text":
+        click.echo(render_text(report, verbose, colour=use_colour()), nl=False)
+    else:
+        renderers = {
+            "sarif": render_sarif,
+            "junit": render_junit,
+            "mermaid": render_mermaid,
+            "svg": render_svg,
+        }
+        click.echo(renderers[fmt](report), nl=False)
     sys.exit(exit_code(report))

@@ -4,16 +4,59 @@ Traces read like a FortiOS debug log: time in seconds, the gateway, ``>`` for wh
 gateway sends or does, ``<`` for what reaches it, and the config line that decided a
 drop. Seconds in which nothing happens are not printed; the repeating part of a lasso
 is marked.
+
+Above each counterexample, one paragraph says in words what went wrong
+(``ipsecmc.render.explain``). Colour (click.style: verdicts, drops, SA changes) only
+when ``colour`` is set: the CLI sets it when stdout is a terminal and ``NO_COLOR`` is
+not, so piped output and files stay plain text.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import textwrap
+
+import click
+
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
-from ipsecmc.trace import Trace
+from ipsecmc.render.explain import explain
+from ipsecmc.trace import Trace, TraceEvent
+
+_VERDICT_COLOURS = {
+    Verdict.VIOLATED: "red",
+    Verdict.HOLDS: "green",
+    Verdict.HOLDS_UP_TO: "yellow",
+    Verdict.INCONCLUSIVE: "yellow",
+}
 
 
-def _verdict_line(r: PropertyResult) -> str:
+def use_colour() -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _event_colour(ev: TraceEvent) -> str | None:
+    if ev.note.dropped_by is not None or "dropped" in ev.note.text:
+        return "red"
+    if ev.note.category == "sa":
+        return "red" if ("DOWN" in ev.note.text or "deleted" in ev.note.text) else "green"
+    if ev.note.category in ("session", "dpd"):
+        return "yellow"
+    return None
+
+
+def explanation_lines(r: PropertyResult, indent: str = "    ") -> list[str]:
+    """The explanation paragraph of ``r``'s trace, wrapped for a terminal."""
+    if r.trace is None:
+        return []
+    return textwrap.wrap(
+        explain(r.trace, r.system.names), width=96, initial_indent=indent, subsequent_indent=indent
+    )
+
+
+def _verdict_line(r: PropertyResult, colour: bool = False) -> str:
     v = r.verdict
     bound = f", T = {r.bound} s" if r.bound is not None else ""
     text = v.value
@@ -28,10 +71,12 @@ def _verdict_line(r: PropertyResult) -> str:
     expected = ""
     if r.expected is not None and r.expected != v.value:
         expected = f"   [scenario.toml expects {r.expected}]"
+    if colour:
+        text = click.style(text, fg=_VERDICT_COLOURS.get(v), bold=v is Verdict.VIOLATED)
     return f"{r.prop.name} ({r.prop.kind}{bound}): {text}{expected}"
 
 
-def render_trace(trace: Trace, width: int) -> list[str]:
+def render_trace(trace: Trace, width: int, colour: bool = False) -> list[str]:
     lines: list[str] = []
     loop_marked = False
     for ev in trace.events:
@@ -44,7 +89,9 @@ def render_trace(trace: Trace, width: int) -> list[str]:
         who = ev.gateway or "(traffic)"
         arrow = ev.note.direction or " "
         where = f"   [{ev.note.loc}]" if ev.note.loc is not None else ""
-        lines.append(f"    {ev.time:>7} s  {who:<{width}}  {arrow} {ev.note.text}{where}")
+        line = f"    {ev.time:>7} s  {who:<{width}}  {arrow} {ev.note.text}{where}"
+        fg = _event_colour(ev) if colour else None
+        lines.append(click.style(line, fg=fg) if fg else line)
     lines.append(
         "    final state: "
         + "; ".join(
@@ -55,7 +102,7 @@ def render_trace(trace: Trace, width: int) -> list[str]:
     return lines
 
 
-def render_text(report: CheckReport, verbose: bool = False) -> str:
+def render_text(report: CheckReport, verbose: bool = False, colour: bool = False) -> str:
     out: list[str] = []
     for note in report.scenario.inferences:
         out.append(f"note: {note}")
@@ -66,13 +113,15 @@ def render_text(report: CheckReport, verbose: bool = False) -> str:
             current = r.tunnel.name
             out.append("")
             out.append(f"tunnel {current}")
-        out.append("  " + _verdict_line(r))
+        out.append("  " + _verdict_line(r, colour))
         s = r.result.stats
         if verbose or r.verdict is Verdict.INCONCLUSIVE:
             out.append(f"    {s.states} states visited, {s.stored_nodes} stored, {s.seconds:.2f} s")
         if r.trace is not None and (r.verdict is Verdict.VIOLATED or verbose):
             kind = "witness" if r.verdict is Verdict.HOLDS else "counterexample"
+            if r.verdict is Verdict.VIOLATED:
+                out.extend(explanation_lines(r))
             out.append(f"    {kind} ({r.trace.duration} s of model time):")
             width = max(len(n) for n in r.system.names)
-            out.extend(render_trace(r.trace, max(width, 9)))
+            out.extend(render_trace(r.trace, max(width, 9), colour))
     return "\n".join(out) + "\n"
