@@ -26,9 +26,11 @@ Budgets (states, wall time) end a search with INCONCLUSIVE and its statistics.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import NamedTuple
 
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.model.semantics import Label
@@ -39,6 +41,43 @@ Key = tuple[State, int]  # model state x monitor value
 ProgressFn = Callable[[Stats], None]
 
 _CHECK_EVERY = 2048
+
+
+def _seconds(label: Label) -> int:
+    """Model seconds a label takes."""
+    if label.kind == "tick":
+        return 1
+    return label.arg if label.kind == "delay" else 0
+
+
+class _Edge(NamedTuple):
+    """A stored edge: the hop to replay it and, for recoverable, its goal timing."""
+
+    target: int
+    first_goal: int | None  # seconds from the source to the first goal state on the way
+    succ: int
+    chain: int
+    secs: int
+    inner_worst: int  # longest wait for the goal that starts and ends inside the chain
+    open_since: int | None  # start of a final stretch without the goal (None: ends in goal)
+
+
+class _Segments:
+    """Tracks stretches of non-goal states along a chain (seconds from its source)."""
+
+    __slots__ = ("inner_worst", "open_since")
+
+    def __init__(self) -> None:
+        self.inner_worst = 0
+        self.open_since: int | None = None
+
+    def see(self, goal: bool, at: int) -> None:
+        if goal:
+            if self.open_since is not None:
+                self.inner_worst = max(self.inner_worst, at - self.open_since)
+                self.open_since = None
+        elif self.open_since is None:
+            self.open_since = at
 
 
 class ExplicitEngine:
@@ -83,12 +122,14 @@ class _Search:
         self.keys: list[Key] = []
         self.parent: list[tuple[int, int, int]] = []  # (parent node, successor index, chain)
         self.depth: list[int] = []
-        # for recoverable: (target, goal seen on the way, successor index, chain length)
-        self.edges: list[list[tuple[int, bool, int, int]]] = []
+        # for recoverable: (target, seconds to the first goal state on the way or None,
+        # successor index, chain length, seconds)
+        self.edges: list[list[_Edge]] = []
         self.want_graph = plan.kind == "recoverable"
         # Chain states after an urgent event -> (chain end node, steps left, goal on the
         # way): a later chain that reaches one of them has merged and need not be walked.
-        self.shortcut: dict[Key, tuple[int, int, bool]] = {}
+        # (steps left, seconds left, seconds to the first goal state after it or None)
+        self.shortcut: dict[Key, tuple[int, int, int, int | None]] = {}
         self.visited = 0
         self.transitions = 0
         self.started = time.perf_counter()
@@ -133,6 +174,24 @@ class _Search:
         if kind == "reachable":
             return self.pred(key[0])
         return False
+
+    def _remember_chain(
+        self,
+        marks: list[tuple[Key, int, int]],
+        goals: list[tuple[int, int]],
+        end: int,
+        chain: int,
+        secs: int,
+    ) -> None:
+        """Record shortcuts from the chain's post-urgent states to its end node."""
+        g = 0
+        for mark, at, at_secs in marks:
+            if mark in self.index:
+                continue
+            while g < len(goals) and goals[g][0] <= at:
+                g += 1
+            goal_after = goals[g][1] - at_secs if g < len(goals) else None
+            self.shortcut[mark] = (end, chain - at, secs - at_secs, goal_after)
 
     def _add(self, key: Key, parent: int, succ: int, chain: int) -> int:
         node = len(self.keys)
@@ -188,22 +247,29 @@ class _Search:
             s, c = self.keys[u]
             for idx, (label, s2) in enumerate(successors(s)):
                 key: Key = (s2, self._monitor(c, label, s, s2))
-                chain = 0
-                goal_on_way = self.want_graph and self.pred(s2)
+                chain, secs = 0, _seconds(label)
                 self.visited += 1
                 if self._hit(key):
                     return self._found(u, (idx, chain))
+                # For recoverable: (step, seconds) of every goal state met on the way.
+                goals: list[tuple[int, int]] = []
+                segments = _Segments()
+                if self.want_graph:
+                    goal = self.pred(s2)
+                    segments.see(goal, secs)
+                    if goal:
+                        goals.append((0, secs))
                 seen: set[Key] | None = None
-                marks: list[tuple[Key, int]] = []
-                last_goal = 0 if goal_on_way else -1
+                marks: list[tuple[Key, int, int]] = []
                 while key not in self.index:
-                    short = self.shortcut.get(key)
+                    short = None if self.want_graph else self.shortcut.get(key)
                     if short is not None:
                         # This chain merged into one already walked: jump to its end.
-                        target, remaining, goal_after = short
-                        chain += remaining
-                        if goal_after:
-                            goal_on_way, last_goal = True, chain
+                        target, steps_left, secs_left, goal_after = short
+                        if goal_after is not None:
+                            goals.append((chain + 1, secs + goal_after))
+                        chain += steps_left
+                        secs += secs_left
                         key = self.keys[target]
                         break
                     step = self._chain_step(key)
@@ -215,12 +281,16 @@ class _Search:
                         break
                     seen.add(key)
                     if step[0].kind not in ("tick", "delay"):
-                        marks.append((key, chain))
+                        marks.append((key, chain, secs))
                     key = step[1]
                     chain += 1
+                    secs += _seconds(step[0])
                     self.visited += 1
-                    if self.want_graph and self.pred(key[0]):
-                        goal_on_way, last_goal = True, chain
+                    if self.want_graph:
+                        goal = self.pred(key[0])
+                        segments.see(goal, secs)
+                        if goal:
+                            goals.append((chain, secs))
                     if self._hit(key):
                         return self._found(u, (idx, chain))
                     if chain % 65536 == 0 and self._over_budget() is not None:
@@ -230,11 +300,20 @@ class _Search:
                 if v is None:
                     v = self._add(key, u, idx, chain)
                     queue.append(v)
-                for mark, at in marks:
-                    if mark not in self.index:
-                        self.shortcut[mark] = (v, chain - at, last_goal > at)
+                self._remember_chain(marks, goals, v, chain, secs)
                 if self.want_graph:
-                    self.edges[u].append((v, goal_on_way, idx, chain))
+                    first_goal = goals[0][1] if goals else None
+                    self.edges[u].append(
+                        _Edge(
+                            v,
+                            first_goal,
+                            idx,
+                            chain,
+                            secs,
+                            segments.inner_worst,
+                            segments.open_since,
+                        )
+                    )
         stats = self._stats()
         kind = self.plan.kind
         if kind == "reachable":
@@ -295,38 +374,102 @@ class _Search:
             reason="witness found" if verdict is Verdict.HOLDS else "counterexample found",
         )
 
+    def _worst_recovery(self, stats: Stats, dist: list[float], via: list[int]) -> EngineResult:
+        """HOLDS, with the slowest recovery among all reachable states as the witness.
+
+        A state inside a chain waits for the next goal state on the chain, or for the
+        chain's end plus the end's own distance; stored nodes wait ``dist``.
+        """
+        worst_wait, worst_node, worst_edge = -1.0, 0, -1
+        for u in range(len(self.keys)):
+            if dist[u] > worst_wait:
+                worst_wait, worst_node, worst_edge = dist[u], u, -1
+            for e_index, edge in enumerate(self.edges[u]):
+                wait = float(edge.inner_worst)
+                if edge.open_since is not None:
+                    wait = max(wait, edge.secs - edge.open_since + dist[edge.target])
+                if wait > worst_wait:
+                    worst_wait, worst_node, worst_edge = wait, u, e_index
+        labels = self._labels_to(worst_node)
+        key, node = self.keys[worst_node], worst_node
+        step = worst_edge if worst_edge >= 0 else via[node]
+        while step >= 0:
+            edge = self.edges[node][step]
+            more, key = self._replay_hops(key, [(edge.succ, edge.chain)])
+            labels.extend(more)
+            if edge.open_since is None and node != worst_node:
+                break
+            if node != worst_node and edge.first_goal is not None:
+                break
+            node = edge.target
+            if dist[node] == 0:
+                break
+            step = via[node]
+        labels = self._cut_after_longest_wait(labels)
+        return EngineResult(
+            Verdict.HOLDS,
+            stats,
+            Path(tuple(labels)),
+            reason="every reachable state can reach the goal again (exhaustive search)",
+            facts={"worst_recovery_seconds": int(worst_wait)},
+        )
+
+    def _cut_after_longest_wait(self, labels: list[Label]) -> list[Label]:
+        """Shorten a recovery witness to end at the goal state that ends its longest wait."""
+        state = self.system.initial()
+        now, since, best, cut = 0, None, -1, len(labels)
+        segments = _Segments()
+        for position, label in enumerate(labels):
+            state = self.system.replay_step(state, label).state
+            now += _seconds(label)
+            goal = self.pred(state)
+            since = segments.open_since
+            segments.see(goal, now)
+            if goal and since is not None and now - since > best:
+                best, cut = now - since, position + 1
+        return labels[:cut]
+
     def _recoverable(self, stats: Stats) -> EngineResult:
+        """AG EF goal over the stored graph (exact: see the module docstring).
+
+        When it holds, also the worst case: the reachable state whose fastest way back to
+        the goal takes longest, with that way as the witness path, so a user sees *how*
+        the tunnel recovers (for the seed: only through site2's own phase2 rekey).
+        """
         n = len(self.keys)
-        good = [False] * n
-        reverse: list[list[int]] = [[] for _ in range(n)]
-        work: deque[int] = deque()
+        inf = float("inf")
+        dist: list[float] = [inf] * n
+        via: list[int] = [-1] * n  # index into self.edges[u] of the fastest way, -1: goal
+        reverse: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        heap: list[tuple[float, int]] = []
         for u in range(n):
-            if self.pred(self.keys[u][0]) or any(edge[1] for edge in self.edges[u]):
-                good[u] = True
-                work.append(u)
-            for v, *_ in self.edges[u]:
-                reverse[v].append(u)
-        while work:
-            v = work.popleft()
-            for u in reverse[v]:
-                if not good[u]:
-                    good[u] = True
-                    work.append(u)
-        bad = next((u for u in range(n) if not good[u]), None)
+            best = 0.0 if self.pred(self.keys[u][0]) else inf
+            for e_index, edge in enumerate(self.edges[u]):
+                reverse[edge.target].append((u, e_index))
+                if best > 0 and edge.first_goal is not None and edge.first_goal < best:
+                    best, via[u] = float(edge.first_goal), e_index
+            if best < inf:
+                dist[u] = best
+                heapq.heappush(heap, (best, u))
+        while heap:
+            d, v = heapq.heappop(heap)
+            if d > dist[v]:
+                continue
+            for u, e_index in reverse[v]:
+                cand = d + self.edges[u][e_index].secs
+                if cand < dist[u]:
+                    dist[u], via[u] = cand, e_index
+                    heapq.heappush(heap, (cand, u))
+        bad = next((u for u in range(n) if dist[u] == inf), None)
         if bad is None:
-            return EngineResult(
-                Verdict.HOLDS,
-                stats,
-                reason="every reachable state can reach the goal again (exhaustive search)",
-                facts={"recovery_nodes": n},
-            )
+            return self._worst_recovery(stats, dist, via)
         prefix = self._labels_to(bad)
         # Every successor of a bad node is bad; follow first edges until a node repeats.
         hops: list[tuple[int, int]] = []
         position = {bad: 0}
         node = bad
         while True:
-            target, _, succ, chain = self.edges[node][0]
+            target, _, succ, chain = self.edges[node][0][:4]
             hops.append((succ, chain))
             node = target
             if node in position:

@@ -23,10 +23,16 @@ PAIRS = {
     "retries": st.tuples(st.integers(1, 3), st.integers(1, 3)),
     "accept": st.tuples(st.booleans(), st.booleans()),
     "keylife": st.tuples(st.sampled_from([None, 120, 150]), st.sampled_from([None, 120, 150])),
-    "traffic": st.sampled_from([
-        "none", "both", "end_a-to-end_b", "end_b-to-end_a", "both:30,end_a-to-end_b",
-        "none:20,both:30,end_b-to-end_a",
-    ]),
+    "traffic": st.sampled_from(
+        [
+            "none",
+            "both",
+            "end_a-to-end_b",
+            "end_b-to-end_a",
+            "both:30,end_a-to-end_b",
+            "none:20,both:30,end_b-to-end_a",
+        ]
+    ),
 }
 
 

@@ -73,6 +73,14 @@ def test_every_model_matches_its_scenario_expectations() -> None:
 def test_recovery_comes_only_through_site2s_rekey() -> None:
     with_rekey = check([MODELS / "seed-intended"], properties=("recoverable",))
     assert verdicts(with_rekey) == {"recoverable": "HOLDS"}
+    (held,) = with_rekey.results
+    # Worst case: site1 is down from 280 s until site2's phase2 rekey at 43200 s (+1 s
+    # tick, +9 s to site1's next negotiation retransmission).
+    assert held.result.facts["worst_recovery_seconds"] == 43210 - 280
+    assert held.trace is not None
+    rekey = [e for e in held.trace.events if e.note.text == "starts IKE phase2 rekey"]
+    assert [(e.gateway, e.time) for e in rekey] == [("site2", 43201)]
+    assert held.trace.final_state["site1"]["tunnel"] == "UP"
     without = check([MODELS / "seed-intended"], properties=("recoverable",), rekey=False)
     (r,) = without.results
     assert r.verdict.value == "VIOLATED"

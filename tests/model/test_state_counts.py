@@ -1,7 +1,9 @@
 """Pinned state counts of the models/ scenarios (explicit engine, default options).
 
-A changed count is a change of the model's semantics or of the engine's reductions:
-whoever changes it must say why in the commit message (as stateright's tests do).
+Recoverable searches do not reuse merged chains (they need the timing of every goal
+stretch), hence more visited states. A changed count is a change of the model's
+semantics or of the engine's reductions: whoever changes it must say why in the commit
+message (as stateright's tests do).
 Numbers: (states visited, stored nodes).
 """
 
@@ -14,7 +16,7 @@ from tests.model.helpers import MODELS, check
 PINNED: dict[tuple[str, str], tuple[int, int]] = {
     ("seed-intended", "agreement"): (64, 2),
     ("seed-intended", "establishes"): (7, 2),
-    ("seed-intended", "recoverable"): (48926, 7),
+    ("seed-intended", "recoverable"): (115082, 7),
     ("seed-fixed", "agreement"): (25917, 5),
     ("seed-fixed", "tunnel-comes-up"): (6, 2),
     ("seed-literal", "no-blackhole"): (25917, 5),
