@@ -1,0 +1,473 @@
+"""``ipsecmc fix``: propose config changes for a local-in violation, and keep only the
+ones the checker proves.
+
+A violation is "caused by local-in" when its counterexample has an event with
+``dropped_by`` set: gateway X's policy P dropped a packet of its peer Y. For each such
+(X, P) this module writes candidate changes as FortiOS CLI an engineer can paste:
+
+* ``allow-ike``: a new local-in policy accepting service IKE from Y's address (an
+  address object for Y is created if X has none) on the tunnel interface, moved before P;
+* ``narrow-deny``: P keeps denying everything except traffic from Y (srcaddr negated),
+  or everything except IKE (service negated);
+* ``rebind-deny``: P is bound to another interface than the one IKE arrives on;
+* ``session-ttl`` / ``dpd``: keep X's own UDP 500 session alive (a ``never`` TTL for UDP
+  500, or on-idle DPD on X) so the peer's packets keep matching it.
+
+Each candidate is applied to a copy of X's config *text*: the CLI is appended to the
+file, which is exactly what pasting it does (the reader applies FortiOS edit semantics:
+``edit`` continues an entry, ``move`` reorders the table). The patched text is read
+again, paired with the other gateways, and every property is re-checked with the same
+machinery as ``ipsecmc check`` (the originally violated ones first, so a candidate that
+does not help costs one check). A candidate is listed only if every violated property
+now holds and no other verdict got worse. Listed fixes are ordered smallest first:
+by how much new traffic they let reach the gateway (``exposure``: 0 none, 1 IKE from
+the peer only, 2 everything from the peer, 3 IKE from anywhere, 4 everything on the
+interface), then by the number of CLI lines.
+
+Secrets: the patched text keeps the file's original ``psksecret`` lines (so a written
+config still works), and is only ever written to files under ``--write DIR``; it is not
+part of any rendered output (``repr=False``, never in ``as_dict``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ipsecmc.check import (
+    CheckOptions,
+    CheckReport,
+    PropertyResult,
+    check_paths,
+    check_tunnel,
+    load_properties,
+)
+from ipsecmc.config import Action, DpdMode, GatewayConfig, LocalInPolicy
+from ipsecmc.engines.result import Stats, Verdict
+from ipsecmc.fortios.parser import Value
+from ipsecmc.fortios.resolver import read_gateways, read_text
+from ipsecmc.fortios.writer import quote
+from ipsecmc.model.system import DEFAULT_TRAFFIC, build
+from ipsecmc.scenario_file import FILE_NAME, read_settings
+from ipsecmc.topology import expand_paths, pair
+from ipsecmc.topology_types import Tunnel, TunnelEnd
+
+#: Verdict order for "did this get worse": a fix may not move any verdict down.
+_RANK = {Verdict.VIOLATED: 0, Verdict.INCONCLUSIVE: 1, Verdict.HOLDS_UP_TO: 2, Verdict.HOLDS: 3}
+_HOLDS = {Verdict.HOLDS, Verdict.HOLDS_UP_TO}
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Gateway ``end`` dropped its peer's packets with local-in policy ``policy``."""
+
+    tunnel: Tunnel
+    end: TunnelEnd
+    peer: TunnelEnd
+    policy: LocalInPolicy
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One proposed change: CLI to paste on ``gateway`` (file ``path``)."""
+
+    kind: str
+    gateway: str
+    path: str
+    summary: str
+    exposure: int
+    exposure_text: str
+    cli: str
+
+    @property
+    def lines(self) -> int:
+        return len(self.cli.strip().splitlines())
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    tunnel: str
+    prop: str
+    before: Verdict
+    after: Verdict | None  # None: not re-checked (an earlier check already failed)
+
+
+@dataclass(frozen=True)
+class FixResult:
+    candidate: Candidate
+    passed: bool
+    reason: str
+    changes: tuple[VerdictChange, ...]
+    #: path -> patched text (with the original secrets!): for --write only, never printed.
+    patched: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FixReport:
+    report: CheckReport
+    causes: tuple[Cause, ...]
+    results: tuple[FixResult, ...]  # passing ones first, smallest first
+
+    @property
+    def passing(self) -> tuple[FixResult, ...]:
+        return tuple(r for r in self.results if r.passed)
+
+    @property
+    def violated(self) -> tuple[PropertyResult, ...]:
+        return tuple(r for r in self.report.results if r.verdict is Verdict.VIOLATED)
+
+
+# ---------------------------------------------------------------------- causes
+
+
+def causes_of(report: CheckReport) -> tuple[Cause, ...]:
+    """Every (gateway, local-in policy) that dropped packets in a violation's trace."""
+    out: list[Cause] = []
+    seen: set[tuple[str, str, int]] = set()
+    for r in report.results:
+        if r.verdict is not Verdict.VIOLATED or r.trace is None:
+            continue
+        for ev in r.trace.events:
+            pid = ev.note.dropped_by
+            if pid is None or ev.gateway is None:
+                continue
+            key = (r.tunnel.name, ev.gateway, pid)
+            if key in seen:
+                continue
+            seen.add(key)
+            t = r.tunnel
+            end, peer = (t.a, t.b) if t.a.name == ev.gateway else (t.b, t.a)
+            policy = next(
+                (p for p in end.gateway.local_in_policies if p.policyid == pid), None
+            )
+            if policy is not None:
+                out.append(Cause(t, end, peer, policy))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------- candidates
+
+
+def _q(text: str) -> str:
+    return quote(Value(text, quoted=True))
+
+
+def _block(path: str, body: list[str]) -> list[str]:
+    return [f"config {path}", *("    " + line for line in body), "end"]
+
+
+def _entry(key: str, sets: list[str]) -> list[str]:
+    return [f"edit {key}", *("    " + s for s in sets), "next"]
+
+
+def _in_vdom(gw: GatewayConfig, lines: list[str]) -> str:
+    """Wrap in ``config vdom / edit <vdom>`` for a multi-VDOM file (a VDOM backup)."""
+    if gw.vdom and gw.header.get("vdom", "0") != "0":
+        lines = ["config vdom", f"edit {_q(gw.vdom)}", *lines, "end"]
+    return "\n".join(lines) + "\n"
+
+
+def _peer_address(gw: GatewayConfig, ip: ipaddress.IPv4Address, peer: str) -> tuple[str, list[str]]:
+    """An existing /32 address object for ``ip``, or the CLI lines creating one."""
+    host = ipaddress.IPv4Network(f"{ip}/32")
+    for a in gw.addresses:
+        if a.kind == "ipmask" and a.network == host and not a.builtin:
+            return a.name, []
+    taken = set(gw.address_by_name) | set(gw.group_by_name)
+    name, k = f"{peer}_peer", 2
+    while name in taken:
+        name, k = f"{peer}_peer{k}", k + 1
+    lines = _block(
+        "firewall address",
+        _entry(
+            _q(name),
+            [f"set comment {_q(f'{peer} public address (IPsec peer), added by ipsecmc fix')}",
+             f"set subnet {ip} 255.255.255.255"],
+        ),
+    )
+    return name, lines
+
+
+def _ike_service(gw: GatewayConfig) -> tuple[str, list[str]]:
+    if "IKE" in gw.service_by_name:
+        return "IKE", []
+    name = "ipsecmc_IKE"
+    return name, _block(
+        "firewall service custom",
+        _entry(_q(name), ["set protocol TCP/UDP/SCTP", "set udp-portrange 500 4500"]),
+    )
+
+
+def candidates(cause: Cause) -> list[Candidate]:
+    """The changes worth checking for one cause (not yet verified)."""
+    gw, p1, policy = cause.end.gateway, cause.end.phase1, cause.policy
+    peer_ip, peer = cause.peer.address, cause.peer.name
+    out: list[Candidate] = []
+
+    def add(kind: str, summary: str, exposure: int, exposure_text: str, lines: list[str]) -> None:
+        out.append(
+            Candidate(kind, gw.hostname, gw.path, summary, exposure, exposure_text,
+                      _in_vdom(gw, lines))
+        )
+
+    # (a) accept IKE from the peer before the deny
+    if policy.action is Action.DENY:
+        addr, addr_lines = _peer_address(gw, peer_ip, peer)
+        svc, svc_lines = _ike_service(gw)
+        new_id = max((p.policyid for p in gw.local_in_policies), default=0) + 1
+        policy_lines = _block(
+            "firewall local-in-policy",
+            [
+                *_entry(
+                    str(new_id),
+                    [
+                        f"set intf {_q(p1.interface)}",
+                        f"set srcaddr {_q(addr)}",
+                        'set dstaddr "all"',
+                        "set action accept",
+                        f"set service {_q(svc)}",
+                        'set schedule "always"',
+                        f"set comments {_q(f'allow IKE from the {peer} peer (ipsecmc fix)')}",
+                    ],
+                ),
+                f"move {new_id} before {policy.policyid}",
+            ],
+        )
+        add(
+            "allow-ike",
+            f"accept IKE from {peer} ({peer_ip}) on {p1.interface} in a new local-in "
+            f"policy {new_id}, placed before policy {policy.policyid}",
+            1,
+            f"IKE (UDP 500/4500) from {peer_ip} only",
+            addr_lines + svc_lines + policy_lines,
+        )
+        # (b) narrow the deny
+        if policy.srcaddr == ("all",) and not policy.srcaddr_negate:
+            add(
+                "narrow-deny",
+                f"narrow local-in policy {policy.policyid} so it no longer applies to {peer} "
+                f"({peer_ip}): srcaddr {addr}, negated",
+                2,
+                f"every service from {peer_ip}",
+                addr_lines
+                + _block(
+                    "firewall local-in-policy",
+                    _entry(
+                        str(policy.policyid),
+                        [f"set srcaddr {_q(addr)}", "set srcaddr-negate enable"],
+                    ),
+                ),
+            )
+        if policy.service == ("ALL",) and not policy.service_negate:
+            add(
+                "narrow-deny",
+                f"narrow local-in policy {policy.policyid} to everything except IKE "
+                "(service IKE, negated)",
+                3,
+                "IKE (UDP 500/4500) from any address",
+                svc_lines
+                + _block(
+                    "firewall local-in-policy",
+                    _entry(
+                        str(policy.policyid),
+                        [f"set service {_q(svc)}", "set service-negate enable"],
+                    ),
+                ),
+            )
+        others = [
+            i.name
+            for i in gw.interfaces
+            if i.type == "physical" and i.name not in (p1.interface, *policy.intf)
+        ]
+        if p1.interface in policy.intf or "any" in policy.intf:
+            for other in others[:2]:
+                add(
+                    "rebind-deny",
+                    f"re-bind local-in policy {policy.policyid} from "
+                    f"{' '.join(policy.intf)} to {other} (IKE arrives on {p1.interface})",
+                    4,
+                    f"everything policy {policy.policyid} denied on {p1.interface}",
+                    _block(
+                        "firewall local-in-policy",
+                        _entry(str(policy.policyid), [f"set intf {_q(other)}"]),
+                    ),
+                )
+    # (c) timers that keep the gateway's own UDP 500 session alive
+    if gw.udp_session_ttl(500) is not None:
+        n = max((e.start_port for e in gw.session_ttl_ports), default=0)
+        key = str(len(gw.session_ttl_ports) + 1 if n else 1)
+        add(
+            "session-ttl",
+            f"UDP 500 sessions on {gw.hostname} never age out (session-ttl port entry)",
+            0,
+            "nothing new (sessions of IKE the gateway itself started live on)",
+            [
+                "config system session-ttl",
+                "    config port",
+                *(
+                    "        " + s
+                    for s in _entry(
+                        key,
+                        ["set protocol 17", "set start-port 500", "set end-port 500",
+                         "set timeout never"],
+                    )
+                ),
+                "    end",
+                "end",
+            ],
+        )
+    if p1.dpd is not DpdMode.ON_IDLE:
+        add(
+            "dpd",
+            f"DPD on-idle on {gw.hostname}'s phase1 {p1.name}: its own probes keep the "
+            "UDP 500 session fresh",
+            0,
+            "nothing new",
+            _block(
+                "vpn ipsec phase1-interface", _entry(_q(p1.name), ["set dpd on-idle"])
+            ),
+        )
+    return out
+
+
+# ---------------------------------------------------------------------- verification
+
+
+def _patched_gateways(
+    paths: Sequence[str | Path], target: str, text: str
+) -> tuple[tuple[GatewayConfig, ...], str]:
+    gws: list[GatewayConfig] = []
+    target_key = Path(target).resolve()
+    for f in expand_paths(paths):
+        if f.resolve() == target_key:
+            gws.extend(read_text(text, str(f)))
+        else:
+            gws.extend(read_gateways(f))
+    return tuple(gws), text
+
+
+def verify(
+    paths: Sequence[str | Path],
+    report: CheckReport,
+    options: CheckOptions,
+    cand: Candidate,
+    progress: Callable[[Stats], None] | None = None,
+) -> FixResult:
+    """Apply ``cand`` to a copy of its config text, re-check, and judge it."""
+    original = Path(cand.path).read_text(encoding="utf-8", errors="replace")
+    text = original + ("" if original.endswith("\n") else "\n") + cand.cli
+    try:
+        gws, _ = _patched_gateways(paths, cand.path, text)
+        scenario = pair(gws)
+    except Exception as exc:  # a candidate the reader rejects is simply not a fix
+        return FixResult(cand, False, f"patched config does not read: {exc}", (), {})
+    settings = report.settings
+    traffic = report.traffic or settings.traffic or DEFAULT_TRAFFIC
+    props = {p.name: p for p in load_properties(options.properties)}
+    by_name = {t.name: t for t in scenario.tunnels}
+    # violated first: a candidate that does not fix them is rejected after one check
+    ordered = sorted(report.results, key=lambda r: r.verdict is not Verdict.VIOLATED)
+    changes: list[VerdictChange] = []
+    failure = ""
+    systems: dict[str, Any] = {}
+    for r in ordered:
+        if failure:
+            changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, None))
+            continue
+        tunnel = by_name.get(r.tunnel.name)
+        if tunnel is None:
+            failure = f"tunnel {r.tunnel.name} no longer pairs"
+            changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, None))
+            continue
+        if tunnel.name not in systems:
+            systems[tunnel.name] = build(tunnel, traffic, report.rekey)
+        after = check_tunnel(systems[tunnel.name], props[r.prop.name], options, progress)
+        changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, after.verdict))
+        if r.verdict is Verdict.VIOLATED and after.verdict not in _HOLDS:
+            failure = f"{r.prop.name} is still {after.verdict.value}"
+        elif _RANK[after.verdict] < _RANK[r.verdict]:
+            failure = f"{r.prop.name} gets worse: {r.verdict.value} -> {after.verdict.value}"
+    passed = not failure
+    reason = "every violated property holds; no verdict got worse" if passed else failure
+    return FixResult(cand, passed, reason, tuple(changes), {cand.path: text})
+
+
+def propose(
+    paths: Sequence[str | Path],
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+) -> FixReport:
+    """Check ``paths``, derive candidates from local-in drops, verify each."""
+    report = check_paths(paths, options, progress)
+    causes = causes_of(report)
+    results: list[FixResult] = []
+    seen: set[tuple[str, str]] = set()
+    for cause in causes:
+        for cand in candidates(cause):
+            if (cand.path, cand.cli) in seen:
+                continue
+            seen.add((cand.path, cand.cli))
+            results.append(verify(paths, report, options, cand, progress))
+    results.sort(key=lambda f: (not f.passed, f.candidate.exposure, f.candidate.lines))
+    return FixReport(report, causes, tuple(results))
+
+
+def write_fixes(fixes: FixReport, paths: Sequence[str | Path], out_dir: str | Path) -> list[Path]:
+    """Write each passing fix as a checkable folder ``DIR/fix-N/`` (configs + scenario.toml).
+
+    The patched file is the original text (secrets untouched) with the CLI appended;
+    the other configs are copied unchanged.
+    """
+    written: list[Path] = []
+    base = Path(out_dir)
+    settings = read_settings(paths)
+    for n, fix in enumerate(fixes.passing, start=1):
+        folder = base / f"fix-{n}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in expand_paths(paths):
+            dest = folder / f.name
+            patched = next(
+                (t for p, t in fix.patched.items() if Path(p).resolve() == f.resolve()), None
+            )
+            if patched is not None:
+                dest.write_text(patched, encoding="utf-8")
+                written.append(dest)
+            else:
+                shutil.copyfile(f, dest)
+        if settings.source is not None:
+            shutil.copyfile(settings.source, folder / FILE_NAME)
+        (folder / "FIX.txt").write_text(
+            f"{fix.candidate.summary}\npaste on {fix.candidate.gateway}:\n\n{fix.candidate.cli}",
+            encoding="utf-8",
+        )
+    return written
+
+
+def fix_dict(fix: FixResult) -> dict[str, Any]:
+    """JSON view of one fix (no patched text: it carries the original secrets)."""
+    c = fix.candidate
+    return {
+        "kind": c.kind,
+        "gateway": c.gateway,
+        "file": c.path,
+        "summary": c.summary,
+        "exposure": c.exposure,
+        "exposure_text": c.exposure_text,
+        "cli_lines": c.lines,
+        "cli": c.cli,
+        "passed": fix.passed,
+        "reason": fix.reason,
+        "verdicts": [
+            {
+                "tunnel": v.tunnel,
+                "property": v.prop,
+                "before": v.before.value,
+                "after": None if v.after is None else v.after.value,
+            }
+            for v in fix.changes
+        ],
+    }
