@@ -1,0 +1,408 @@
+"""The Z3 engine: bounded model checking and k-induction over the same semantics.
+
+The transition relation is ``smt_encoding.transition`` (a transcription of
+``ipsecmc.model.semantics`` proved equal to it step by step by ``tests/test_smt.py``; the
+soundness argument, including the symbolic delay step, is that module's docstring).
+
+Properties. A ``Plan`` carries its predicate as a Python function of a ``State``. Plans
+are built from property formulas whose atoms (``TransitionSystem.atom_value``) read only
+the *observation* of a state: per end ``p1``, ``p2``, ``sess != 0``, ``sent`` and
+``dpd_sent``. So the predicate is a function of that finite observation, and this engine
+tabulates it once per check (every observation within the value ranges of
+``Encoding.ranges``, evaluated on a representative state) and encodes the table as a
+decision diagram over the symbolic observation. A predicate that reads anything else of
+the state is outside this contract; every counterexample is still re-checked with the
+real predicate along the replayed path, so such a predicate can cause an internal error
+but never a false VIOLATED.
+
+Plan kinds (same meaning as ``explicit.py``):
+
+* ``invariant``: BMC looks for a reachable state where the predicate fails.
+* ``bounded``: the unrolling carries the explicit engine's monitor ``c`` (seconds the
+  predicate has held without a break, saturating at T+1; a delay of d seconds adds d, a
+  zero-time event leaves it alone); a state with ``c > T`` is a counterexample.
+* ``reachable``: BMC looks for a witness (HOLDS); k-induction on the negated predicate
+  proves there is none (VIOLATED).
+* ``recoverable``: not supported (INCONCLUSIVE).
+
+Search. For k = 0, 1, ..., ``max_depth``: the base case asks for a bad state at step k
+(steps are events, ticks or delays; the first k with a counterexample gives the fewest
+steps); then, among counterexamples of k .. k + ``SECONDS_SLACK`` steps, the one with the
+fewest seconds of model time is taken (more zero-time events can occasionally buy an
+earlier violation). The inductive step asks for a simple path (pairwise distinct states,
+monitor included) of k good states, all within ``Encoding.ranges``, followed by a bad
+one; unsat proves the property for all depths (HOLDS, ``facts["k"]``). The ranges are
+themselves checked to be inductive before a proof relies on them. No counterexample and
+no proof up to ``max_depth``: HOLDS_UP_TO with ``bound = max_depth`` steps (each step is
+at least zero seconds, so this is a bound on events, not on time).
+
+Decoding. A model reads back as one event per step; delays become that many ``tick``
+labels and urgent events get the outcome index whose successor equals the model's next
+state. The path is replayed through ``TransitionSystem.replay_step`` and the
+property re-evaluated concretely; any mismatch raises ``InternalError``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from itertools import product
+
+import z3
+
+from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
+from ipsecmc.engines.smt_encoding import (
+    IV,
+    BoolT,
+    Encoding,
+    IntT,
+    IVar,
+    SState,
+    Step,
+    const_state,
+    flat,
+    fresh_state,
+    read_state,
+    states_equal,
+    transition,
+)
+from ipsecmc.errors import InternalError
+from ipsecmc.model.semantics import Label
+from ipsecmc.model.state import CONNECTING, DOWN, UP, State
+from ipsecmc.model.system import TransitionSystem
+
+#: Extra steps searched for a counterexample with fewer seconds (see module doc).
+SECONDS_SLACK = 2
+
+UNSUPPORTED = "not supported by the z3 engine"
+
+
+class SmtEngine:
+    """Z3 BMC + k-induction; same ``check`` contract as ``ExplicitEngine``."""
+
+    name = "z3"
+
+    def __init__(self, budget: Budget | None = None, max_depth: int = 40,
+                 induction: bool = True) -> None:
+        self.budget = budget or Budget()
+        self.max_depth = max_depth
+        self.induction = induction
+
+    def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
+        if plan.kind not in ("invariant", "bounded", "reachable"):
+            return EngineResult(Verdict.INCONCLUSIVE, Stats(), bound=plan.bound,
+                                reason=f"{plan.kind}: {UNSUPPORTED}")
+        return _Search(system, plan, self.budget, self.max_depth, self.induction).run()
+
+
+# ---------------------------------------------------------------------- the predicate
+def _observation(enc: Encoding, s: SState) -> list[tuple[IntT | BoolT, tuple[int | bool, ...]]]:
+    """Symbolic observation features with every value they take within the ranges."""
+    out: list[tuple[IntT | BoolT, tuple[int | bool, ...]]] = []
+    for i in (0, 1):
+        e = s.end(i)
+        out += [(e.p2, (DOWN, UP)), (e.p1, (DOWN, CONNECTING, UP)), (e.sent, (False, True)),
+                (e.sess != 0, (False, True)),
+                (e.dpd_sent, tuple(range(enc.dpd_limit(enc.ends[i]) + 1)))]
+    return out
+
+
+def _representative(base: State, values: tuple[int | bool, ...]) -> State:
+    """A concrete state with the given observation (the order of ``_observation``)."""
+    ends = []
+    for i in (0, 1):
+        p2, p1, sent, sess, dpd_sent = values[5 * i:5 * i + 5]
+        ends.append(base.end(i)._replace(p2=p2, p1=p1, sent=bool(sent), sess=1 if sess else 0,
+                                         dpd_sent=dpd_sent))
+    return base._replace(a=ends[0], b=ends[1])
+
+
+class PredicateEncoder:
+    """Tabulates ``plan.predicate`` over observations; builds terms for any state."""
+
+    def __init__(self, enc: Encoding, predicate: Callable[[State], bool]) -> None:
+        probe = _observation(enc, fresh_state("obs"))
+        domains = [values for _, values in probe]
+        self.domains = domains
+        base = enc.initial
+        self.table = {v: predicate(_representative(base, v)) for v in product(*domains)}
+        self._cache: dict[int, BoolT] = {}
+
+    def term(self, s: SState, enc: Encoding) -> BoolT:
+        key = s.phase.get_id()
+        if key not in self._cache:
+            self._cache[key] = self._term(s, enc)
+        return self._cache[key]
+
+    def _term(self, s: SState, enc: Encoding) -> BoolT:
+        feats = [t for t, _ in _observation(enc, s)]
+        memo: dict[tuple[object, ...], BoolT] = {}
+        # Build bottom-up: a sub-table is identified by its prefix; identical children
+        # collapse, so a predicate of few atoms gives a small term.
+        def build(level: int, prefix: tuple[int | bool, ...]) -> tuple[object, BoolT]:
+            if level == len(self.domains):
+                value = self.table[prefix]
+                return value, z3.BoolVal(value)
+            children = [build(level + 1, (*prefix, v)) for v in self.domains[level]]
+            keys = tuple(k for k, _ in children)
+            if all(k == keys[0] for k in keys):
+                return keys[0], children[0][1]
+            key = (level, keys)
+            if key not in memo:
+                feat = feats[level]
+                term = children[-1][1]
+                for v, (_, child) in zip(reversed(self.domains[level][:-1]),
+                                         reversed(children[:-1]), strict=True):
+                    cond = feat if v is True else (z3.Not(feat) if v is False else feat == v)
+                    term = z3.If(cond, child, term)
+                memo[key] = term
+            return key, memo[key]
+
+        return build(0, ())[1]
+
+
+# ---------------------------------------------------------------------- search
+class _Search:
+    def __init__(self, system: TransitionSystem, plan: Plan, budget: Budget, max_depth: int,
+                 induction: bool) -> None:
+        self.system = system
+        self.plan = plan
+        self.budget = budget
+        self.max_depth = max_depth
+        self.induction = induction
+        self.kind = plan.kind
+        self.bounded = plan.kind == "bounded"
+        self.limit = plan.bound if plan.bound is not None else 0
+        self.enc = Encoding(system.params)
+        self.pred = PredicateEncoder(self.enc, plan.predicate)
+        self.started = time.perf_counter()
+
+    # -------------------------------------------------------------- pieces
+    def _deadline_ms(self) -> int | None:
+        timeout = self.budget.timeout_seconds
+        if timeout is None:
+            return None
+        left = timeout - (time.perf_counter() - self.started)
+        return max(1, int(left * 1000))
+
+    def _solver(self) -> z3.Solver:
+        return z3.SolverFor("QF_BV")
+
+    def _check(self, solver: z3.Solver, *assumptions: BoolT) -> z3.CheckSatResult:
+        ms = self._deadline_ms()
+        if ms is not None:
+            solver.set("timeout", ms)
+        return solver.check(*assumptions)
+
+    def _bad(self, s: SState, c: IntT) -> BoolT:
+        if self.kind == "invariant":
+            return z3.Not(self.pred.term(s, self.enc))
+        if self.kind == "bounded":
+            return c > self.limit
+        return self.pred.term(s, self.enc)  # reachable: a witness
+
+    def _monitor(self, s: SState, s2: SState, c: IntT, step: Step) -> IntT:
+        """Next monitor value (``explicit._Search._monitor``, a delay adding d)."""
+        cap = self.limit + 1
+        p, p2 = self.pred.term(s, self.enc), self.pred.term(s2, self.enc)
+        tick, delay = step.events[("tick", -1)], step.events[("delay", -1)]
+
+        def capped(x: IntT) -> IntT:
+            return z3.If(x <= cap, x, cap)
+
+        after_tick = z3.If(p, capped(c + 1), 0)
+        after_delay = z3.If(p, capped(c + step.d), capped(step.d - 1))
+        moved = z3.If(tick, after_tick, z3.If(delay, after_delay, c))
+        return z3.If(p2, moved, 0)
+
+    def _unroll_step(self, states: list[SState], mons: list[IntT], steps: list[Step],
+                     tag: str) -> BoolT:
+        t = len(steps)
+        s2 = fresh_state(f"{tag}{t + 1}")
+        rel, step = transition(self.enc, states[t], s2, f"{tag}{t}")
+        c2 = IVar(f"{tag}{t + 1}.c")
+        parts = [rel]
+        if self.bounded:
+            parts.append(c2 == self._monitor(states[t], s2, mons[t], step))
+        else:
+            parts.append(c2 == 0)
+        states.append(s2)
+        mons.append(c2)
+        steps.append(step)
+        return z3.And(parts)
+
+    def _stats(self, depth: int, seconds_model: int = 0) -> Stats:
+        return Stats(depth=depth, seconds=time.perf_counter() - self.started,
+                     simulated_seconds=seconds_model)
+
+    def _timeout(self, depth: int) -> EngineResult:
+        return EngineResult(Verdict.INCONCLUSIVE, self._stats(depth), bound=self.plan.bound,
+                            reason=f"time budget of {self.budget.timeout_seconds:g} s reached "
+                            f"(no counterexample up to {depth} steps)")
+
+    # -------------------------------------------------------------- main loop
+    def run(self) -> EngineResult:
+        base = self._solver()
+        s0 = fresh_state("b0")
+        c0 = IVar("b0.c")
+        base.add(states_equal(s0, const_state(self.system.initial())), c0 == 0)
+        states, mons, steps = [s0], [c0], []
+        step_solver = self._solver() if self.induction else None
+        i_states = [fresh_state("i0")]
+        i_mons = [IVar("i0.c")]
+        i_steps: list[Step] = []
+        if step_solver is not None:
+            step_solver.add(self.enc.ranges(i_states[0], i_mons[0], self.limit))
+            if not self._ranges_inductive():
+                raise InternalError("value ranges of the z3 encoding are not inductive")
+        for k in range(self.max_depth + 1):
+            verdict = self._check(base, self._bad(states[k], mons[k]))
+            if verdict == z3.unknown:
+                return self._timeout(k)
+            if verdict == z3.sat:
+                return self._found(base, states, mons, steps, k)
+            # inductive step of depth k: k good states on a simple path, then a bad one
+            if step_solver is not None and k >= 1:
+                verdict = self._check(step_solver, self._bad(i_states[k], i_mons[k]))
+                if verdict == z3.unsat:
+                    return self._proved(k)
+            if k == self.max_depth:
+                break
+            base.add(self._unroll_step(states, mons, steps, "b"))
+            if step_solver is not None:
+                step_solver.add(z3.Not(self._bad(i_states[k], i_mons[k])))
+                step_solver.add(self._unroll_step(i_states, i_mons, i_steps, "i"))
+                new = i_states[-1]
+                step_solver.add(self.enc.ranges(new, i_mons[-1], self.limit))
+                for old, c_old in zip(i_states[:-1], i_mons[:-1], strict=True):
+                    step_solver.add(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
+        stats = self._stats(self.max_depth)
+        if self.kind == "reachable":
+            return EngineResult(Verdict.INCONCLUSIVE, stats, bound=self.max_depth,
+                                reason=f"no witness up to {self.max_depth} steps and no "
+                                "k-induction proof that none exists")
+        return EngineResult(Verdict.HOLDS_UP_TO, stats, bound=self.max_depth,
+                            reason=f"no counterexample up to {self.max_depth} steps (BMC); "
+                            "k-induction did not close",
+                            facts={"steps": self.max_depth})
+
+    def _ranges_inductive(self) -> bool:
+        """Initial state in range, and range preserved by every transition."""
+        solver = self._solver()
+        s, s2 = fresh_state("r0"), fresh_state("r1")
+        rel, _ = transition(self.enc, s, s2, "r")
+        init = const_state(self.system.initial())
+        solver.add(z3.Or(z3.And(self.enc.ranges(s), rel, z3.Not(self.enc.ranges(s2))),
+                         z3.Not(z3.substitute(self.enc.ranges(s),
+                                              *zip(flat(s), flat(init), strict=True)))))
+        return bool(self._check(solver) == z3.unsat)
+
+    def _proved(self, k: int) -> EngineResult:
+        stats = self._stats(k)
+        if self.kind == "reachable":
+            return EngineResult(Verdict.VIOLATED, stats, reason="no reachable state satisfies "
+                                f"the formula (k-induction, k={k})", facts={"k": k})
+        return EngineResult(Verdict.HOLDS, stats, bound=self.plan.bound,
+                            reason=f"proved by k-induction (k={k})", facts={"k": k})
+
+    # -------------------------------------------------------------- counterexamples
+    def _found(self, base: z3.Solver, states: list[SState], mons: list[IntT],
+               steps: list[Step], k: int) -> EngineResult:
+        """Pick the fewest-seconds counterexample of k..k+slack steps, decode, replay."""
+        best: tuple[int, z3.ModelRef, int] | None = None
+        for extra in range(SECONDS_SLACK + 1):
+            depth = k + extra
+            if depth > self.max_depth:
+                break
+            while len(steps) < depth:
+                base.add(self._unroll_step(states, mons, steps, "b"))
+            total = z3.Sum([st.seconds() for st in steps[:depth]]) if depth else IV(0)
+            bad = self._bad(states[depth], mons[depth])
+            base.push()
+            base.add(bad)
+            if best is not None:
+                base.add(total < best[0])
+            while self._check(base) == z3.sat:
+                model = base.model()
+                secs = int(model.eval(total, model_completion=True).as_signed_long())
+                best = (secs, model, depth)
+                base.add(total < secs)
+            base.pop()
+        if best is None:
+            raise InternalError("z3 found a counterexample and then lost it")
+        secs, model, depth = best
+        labels = self._decode(model, states[:depth + 1], steps[:depth])
+        labels = self._replay_and_cut(labels)
+        verdict = Verdict.HOLDS if self.kind == "reachable" else Verdict.VIOLATED
+        seconds = sum(1 for lb in labels if lb.kind == "tick")
+        return EngineResult(verdict, self._stats(depth, seconds), Path(tuple(labels)),
+                            bound=self.plan.bound,
+                            reason="witness found" if verdict is Verdict.HOLDS
+                            else "counterexample found",
+                            facts={"steps": depth, "seconds": seconds})
+
+    def _decode(self, model: z3.ModelRef, states: list[SState],
+                steps: list[Step]) -> list[Label]:
+        labels: list[Label] = []
+        sem = self.system.semantics
+        for t, step in enumerate(steps):
+            here = read_state(model, states[t])
+            there = read_state(model, states[t + 1])
+            key = next(k for k, v in step.events.items()
+                       if z3.is_true(model.eval(v, model_completion=True)))
+            kind, end = key
+            if kind in ("tick", "delay"):
+                ab = z3.is_true(model.eval(step.choices.ab, model_completion=True))
+                ba = z3.is_true(model.eval(step.choices.ba, model_completion=True))
+                bits = (1 if ab else 0) | (2 if ba else 0)
+                n = 1 if kind == "tick" else int(
+                    model.eval(step.d, model_completion=True).as_signed_long())
+                labels += [Label("tick", -1, bits)] * n
+                state = here
+                for _ in range(n):
+                    state = sem.replay_step(state, Label("tick", -1, bits)).state
+                if state != there:
+                    raise InternalError(f"z3 step {t} ({kind} x{n}) disagrees with the model: "
+                                        f"{state} != {there}")
+                continue
+            match = [lb for lb, s2 in self.system.successors(here)
+                     if lb.kind == kind and lb.end == end and s2 == there]
+            if not match:
+                raise InternalError(f"z3 step {t} ({kind} at end {end}) has no matching "
+                                    f"successor in the model from {here}")
+            labels.append(match[0])
+        return labels
+
+    def _replay_and_cut(self, labels: list[Label]) -> list[Label]:
+        """Replay from the initial state; stop at the first concrete violation/witness."""
+        pred = self.plan.predicate
+        state = self.system.initial()
+        c = 0
+
+        def hit(s: State, c: int) -> bool:
+            if self.kind == "invariant":
+                return not pred(s)
+            if self.kind == "bounded":
+                return c > self.limit
+            return pred(s)
+
+        if hit(state, c):
+            return []
+        for n, label in enumerate(labels):
+            try:
+                nxt = self.system.replay_step(state, label).state
+            except ValueError as exc:
+                raise InternalError(f"z3 counterexample does not replay at step {n} "
+                                    f"({label}): {exc}") from exc
+            if self.bounded:
+                if label.kind == "tick":
+                    c = min(c + 1, self.limit + 1) if pred(state) else 0
+                c = c if pred(nxt) else 0
+            state = nxt
+            if hit(state, c):
+                return labels[:n + 1]
+        raise InternalError("z3 counterexample replays but does not violate the property "
+                            "(predicate reads more than the observation?)")
+
+
+__all__ = ["UNSUPPORTED", "PredicateEncoder", "SmtEngine"]
