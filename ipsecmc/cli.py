@@ -169,5 +169,6 @@ def lint(paths: tuple[str, ...], fmt: str) -> None:
 
 # Registers `ipsecmc check` on `main` (kept in its own module: one job each).
 from ipsecmc import cli_check as _cli_check  # noqa: E402, F401
+
 # Registers `ipsecmc diff` and `ipsecmc fix` (issue 6).
 from ipsecmc import cli_extra as _cli_extra  # noqa: E402, F401

@@ -140,10 +140,11 @@ def render_fix_text(f: FixReport, colour: bool = False) -> str:
     if not f.causes:
         out.append("no violation is caused by a local-in policy: no fix to propose")
         return "\n".join(out) + "\n"
-    for c in f.causes:
+    for cause in f.causes:
         out.append(
-            f"cause: {c.end.name}'s local-in policy {c.policy.policyid} "
-            f"({short_loc(c.policy.loc)}) drops packets from {c.peer.name} ({c.peer.address})"
+            f"cause: {cause.end.name}'s local-in policy {cause.policy.policyid} "
+            f"({short_loc(cause.policy.loc)}) drops packets from {cause.peer.name} "
+            f"({cause.peer.address})"
         )
     props = sorted({r.prop.name for r in f.report.results})
     out.append(
@@ -202,9 +203,7 @@ def fix(
         doc = {
             "version": 1,
             "tool": "ipsecmc",
-            "violated": [
-                {"tunnel": r.tunnel.name, "property": r.prop.name} for r in f.violated
-            ],
+            "violated": [{"tunnel": r.tunnel.name, "property": r.prop.name} for r in f.violated],
             "fixes": [fix_dict(x) for x in f.results],
             "written": [str(p) for p in written],
         }

@@ -141,9 +141,7 @@ def causes_of(report: CheckReport) -> tuple[Cause, ...]:
             seen.add(key)
             t = r.tunnel
             end, peer = (t.a, t.b) if t.a.name == ev.gateway else (t.b, t.a)
-            policy = next(
-                (p for p in end.gateway.local_in_policies if p.policyid == pid), None
-            )
+            policy = next((p for p in end.gateway.local_in_policies if p.policyid == pid), None)
             if policy is not None:
                 out.append(Cause(t, end, peer, policy))
     return tuple(out)
@@ -185,8 +183,10 @@ def _peer_address(gw: GatewayConfig, ip: ipaddress.IPv4Address, peer: str) -> tu
         "firewall address",
         _entry(
             _q(name),
-            [f"set comment {_q(f'{peer} public address (IPsec peer), added by ipsecmc fix')}",
-             f"set subnet {ip} 255.255.255.255"],
+            [
+                f"set comment {_q(f'{peer} public address (IPsec peer), added by ipsecmc fix')}",
+                f"set subnet {ip} 255.255.255.255",
+            ],
         ),
     )
     return name, lines
@@ -210,8 +210,9 @@ def candidates(cause: Cause) -> list[Candidate]:
 
     def add(kind: str, summary: str, exposure: int, exposure_text: str, lines: list[str]) -> None:
         out.append(
-            Candidate(kind, gw.hostname, gw.path, summary, exposure, exposure_text,
-                      _in_vdom(gw, lines))
+            Candidate(
+                kind, gw.hostname, gw.path, summary, exposure, exposure_text, _in_vdom(gw, lines)
+            )
         )
 
     # (a) accept IKE from the peer before the deny
@@ -312,8 +313,12 @@ def candidates(cause: Cause) -> list[Candidate]:
                     "        " + s
                     for s in _entry(
                         key,
-                        ["set protocol 17", "set start-port 500", "set end-port 500",
-                         "set timeout never"],
+                        [
+                            "set protocol 17",
+                            "set start-port 500",
+                            "set end-port 500",
+                            "set timeout never",
+                        ],
                     )
                 ),
                 "    end",
@@ -327,9 +332,7 @@ def candidates(cause: Cause) -> list[Candidate]:
             "UDP 500 session fresh",
             0,
             "nothing new",
-            _block(
-                "vpn ipsec phase1-interface", _entry(_q(p1.name), ["set dpd on-idle"])
-            ),
+            _block("vpn ipsec phase1-interface", _entry(_q(p1.name), ["set dpd on-idle"])),
         )
     return out
 

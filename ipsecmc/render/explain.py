@@ -70,9 +70,7 @@ def _final(trace: Trace) -> str:
 def explain(trace: Trace, names: Sequence[str]) -> str:
     """The paragraph for ``trace`` of a tunnel whose two ends are ``names``."""
     events = trace.events
-    drops = [
-        i for i, ev in enumerate(events) if ev.note.dropped_by is not None and ev.gateway
-    ]
+    drops = [i for i, ev in enumerate(events) if ev.note.dropped_by is not None and ev.gateway]
     if not drops:
         return f"At the end of the trace ({trace.duration} s) {_final(trace)}."
     # The story starts once the tunnel is up: a drop before that did not stop it coming
@@ -85,7 +83,9 @@ def explain(trace: Trace, names: Sequence[str]) -> str:
     sender = _peer(names, dropper)
     policy = first.note.dropped_by
     where = f" ({short_loc(first.note.loc)})" if first.note.loc is not None else ""
-    same = [i for i in later if events[i].gateway == dropper and events[i].note.dropped_by == policy]
+    same = [
+        i for i in later if events[i].gateway == dropper and events[i].note.dropped_by == policy
+    ]
     dead_i = next(
         (
             i

@@ -57,7 +57,7 @@ def junit_xml(results: Sequence[PropertyResult], judge: Judge | None = None) -> 
     judge = judge or _default_judge
     root = ET.Element("testsuites", {"name": "ipsecmc"})
     suites: dict[str, ET.Element] = {}
-    counts: dict[str, list[float]] = {}
+    counts: dict[str, list[float]] = {}  # tests, failures, skipped, seconds
     for r in results:
         name = r.tunnel.name
         if name not in suites:
@@ -67,16 +67,16 @@ def junit_xml(results: Sequence[PropertyResult], judge: Judge | None = None) -> 
         suites[name].append(case)
         c = counts[name]
         c[0] += 1
-        c[1] += failed
-        c[2] += skipped
+        c[1] += 1 if failed else 0
+        c[2] += 1 if skipped else 0
         c[3] += r.result.stats.seconds
     for name, suite in suites.items():
-        tests, failures, skipped, secs = counts[name]
-        suite.set("tests", str(int(tests)))
-        suite.set("failures", str(int(failures)))
+        c = counts[name]
+        suite.set("tests", str(int(c[0])))
+        suite.set("failures", str(int(c[1])))
         suite.set("errors", "0")
-        suite.set("skipped", str(int(skipped)))
-        suite.set("time", f"{secs:.3f}")
+        suite.set("skipped", str(int(c[2])))
+        suite.set("time", f"{c[3]:.3f}")
     root.set("tests", str(sum(int(c[0]) for c in counts.values())))
     root.set("failures", str(sum(int(c[1]) for c in counts.values())))
     ET.indent(root)

@@ -54,7 +54,8 @@ def blame(r: PropertyResult) -> SourceLoc:
         events = r.trace.events
         up_at = next((i for i, ev in enumerate(events) if "tunnel UP" in ev.note.text), -1)
         drops = [
-            (i, ev) for i, ev in enumerate(events)
+            (i, ev)
+            for i, ev in enumerate(events)
             if ev.note.dropped_by is not None and ev.note.loc is not None
         ]
         later = [d for d in drops if d[0] > up_at] or drops
@@ -154,8 +155,7 @@ def sarif_log(
         },
         "columnKind": "unicodeCodePoints",
         "results": [
-            result_dict(r, index[r.prop.name], baseline(r) if baseline else None)
-            for r in violated
+            result_dict(r, index[r.prop.name], baseline(r) if baseline else None) for r in violated
         ],
     }
     if properties:

@@ -43,7 +43,9 @@ _DOWN = ("#fde8e8", "#c62828")
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:
-    e = ET.SubElement(parent, tag, {k.rstrip("_").replace("_", "-"): str(v) for k, v in attrs.items()})
+    """A child element; ``font_size=`` becomes ``font-size``, ``class_`` becomes ``class``."""
+    names = {k: k.rstrip("_").replace("_", "-") for k in attrs}
+    e = ET.SubElement(parent, tag, {names[k]: str(v) for k, v in attrs.items()})
     if text is not None:
         e.text = text
     return e
@@ -78,8 +80,16 @@ def _diagram(root: ET.Element, r: PropertyResult, y0: float, width: float) -> fl
     )
     lines = textwrap.wrap(explain(r.trace, names), width=int((width - 24) / CHAR))
     for k, line in enumerate(lines):
-        _el(g, "text", line, x=12, y=y0 + 40 + 15 * k, font_size=11, fill="#333",
-            class_="explanation")
+        _el(
+            g,
+            "text",
+            line,
+            x=12,
+            y=y0 + 40 + 15 * k,
+            font_size=11,
+            fill="#333",
+            class_="explanation",
+        )
     y0 += 15 * len(lines) + 8
     steps: list[Step] = sequence_steps(r.trace, names)
     # y position of each step, with idle breaks
@@ -99,26 +109,64 @@ def _diagram(root: ET.Element, r: PropertyResult, y0: float, width: float) -> fl
     loop_rows = [yy for yy, s, _ in rows if s.in_loop]
     if loop_rows:
         _el(
-            g, "rect", x=LEFT - 70, y=loop_rows[0] - ROW / 2 - 2, width=width - LEFT + 60,
-            height=loop_rows[-1] - loop_rows[0] + ROW + 4, fill="#f3f6fb", stroke="#9ab",
-            stroke_dasharray="4 3", class_="loop",
+            g,
+            "rect",
+            x=LEFT - 70,
+            y=loop_rows[0] - ROW / 2 - 2,
+            width=width - LEFT + 60,
+            height=loop_rows[-1] - loop_rows[0] + ROW + 4,
+            fill="#f3f6fb",
+            stroke="#9ab",
+            stroke_dasharray="4 3",
+            class_="loop",
         )
         _el(
-            g, "text", f"repeats forever (every {r.trace.loop_duration} s)",
-            x=width - 16, y=loop_rows[0] - ROW / 2 + 12, text_anchor="end", font_size=11,
+            g,
+            "text",
+            f"repeats forever (every {r.trace.loop_duration} s)",
+            x=width - 16,
+            y=loop_rows[0] - ROW / 2 + 12,
+            text_anchor="end",
+            font_size=11,
             fill="#567",
         )
     # lifelines and heads
     for n in names:
         x = xs[n]
-        _el(g, "line", x1=x, y1=y0 + 58, x2=x, y2=bottom, stroke="#999",
-            stroke_dasharray="6 4", class_="lifeline")
-        _el(g, "rect", x=x - 60, y=y0 + 32, width=120, height=28, rx=4, fill="#24476b",
-            class_="gateway")
-        _el(g, "text", n, x=x, y=y0 + 51, text_anchor="middle", fill="white",
-            font_size=13, font_weight="bold")
-    _el(g, "text", "time", x=LEFT - 10, y=y0 + 51, text_anchor="end", font_size=11,
-        fill="#666")
+        _el(
+            g,
+            "line",
+            x1=x,
+            y1=y0 + 58,
+            x2=x,
+            y2=bottom,
+            stroke="#999",
+            stroke_dasharray="6 4",
+            class_="lifeline",
+        )
+        _el(
+            g,
+            "rect",
+            x=x - 60,
+            y=y0 + 32,
+            width=120,
+            height=28,
+            rx=4,
+            fill="#24476b",
+            class_="gateway",
+        )
+        _el(
+            g,
+            "text",
+            n,
+            x=x,
+            y=y0 + 51,
+            text_anchor="middle",
+            fill="white",
+            font_size=13,
+            font_weight="bold",
+        )
+    _el(g, "text", "time", x=LEFT - 10, y=y0 + 51, text_anchor="end", font_size=11, fill="#666")
     shown: int | None = None
     for yy, step, gap in rows:
         if gap is not None:
@@ -128,13 +176,32 @@ def _diagram(root: ET.Element, r: PropertyResult, y0: float, width: float) -> fl
                 for k in range(int((width - LEFT + 60) / 12) + 1)
             )
             _el(g, "polyline", points=pts, fill="none", stroke="#bbb", class_="idle")
-            _el(g, "text", f"\u2026 {gap} s later \u2026", x=width / 2, y=by + 4,
-                text_anchor="middle", font_size=11, fill="#777",
-                style="paint-order:stroke", stroke="white", stroke_width=5,
-                class_="idle-label")
+            _el(
+                g,
+                "text",
+                f"\u2026 {gap} s later \u2026",
+                x=width / 2,
+                y=by + 4,
+                text_anchor="middle",
+                font_size=11,
+                fill="#777",
+                style="paint-order:stroke",
+                stroke="white",
+                stroke_width=5,
+                class_="idle-label",
+            )
         if step.time != shown:
-            _el(g, "text", f"{step.time} s", x=LEFT - 10, y=yy + 4, text_anchor="end",
-                font_size=11, fill="#444", class_="time")
+            _el(
+                g,
+                "text",
+                f"{step.time} s",
+                x=LEFT - 10,
+                y=yy + 4,
+                text_anchor="end",
+                font_size=11,
+                fill="#444",
+                class_="time",
+            )
             shown = step.time
         if isinstance(step, Message):
             _message(g, step, xs, yy)
@@ -148,10 +215,30 @@ def _diagram(root: ET.Element, r: PropertyResult, y0: float, width: float) -> fl
         fill, stroke = _UP if up else _DOWN
         label = f"final: tunnel {s.get('tunnel')} (phase1 {s.get('p1')}, phase2 {s.get('p2')})"
         w = len(label) * (CHAR + 0.9) + 16  # bold glyphs are wider
-        _el(g, "rect", x=xs[n] - w / 2, y=fy, width=w, height=22, rx=3, fill=fill,
-            stroke=stroke, stroke_width=1.5, class_="final")
-        _el(g, "text", label, x=xs[n], y=fy + 15, text_anchor="middle", font_size=11,
-            font_weight="bold", fill=stroke)
+        _el(
+            g,
+            "rect",
+            x=xs[n] - w / 2,
+            y=fy,
+            width=w,
+            height=22,
+            rx=3,
+            fill=fill,
+            stroke=stroke,
+            stroke_width=1.5,
+            class_="final",
+        )
+        _el(
+            g,
+            "text",
+            label,
+            x=xs[n],
+            y=fy + 15,
+            text_anchor="middle",
+            font_size=11,
+            font_weight="bold",
+            fill=stroke,
+        )
     return fy + 40
 
 
@@ -166,17 +253,32 @@ def _message(g: ET.Element, m: Message, xs: dict[str, float], y: float) -> None:
         attrs["stroke_dasharray"] = "5 3"
     if not dropped:
         attrs["marker_end"] = "url(#arrow-ike)" if m.kind == "ike" else "url(#arrow-esp)"
-    _el(g, "line", x1=x1, y1=y + 4, x2=end, y2=y + 4, **attrs)
+    _el(g, "line", None, x1=x1, y1=y + 4, x2=end, y2=y + 4, **attrs)
     label = m.label
     if dropped:
         where = f" ({short_loc(m.loc)})" if m.loc is not None else ""
         label += f" \u2716 {m.dropped_why}{where}"
         c = 6
-        _el(g, "path", d=f"M{x2 - c},{y + 4 - c} L{x2 + c},{y + 4 + c} "
-            f"M{x2 - c},{y + 4 + c} L{x2 + c},{y + 4 - c}", stroke=colour, stroke_width=2.6,
-            class_="drop")
-    _el(g, "text", _fit(label, abs(x2 - x1) - 8), x=(x1 + x2) / 2, y=y, text_anchor="middle",
-        font_size=11, fill=colour, class_="msg-label")
+        _el(
+            g,
+            "path",
+            d=f"M{x2 - c},{y + 4 - c} L{x2 + c},{y + 4 + c} "
+            f"M{x2 - c},{y + 4 + c} L{x2 + c},{y + 4 - c}",
+            stroke=colour,
+            stroke_width=2.6,
+            class_="drop",
+        )
+    _el(
+        g,
+        "text",
+        _fit(label, abs(x2 - x1) - 8),
+        x=(x1 + x2) / 2,
+        y=y,
+        text_anchor="middle",
+        font_size=11,
+        fill=colour,
+        class_="msg-label",
+    )
 
 
 def _mark(g: ET.Element, m: Mark, xs: dict[str, float], y: float, width: float) -> None:
@@ -189,16 +291,35 @@ def _mark(g: ET.Element, m: Mark, xs: dict[str, float], y: float, width: float) 
         text = _fit(m.text, LANE - 30)
         w = len(text) * CHAR + 14
         cx = xs[m.gateway]
-    _el(g, "rect", x=cx - w / 2, y=y - 9, width=w, height=18, rx=3, fill=fill, stroke=stroke,
-        class_=f"note {m.kind}")
+    _el(
+        g,
+        "rect",
+        x=cx - w / 2,
+        y=y - 9,
+        width=w,
+        height=18,
+        rx=3,
+        fill=fill,
+        stroke=stroke,
+        class_=f"note {m.kind}",
+    )
     _el(g, "text", text, x=cx, y=y + 4, text_anchor="middle", font_size=11, fill="#222")
 
 
 def _defs(root: ET.Element) -> None:
     defs = _el(root, "defs")
     for name, colour in (("arrow-ike", "#1f5fa8"), ("arrow-esp", "#2e7d32")):
-        marker = _el(defs, "marker", id=name, viewBox="0 0 10 10", refX=9, refY=5,
-                     markerWidth=7, markerHeight=7, orient="auto-start-reverse")
+        marker = _el(
+            defs,
+            "marker",
+            id=name,
+            viewBox="0 0 10 10",
+            refX=9,
+            refY=5,
+            markerWidth=7,
+            markerHeight=7,
+            orient="auto-start-reverse",
+        )
         _el(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill=colour)
 
 
@@ -215,8 +336,7 @@ def svg_for(results: Sequence[PropertyResult]) -> str:
     for r in results:
         y = _diagram(root, r, y, width)
     if not results:
-        _el(root, "text", "no counterexample: no property is VIOLATED", x=12, y=30,
-            font_size=14)
+        _el(root, "text", "no counterexample: no property is VIOLATED", x=12, y=30, font_size=14)
         y = 50
     height = int(y) + 10
     bg.set("height", str(height))
