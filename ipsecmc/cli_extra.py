@@ -20,14 +20,23 @@ import click
 
 from ipsecmc.check import CheckOptions, PropertyResult
 from ipsecmc.cli import handle_errors, main
-from ipsecmc.cli_check import _progress
 from ipsecmc.diff import DiffReport, diff_dict, diff_paths
-from ipsecmc.engines.result import Verdict
+from ipsecmc.engines.result import Stats, Verdict
 from ipsecmc.fix import FixReport, fix_dict, propose, write_fixes
 from ipsecmc.render.explain import short_loc
 from ipsecmc.render.junit import junit_xml
 from ipsecmc.render.sarif import sarif_log
 from ipsecmc.render.text import explanation_lines, render_trace, use_colour
+
+
+def _progress(stats: Stats) -> None:
+    """Progress of long checks on stderr (the same line ``ipsecmc check`` prints)."""
+    click.echo(
+        f"ipsecmc: {stats.states:,} states visited, {stats.stored_nodes:,} stored, "
+        f"depth {stats.depth}, {stats.seconds:.0f} s",
+        err=True,
+    )
+
 
 _PROPERTY = click.option(
     "--property",

@@ -1,0 +1,108 @@
+"""``ipsecmc fix`` on the seed: the accept-IKE-from-peer policy, verified and written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ipsecmc.check import check_paths
+from ipsecmc.engines.result import Verdict
+from ipsecmc.fix import FixReport, candidates, causes_of, verify, write_fixes
+from tests.report.helpers import AGREEMENT, INTENDED, assert_no_secrets, report, run
+
+
+def _allow_ike() -> tuple[object, object]:
+    rep = report("seed-intended")
+    (cause,) = causes_of(rep)
+    assert (cause.end.name, cause.policy.policyid, cause.peer.name) == ("site2", 2, "site1")
+    cand = next(c for c in candidates(cause) if c.kind == "allow-ike")
+    return rep, cand
+
+
+def test_proposes_accept_ike_from_peer_before_the_deny() -> None:
+    _, cand = _allow_ike()
+    cli = cand.cli  # type: ignore[attr-defined]
+    lines = [line.strip() for line in cli.splitlines()]
+    assert "config firewall address" in lines
+    assert 'edit "site1_peer"' in lines
+    assert "set subnet 10.56.240.208 255.255.255.255" in lines
+    assert "config firewall local-in-policy" in lines
+    assert 'set srcaddr "site1_peer"' in lines
+    assert 'set intf "port1"' in lines
+    assert 'set service "IKE"' in lines
+    assert "set action accept" in lines
+    assert lines.index("move 3 before 2") > lines.index("edit 3")
+    assert_no_secrets(cli)
+
+
+def test_patched_config_checks_holds(tmp_path: Path) -> None:
+    rep, cand = _allow_ike()
+    result = verify([INTENDED], rep, AGREEMENT, cand)  # type: ignore[arg-type]
+    assert result.passed, result.reason
+    (change,) = result.changes
+    assert (change.prop, change.before, change.after) == (
+        "agreement",
+        Verdict.VIOLATED,
+        Verdict.HOLDS,
+    )
+    # --write: a checkable folder; the written file keeps the secret, nothing printed has it
+    fixes = FixReport(rep, causes_of(rep), (result,))  # type: ignore[arg-type]
+    written = write_fixes(fixes, [INTENDED], tmp_path)
+    (site2,) = written
+    assert site2.name == "site2.conf"
+    assert "set psksecret ENC" in site2.read_text(encoding="utf-8")
+    after = check_paths([site2.parent], AGREEMENT)
+    assert [r.verdict for r in after.results] == [Verdict.HOLDS]
+    assert (site2.parent / "scenario.toml").is_file()
+    assert (site2.parent / "site1.conf").is_file()
+    assert_no_secrets(result.reason, repr(result), (site2.parent / "FIX.txt").read_text())
+
+
+def test_a_candidate_that_does_not_help_is_rejected() -> None:
+    rep = report("seed-intended")
+    (cause,) = causes_of(rep)
+    # a deliberately useless change: a comment on the deny
+    cand = candidates(cause)[0]
+    useless = type(cand)(
+        "noop",
+        cand.gateway,
+        cand.path,
+        "comment only",
+        0,
+        "nothing",
+        'config firewall local-in-policy\n    edit 2\n        set comments "x"\n    next\nend\n',
+    )
+    result = verify([INTENDED], rep, AGREEMENT, useless)
+    assert not result.passed
+    assert "still VIOLATED" in result.reason
+
+
+def test_nothing_to_fix_on_the_fixed_seed() -> None:
+    assert causes_of(report("seed-fixed")) == ()
+
+
+@pytest.mark.slow
+def test_fix_cli_json_lists_allow_ike_and_no_secrets(tmp_path: Path) -> None:
+    """The whole command (six candidates, ~20 s): run with ``-m slow``."""
+    code, out = run(
+        "fix",
+        str(INTENDED),
+        "--property",
+        "agreement",
+        "--format",
+        "json",
+        "--write",
+        str(tmp_path),
+    )
+    assert code == 0
+    doc = json.loads(out)
+    kinds = [f["kind"] for f in doc["fixes"] if f["passed"]]
+    assert "allow-ike" in kinds
+    passed = [f["exposure"] for f in doc["fixes"] if f["passed"]]
+    assert passed == sorted(passed)
+    assert_no_secrets(out)
+    code, text = run("fix", str(INTENDED), "--property", "agreement")
+    assert "move 3 before 2" in text
+    assert_no_secrets(text)
