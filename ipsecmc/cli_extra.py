@@ -158,7 +158,8 @@ def render_fix_text(f: FixReport, colour: bool = False) -> str:
     props = sorted({r.prop.name for r in f.report.results})
     out.append(
         f"{len(f.results)} candidate change(s) checked against every property "
-        f"({', '.join(props)}); {len(f.passing)} pass, smallest first:"
+        f"({', '.join(props)}) under traffic profile {f.report.traffic}; "
+        f"{len(f.passing)} pass, smallest first (least new exposure, then fewest lines):"
     )
     for n, fix in enumerate(f.passing, start=1):
         c = fix.candidate
