@@ -62,6 +62,9 @@ def _verdict_line(r: PropertyResult, colour: bool = False) -> str:
     text = v.value
     if v is Verdict.HOLDS:
         text = "HOLDS (proved: " + r.result.reason + ")"
+        worst = r.result.facts.get("worst_recovery_seconds")
+        if isinstance(worst, int):
+            text += f"; worst case: both ends up again after {worst} s (--verbose shows how)"
     elif v is Verdict.HOLDS_UP_TO:
         text = f"HOLDS up to {r.result.bound}"
     elif v is Verdict.INCONCLUSIVE:
