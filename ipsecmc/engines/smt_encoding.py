@@ -156,10 +156,28 @@ def ite(c: BoolT, x: T, y: T) -> T:
     return type(x)(*(_ite_term(c, u, v) for u, v in zip(x, y, strict=True)))
 
 
-#: Integers are 32-bit bit-vectors (signed comparisons): every value of the model (timers
-#: up to a few days, counters, step totals) fits, and bit-blasting to SAT is much faster
-#: than linear arithmetic on this If-heavy relation.
+#: Integers are bit-vectors (signed comparisons); bit-blasting to SAT is much faster than
+#: linear arithmetic on this If-heavy relation. The width is set per check by
+#: ``set_width`` (``needed_width``) so that no value of the unrolling can overflow;
+#: narrower vectors are measured 3-4x faster. Not thread-safe: one check at a time.
 WIDTH = 32
+
+
+def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
+    """Bits for every value of a ``depth``-step unrolling: timers, the monitor, and the
+    sum of all step lengths (each at most the largest timer or the jump cap)."""
+    biggest = max([bound + 2] + [
+        v for p in params.ends for v in (
+            p.p1_keylife or 0, p.p2_keylife or 0, p.session_ttl or 0,
+            p.dpd_retryinterval, p.request_giveup)
+    ] + [ph.duration or 0 for ph in params.traffic.phases]) + 2
+    magnitude = (depth + 2) * (2 * biggest + 8)
+    return max(8, magnitude.bit_length() + 2)
+
+
+def set_width(bits: int) -> None:
+    global WIDTH
+    WIDTH = bits
 
 
 def IV(value: int) -> IntT:
@@ -592,32 +610,51 @@ class Encoding:
         left = z3.If(s1.phase_left != NO_TIMER, s1.phase_left - m, s1.phase_left)
         return SState(end(0), end(1), s1.phase, left)
 
-    def delay(self, s: SState, d: IntT, ch: Choices) -> tuple[BoolT, SState]:
-        """(guard, result) of ``d`` ticks at once; the guard is conditions 1-3 of the
-        module doc."""
-        s1 = self.tick(s, ch.ab, ch.ba)
-        before_last = self.shift(s1, d - 2, ch.ab, ch.ba)
-        result = self.shift(s1, d - 1, ch.ab, ch.ba)
-        guard = [
+    def no_due(self, s: SState) -> BoolT:
+        return z3.And(self.due(s, 0) == NOTHING_DUE, self.due(s, 1) == NOTHING_DUE)
+
+    def guard(self, s: SState, s1: SState, d: IntT, before_last: SState,
+              ch: Choices) -> BoolT:
+        """Conditions 1-3 of the module doc for a delay of ``d`` from ``s``."""
+        parts = [
             d >= 2,
             self.deterministic_phase(s),
             self.traffic_allowed(s, ch),
             z3.Or(s.phase_left == NO_TIMER, s.phase_left > d),
-            self.due(s, 0) == NOTHING_DUE, self.due(s, 1) == NOTHING_DUE,
-            self.due(before_last, 0) == NOTHING_DUE, self.due(before_last, 1) == NOTHING_DUE,
+            self.no_due(s), self.no_due(before_last),
         ]
         for i in (0, 1):
             sess = s1.end(i).sess
-            guard.append(z3.Or(sess <= 0, sess > d - 1))
-        # Maximal: a delay of d + 1 would break a condition. Every tick it skips is the
-        # only successor of its state, so stopping early only adds forced tick steps;
-        # maximality keeps the solver from enumerating every shorter delay.
-        guard.append(z3.Or(
+            parts.append(z3.Or(sess <= 0, sess > d - 1))
+        return z3.And(parts)
+
+    def delay(self, s: SState, s1: SState, d: IntT, ch: Choices,
+              cap: int) -> tuple[BoolT, BoolT, SState]:
+        """(jump possible, guard of a maximal delay of ``d``, result); ``s1 = tick(s)``.
+
+        A delay is *maximal*: ``d + 1`` would break a condition, or nothing ever
+        changes again but ``quiet`` and the monitor and ``d == cap`` (which saturates
+        both). When a jump of 2 is possible the 1 s tick is disabled (see
+        ``transition``): every skipped tick is then the only successor of its state
+        and shows the same observation as the state the delay ends in, so forcing
+        the jump loses no violation (a bounded monitor only grows over the skipped
+        seconds; the replay cuts the trace at the first violating second).
+        """
+        before_last = self.shift(s1, d - 2, ch.ab, ch.ba)
+        result = self.shift(s1, d - 1, ch.ab, ch.ba)
+        two = IV(2)
+        jump = self.guard(s, s1, two, s1, ch)
+        forever = z3.And(s.phase_left == NO_TIMER, *(
+            t <= 0 for i in (0, 1) for t in (
+                s1.end(i).sess, s1.end(i).p1_life, s1.end(i).p2_life,
+                s1.end(i).req_timer, s1.end(i).dpd_timer)))
+        maximal = z3.Or(
             s.phase_left == d + 1,
-            self.due(result, 0) != NOTHING_DUE, self.due(result, 1) != NOTHING_DUE,
+            z3.Not(self.no_due(result)),
             *(s1.end(i).sess == d for i in (0, 1)),
-        ))
-        return z3.And(guard), result
+            z3.And(forever, d == cap),
+        )
+        return jump, z3.And(self.guard(s, s1, d, before_last, ch), maximal), result
 
 
 @dataclass
@@ -638,9 +675,15 @@ def event_keys() -> list[tuple[str, int]]:
 
 
 def transition(
-    enc: Encoding, s: SState, s2: SState, prefix: str, with_delay: bool = True
+    enc: Encoding, s: SState, s2: SState, prefix: str, with_delay: bool = True,
+    cap: int = 2,
 ) -> tuple[BoolT, Step]:
-    """``T(s, s')``: exactly one event indicator true, and its effect."""
+    """``T(s, s')``: exactly one event indicator true, and its effect.
+
+    ``with_delay=False`` is exactly ``Semantics.successors``; with delays, a 1 s tick is
+    taken only where no jump is possible (``Encoding.delay``); ``cap`` is the length of
+    a jump over a future in which no timer runs.
+    """
     ch = fresh_choices(prefix)
     events = {key: z3.Bool(f"{prefix}.ev.{key[0]}.{key[1]}") for key in event_keys()}
     d = IVar(f"{prefix}.d")
@@ -654,14 +697,14 @@ def transition(
         for kind in URGENT:
             parts.append(z3.Implies(events[(kind, i)], z3.And(
                 due == CODE[kind], states_equal(s2, enc.handler(kind, s, i, ch)))))
-    nothing_due = z3.And(enc.due(s, 0) == NOTHING_DUE, enc.due(s, 1) == NOTHING_DUE)
-    parts.append(z3.Implies(events[("tick", -1)], z3.And(
-        nothing_due, enc.traffic_allowed(s, ch), states_equal(s2, enc.tick(s, ch.ab, ch.ba)))))
+    s1 = enc.tick(s, ch.ab, ch.ba)
+    tick_ok = [enc.no_due(s), enc.traffic_allowed(s, ch), states_equal(s2, s1)]
     if with_delay:
-        guard, result = enc.delay(s, d, ch)
+        jump, guard, result = enc.delay(s, s1, d, ch, cap)
+        tick_ok.append(z3.Not(jump))
         parts.append(z3.Implies(events[("delay", -1)],
                                 z3.And(guard, states_equal(s2, result))))
     else:
         parts.append(z3.Not(events[("delay", -1)]))
+    parts.append(z3.Implies(events[("tick", -1)], z3.And(tick_ok)))
     return z3.And(parts), Step(events, ch, d)
-
