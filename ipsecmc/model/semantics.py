@@ -143,6 +143,7 @@ class Semantics:
     def __init__(self, params: TunnelParams) -> None:
         self.params = params
         self.ends = params.ends
+        self._last_mode: tuple[State, bool | None] | None = None
         self._handlers: dict[str, Handler] = {
             "p2_keylife": self._p2_keylife,
             "p1_keylife": self._p1_keylife,
@@ -263,7 +264,19 @@ class Semantics:
 
     def _steady_mode(self, state: State) -> bool | None:
         """Whether one tick is a pure shift: True if ``quiet`` moves with time, False if
-        traffic holds it still every second, None if the tick is not a pure shift."""
+        traffic holds it still every second, None if the tick is not a pure shift.
+
+        The engine asks ``max_delay`` and then ``delay`` for the same state; the last
+        answer is kept so the trial tick is computed once per jump, not twice.
+        """
+        last = self._last_mode
+        if last is not None and last[0] is state:
+            return last[1]
+        mode = self._compute_steady_mode(state)
+        self._last_mode = (state, mode)
+        return mode
+
+    def _compute_steady_mode(self, state: State) -> bool | None:
         choice = self.steady_choice(state)
         if choice is None:
             return None
