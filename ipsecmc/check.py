@@ -22,6 +22,7 @@ from ipsecmc.properties import (
     compile_formula,
     load_all,
     load_property,
+    subexpressions,
     validate,
 )
 from ipsecmc.scenario_file import ScenarioSettings, read_settings
@@ -95,7 +96,8 @@ def plan_for(system: TransitionSystem, prop: Property, bound_seconds: int | None
 
         return compiled(value)
 
-    return Plan(prop.name, prop.kind, predicate, bound)
+    reads = frozenset(n.name for n in subexpressions(prop.formula) if isinstance(n, Atom))
+    return Plan(prop.name, prop.kind, predicate, bound, reads)
 
 
 def _engine(name: str, budget: Budget, progress: Callable[[Stats], None] | None) -> object:

@@ -30,8 +30,10 @@ import heapq
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import NamedTuple
 
+from ipsecmc.engines.fast_successors import FastSuccessors
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
@@ -90,13 +92,93 @@ class ExplicitEngine:
         budget: Budget | None = None,
         progress: ProgressFn | None = None,
         accelerate: bool = True,
+        compiled: bool = True,
+        keylife_prefix: bool = True,
     ) -> None:
+        """``accelerate``, ``compiled`` and ``keylife_prefix`` switch the reductions
+        (time jumps, memoized successors with the sent-quotient, keylife-free search
+        first); each keeps verdicts, and tests compare them on and off."""
         self.budget = budget or Budget()
         self.progress = progress
         self.accelerate = accelerate
+        self.compiled = compiled
+        self.keylife_prefix = keylife_prefix
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
-        return _Search(system, plan, self.budget, self.progress, self.accelerate).run()
+        started = time.perf_counter()  # one time budget for both searches
+        spent = Stats()
+        if self.keylife_prefix and plan.kind in _EARLY_HIT_KINDS:
+            early, spent = self._keylife_free_hit(system, plan, started)
+            if early is not None:
+                return early
+        search = _Search(
+            system, plan, self.budget, self.progress, self.accelerate, self.compiled, started
+        )
+        result = search.run()
+        return replace(result, stats=_plus(result.stats, spent))
+
+    def _keylife_free_hit(
+        self, system: TransitionSystem, plan: Plan, started: float
+    ) -> tuple[EngineResult | None, Stats]:
+        """Look for a counterexample (or witness) that ends before any keylife can expire.
+
+        Soundness: a keylife countdown starts at its full value (``p1_keylife``,
+        ``p2_keylife``) when an SA is established, at time >= 0, and only its reaching 0
+        makes anything happen (``Semantics.due``: p1/p2_keylife); it is read nowhere else
+        in the transition relation and by no atom. So a run of the model *without*
+        keylife timers (``--no-rekey``) that lasts D < min keylife seconds is, label for
+        label, a run of the model with them, with the same values of every other field:
+        no countdown reaches 0 within D seconds. That search is much smaller (the long
+        countdowns multiply the states by their values). Its path is then replayed
+        through the real model with the property's monitor, which confirms it step by
+        step; if it is not confirmed (longer than the horizon, or a predicate that does
+        read keylives) or none is found, the full search decides, so the verdict is
+        always the full model's. Counterexamples found this way are shortest among the
+        runs shorter than the horizon, as the full search's would be: below the horizon
+        both searches explore the same runs.
+        """
+        lives = [
+            v for e in system.params.ends for v in (e.p1_keylife, e.p2_keylife) if v is not None
+        ]
+        if not lives:
+            return None, Stats()
+        a, b = (replace(e, p1_keylife=None, p2_keylife=None) for e in system.params.ends)
+        free_params = replace(system.params, ends=(a, b), rekey=False)
+        free = TransitionSystem(system.tunnel, free_params)
+        found = _Search(
+            free, plan, self.budget, self.progress, self.accelerate, self.compiled, started
+        )
+        result = found.run()
+        if result.path is None or result.verdict is Verdict.INCONCLUSIVE:
+            return None, result.stats
+        if not _confirm(_Search(system, plan, self.budget, None), result.path, min(lives)):
+            return None, result.stats
+        return result, result.stats
+
+
+_EARLY_HIT_KINDS = ("invariant", "bounded", "reachable")
+
+
+def _plus(a: Stats, b: Stats) -> Stats:
+    """Statistics of search ``a`` run after ``b`` (``a``'s clock started with ``b``)."""
+    return replace(a, states=a.states + b.states, transitions=a.transitions + b.transitions)
+
+
+def _confirm(search: _Search, path: Path, horizon: int) -> bool:
+    """Whether ``path`` replays in ``search``'s model, ends within ``horizon`` seconds
+    and ends in a state that ends the search (counterexample or witness)."""
+    system = search.system
+    key: Key = (system.initial(), 0)  # as in _Search.run
+    elapsed = 0
+    for label in path.labels:
+        state, c = key
+        try:
+            after = system.replay_step(state, label).state
+        except ValueError:
+            return False
+        elapsed += _seconds(label)
+        key = (after, search._monitor(c, label, state, after))
+    return elapsed < horizon and search._hit(key)
 
 
 class _Search:
@@ -109,13 +191,28 @@ class _Search:
         budget: Budget,
         progress: ProgressFn | None,
         accelerate: bool = True,
+        compiled: bool = True,
+        started: float | None = None,
     ) -> None:
         self.accelerate = accelerate
         self.system = system
+        # The sent-quotient (see fast_successors) needs to know the predicate ignores it.
+        forget_sent = (
+            compiled
+            and plan.reads is not None
+            and "blackhole" not in plan.reads
+            and not system.params.traffic.deterministic
+        )
+        self.successors: Callable[[State], list[tuple[Label, State]]] = (
+            FastSuccessors(system.semantics, forget_sent).successors
+            if compiled
+            else system.successors
+        )
         self.plan = plan
         self.budget = budget
         self.progress = progress
-        self.pred = plan.predicate
+        self._pred_memo: dict[State, bool] = {}
+        self._pred_raw = plan.predicate
         self.bounded = plan.kind == "bounded"
         self.limit = plan.bound if plan.bound is not None else 0
         self.index: dict[Key, int] = {}
@@ -132,10 +229,19 @@ class _Search:
         self.shortcut: dict[Key, tuple[int, int, int, int | None]] = {}
         self.visited = 0
         self.transitions = 0
-        self.started = time.perf_counter()
+        self.started = time.perf_counter() if started is None else started
         self.last_report = self.started
 
     # ------------------------------------------------------------------ monitor
+    def pred(self, state: State) -> bool:
+        """The plan's predicate, remembered per state (the monitor asks it of every
+        state twice: as a successor, then as the source of the next second)."""
+        try:
+            return self._pred_memo[state]
+        except KeyError:
+            value = self._pred_memo[state] = self._pred_raw(state)
+            return value
+
     def _monitor(self, c: int, label: Label, s: State, s2: State) -> int:
         if not self.bounded:
             return 0
@@ -151,7 +257,7 @@ class _Search:
         A jump never passes the moment a bounded property's monitor would exceed T.
         """
         state, c = key
-        nxt = self.system.successors(state)
+        nxt = self.successors(state)
         if len(nxt) != 1:
             return None
         label, s2 = nxt[0]
@@ -233,7 +339,7 @@ class _Search:
         if self._hit(start):
             return self._found(0, None)
         queue: deque[int] = deque([0])
-        successors = self.system.successors
+        successors = self.successors
         expanded = 0
         while queue:
             u = queue.popleft()
@@ -349,7 +455,7 @@ class _Search:
         labels: list[Label] = []
         for succ, chain in hops:
             state, c = key
-            label, s2 = self.system.successors(state)[succ]
+            label, s2 = self.successors(state)[succ]
             labels.append(label)
             key = (s2, self._monitor(c, label, state, s2))
             for _ in range(chain):

@@ -27,6 +27,10 @@ class Plan:
     kind: str  # invariant | bounded | reachable | recoverable
     predicate: Callable[[State], bool]
     bound: int | None = None
+    #: Names of the atoms the predicate reads (``up``, ``blackhole``, ...); ``None`` when
+    #: unknown. The explicit engine drops state fields no read atom depends on (see
+    #: ``fast_successors``) only when this is given.
+    reads: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
