@@ -4,7 +4,10 @@ Recoverable searches do not reuse merged chains (they need the timing of every g
 stretch), hence more visited states. A changed count is a change of the model's
 semantics or of the engine's reductions: whoever changes it must say why in the commit
 message (as stateright's tests do).
-Numbers: (states visited, stored nodes).
+Numbers: (states visited, stored nodes). Bounded, invariant and reachable searches of a
+model with keylives first search the model without them (``ExplicitEngine`` docstring:
+keylife-free counterexample search); when that finds nothing, its states are added to the
+full search's (seed-fixed agreement: 31 + 25,917).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ PINNED: dict[tuple[str, str], tuple[int, int]] = {
     ("seed-intended", "agreement"): (64, 2),
     ("seed-intended", "establishes"): (7, 2),
     ("seed-intended", "recoverable"): (115082, 7),
-    ("seed-fixed", "agreement"): (25917, 5),
+    ("seed-fixed", "agreement"): (25948, 5),
     ("seed-fixed", "tunnel-comes-up"): (6, 2),
-    ("seed-literal", "no-blackhole"): (25917, 5),
+    ("seed-literal", "no-blackhole"): (25948, 5),
 }
 
 
