@@ -27,10 +27,11 @@ predicate, hence on the bounded monitor, so exploring one state per class (the o
 ``sent = False``) reaches exactly the same predicate values and monitor values, and
 gives the same verdict. Labels found on the quotient are labels of the real model (the
 enabled labels are equal), so traces replay through ``Semantics`` as before. With the
-``any`` profile this halves the seed's reachable states (14,365 -> 7,723 for
-seed-fixed). It is used only when some traffic phase is nondeterministic: on a pinned
-profile ``sent`` is constant in steady stretches, and forgetting it would hide the
-steadiness that time jumps (``Semantics.max_delay``) rely on.
+``any`` profile this about halves the seed's states (seed-fixed agreement with
+``--no-rekey``: 54,087 -> 28,485 states visited; benchmarks/README.md). It is used only
+when some traffic phase is nondeterministic: on a pinned profile ``sent`` is constant in
+steady stretches, and forgetting it would hide the steadiness that time jumps
+(``Semantics.max_delay``) rely on.
 
 Both functions are memoized per end state: a search meets far fewer distinct end states
 than tunnel states (the tunnel state is roughly a product of the two), so almost every
