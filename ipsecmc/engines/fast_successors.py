@@ -11,8 +11,9 @@ splitting a tick into one function per end and remembering each result:
   SA is UP (b's traffic reaches a's IKE daemon as proof of life only then, and a's own
   traffic reads nothing else of b); symmetrically for b. The phase clock depends on
   nothing else. So ``tick(s, ab, ba) = (f0(a, ab, ba, b.p2 == UP),
-  f1(b, ab, ba, a.p2 == UP), phase step)``, where ``f0``/``f1`` are the reference tick
-  itself applied to a state whose other end is a stand-in with the right ``p2``.
+  f1(b, ab, ba, a.p2 == UP), phase step)``, where ``f0``/``f1`` run the reference tick's
+  own steps (``_traffic`` a->b, ``_traffic`` b->a, ``_age``) for that end, with a
+  stand-in for the other end that has the right ``p2``.
 * **Urgency is a per-end test.** ``Semantics.due(s, i)`` reads only end ``i``.
 
 **Optional quotient: forgetting ``sent``** (``forget_sent=True``). ``EndState.sent``
@@ -101,12 +102,17 @@ class FastSuccessors:
         try:
             return memo[end]
         except KeyError:
+            # Semantics._tick's steps, for end i only: traffic a->b, traffic b->a, age.
+            sem, sink = self._sem, Sink(False)
             other = self._stand_in[flags >> 2]
             ab, ba = bool(flags & 1), bool(flags & 2)
             if i == 0:
-                after = self._sem._tick(State(end, other, 0, NO_TIMER), ab, ba, Sink(False)).a
+                me, peer = sem._traffic(0, end, other, ab, sink)
+                _, me = sem._traffic(1, peer, me, ba, sink)
             else:
-                after = self._sem._tick(State(other, end, 0, NO_TIMER), ab, ba, Sink(False)).b
+                peer, me = sem._traffic(0, other, end, ab, sink)
+                me, _ = sem._traffic(1, me, peer, ba, sink)
+            after = sem._age(i, me, sink)
             if self._forget_sent and after.sent:
                 after = after._replace(sent=False)
             memo[end] = after
