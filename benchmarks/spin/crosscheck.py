@@ -14,14 +14,19 @@ Two checks, both without timing anything:
   per transition, so one SPIN state per distinct (projected state, monitor) pair.
 
 Run: ``python benchmarks/spin/crosscheck.py models/seed-fixed --bound 120 --no-rekey``
-prints the count (and ``--spin`` runs SPIN on the same parameters and compares).
+prints the count (and ``--spin`` runs SPIN on the same parameters and compares);
+``python benchmarks/spin/crosscheck.py --cells`` does it for the grid's keylife-off cells
+and a few small-timer cells with keylife on, on both seeds, and prints a table. For a
+violated cell only the verdicts are compared (SPIN stops at the first violation).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,13 +109,101 @@ def reachable_keys(system: TransitionSystem, bound: int) -> tuple[int, bool]:
     return len(seen), violated
 
 
+#: Small-timer cells (session TTL, DPD interval, DPD retry count, phase1 keylife, phase2
+#: keylife, T) on which both exhaustive searches are quick. FortiOS (and ipsecmc's
+#: reader) refuse keylives under 120 s, so these cells set ipsecmc's ``EndParams``
+#: directly: the same transition relation, at timer values no config can write.
+SMALL_CELLS = (
+    (30, 5, 3, None, None, 40),
+    (20, 5, 2, 40, 20, 30),
+    (12, 4, 2, 30, 15, 25),
+    (25, 8, 1, 50, 25, 40),
+)
+
+
+def with_timers(
+    system: TransitionSystem,
+    ttl: int,
+    dpd: int,
+    retry: int,
+    p1_life: int | None,
+    p2_life: int | None,
+) -> TransitionSystem:
+    """``system`` with every end's timers replaced (the model code is unchanged)."""
+    ends = tuple(
+        replace(
+            e,
+            session_ttl=ttl,
+            dpd_retryinterval=dpd,
+            dpd_retrycount=retry,
+            p1_keylife=p1_life,
+            p2_keylife=p2_life,
+        )
+        for e in system.params.ends
+    )
+    params = replace(system.params, ends=ends, rekey=p2_life is not None)
+    return TransitionSystem(system.tunnel, params)
+
+
+def _compare_row(label: str, scenario: str, system: TransitionSystem, bound: int) -> bool:
+    from benchmarks.spin.compare import RunFailed, run_spin
+
+    count, violated = reachable_keys(system, bound)
+    ours = "VIOLATED" if violated else "HOLDS"
+    try:
+        run = run_spin(spin_params_of(system, bound), 600)
+        spin, stored = run.verdict, f"{run.states:,}"
+        same = spin == ours and (violated or run.states == count)
+    except RunFailed as exc:
+        spin, stored, same = str(exc), "-", False
+    print(
+        f"| {label} | {scenario} | {bound} | {ours} | {count:,} | {spin} | {stored} "
+        f"| {'ok' if same else '**MISMATCH**'} |",
+        flush=True,
+    )
+    return same
+
+
+def validate_cells(bound: int) -> bool:
+    """SPIN vs ipsecmc's one-second model on the grid's keylife-off cells and small cells.
+
+    Prints one markdown row per cell; returns whether every cell agreed.
+    """
+    from benchmarks.variants import GRID, write_variant
+
+    print("| cell | scenario | T | ipsecmc 1-s model | states | SPIN | states stored | |")
+    print("|---|---|---:|---|---:|---|---:|---|")
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="ipsecmc-crosscheck-") as tmp:
+        for scenario in ("seed-fixed", "seed-intended"):
+            for variant in (v for v in GRID if v.keylife is None):
+                folder = write_variant(REPO / "models" / scenario, Path(tmp) / scenario, variant)
+                system = load_system(folder, rekey=False)
+                ok = _compare_row(variant.label, scenario, system, bound) and ok
+            seed = load_system(REPO / "models" / scenario, rekey=True)
+            for ttl, dpd, retry, p1_life, p2_life, t in SMALL_CELLS:
+                label = f"ttl{ttl}-dpd{dpd}x{retry}-life{p2_life or 'off'}/{p1_life or 'off'}"
+                small = with_timers(seed, ttl, dpd, retry, p1_life, p2_life)
+                ok = _compare_row(label, scenario, small, t) and ok
+    return ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario")
+    parser.add_argument("scenario", nargs="?", help="scenario folder (omit with --cells)")
+    parser.add_argument(
+        "--cells",
+        action="store_true",
+        help="validate on the grid's keylife-off cells and small-timer cells, both seeds",
+    )
     parser.add_argument("--bound", type=int, default=120)
     parser.add_argument("--no-rekey", action="store_true")
     parser.add_argument("--spin", action="store_true", help="also run SPIN and compare counts")
     args = parser.parse_args()
+    if args.cells:
+        sys.exit(0 if validate_cells(args.bound) else 1)
+    if args.scenario is None:
+        parser.error("a scenario folder is needed (or --cells)")
     system = load_system(args.scenario, not args.no_rekey)
     count, violated = reachable_keys(system, args.bound)
     verdict = "VIOLATED" if violated else "HOLDS"
