@@ -130,8 +130,9 @@ def with_timers(
     p2_life: int | None,
 ) -> TransitionSystem:
     """``system`` with every end's timers replaced (the model code is unchanged)."""
-    ends = tuple(
-        replace(
+
+    def timed(e: EndParams) -> EndParams:
+        return replace(
             e,
             session_ttl=ttl,
             dpd_retryinterval=dpd,
@@ -139,8 +140,9 @@ def with_timers(
             p1_keylife=p1_life,
             p2_keylife=p2_life,
         )
-        for e in system.params.ends
-    )
+
+    a, b = system.params.ends
+    ends = (timed(a), timed(b))
     params = replace(system.params, ends=ends, rekey=p2_life is not None)
     return TransitionSystem(system.tunnel, params)
 
