@@ -9,12 +9,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks.spin.crosscheck import load_system, reachable_keys, spin_params_of
-from benchmarks.spin.promela import (
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # benchmarks/ is not a package on the path under plain `pytest`
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.spin.crosscheck import load_system, reachable_keys, spin_params_of  # noqa: E402
+from benchmarks.spin.promela import (  # noqa: E402
     DELETE_P1,
     PROBE,
     REQ_P1,
@@ -25,9 +30,8 @@ from benchmarks.spin.promela import (
     promela,
     seed_params,
 )
-from benchmarks.variants import TimerVariant, write_variant
+from benchmarks.variants import TimerVariant, write_variant  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 HAVE_SPIN = shutil.which("spin") is not None
 HAVE_GCC = shutil.which("gcc") is not None
 
