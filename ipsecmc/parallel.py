@@ -1,0 +1,215 @@
+"""Checking many tunnels: symmetry between identical tunnels, and one process per core.
+
+``ipsecmc check`` on a hub with a thousand spokes has thousands of (tunnel, property)
+searches. Two reductions make that fast without changing any verdict or trace:
+
+**Symmetry.** Tunnels share nothing (the model has one transition system per tunnel), and a
+tunnel's transition system is a function of its ``TunnelParams`` alone: ``Semantics(params)``
+computes the initial state and the successors, and the ends' names, addresses, config
+locations, the local-in verdict's policy id and reason text, and the traffic profile's
+spelling are read only to write the *notes* of a step (the text of a trace), never to decide
+which steps exist or which state they lead to. States hold no names. So two tunnels whose
+parameters are equal once those strings are blanked (:func:`symmetry_key`) have the *same*
+initial state and the same successor function, i.e. isomorphic (in fact identical) state
+graphs under the identity map; if the property's atoms also resolve to the same end
+indices (``up(end_a)`` and ``up(hub)`` both mean end 0 on every hub tunnel), the state
+predicate is the same too, and so is the bound (``default_bound`` reads timers only). Every
+engine is a deterministic function of (graph, predicate, bound, budget), so it returns the
+same verdict, statistics and path of labels for both. The search runs once per class; its
+path is replayed through each member's *own* system (``ipsecmc.trace.replay``), which
+checks every step again and yields notes naming that member's gateways, addresses and
+config lines. A replay that fails would be an ``InternalError``, never a silent reuse.
+Only the wall-clock budget (``--timeout``) is not a function of the graph: a class whose
+search ran out of time reports INCONCLUSIVE for all members, as each would have.
+
+**Processes.** The distinct searches are independent, so they run in a pool of worker
+processes (``jobs``), forked so that the built systems are inherited rather than pickled.
+Results are collected in the order of the sequential loop (tunnel by tunnel, property by
+property), so the report is identical for any ``jobs``; ``jobs=1`` (or a single distinct
+search, or a platform without ``fork``) runs in-process. An error raised in a worker is
+re-raised in the parent as the same ipsecmc error (clean message, exit code 2).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from ipsecmc.engines.result import EngineResult, Stats
+from ipsecmc.errors import IpsecmcError, SourceLoc
+from ipsecmc.model.params import EndParams, TunnelParams
+from ipsecmc.model.system import TransitionSystem
+from ipsecmc.properties import STANDARD_ATOMS, Property, validate
+from ipsecmc.trace import replay
+
+if TYPE_CHECKING:
+    from ipsecmc.check import CheckOptions, PropertyResult
+
+#: ``facts`` key on a result whose search was shared with an identical tunnel (its name).
+SHARED_FACT = "search_shared_with"
+
+_NOWHERE = SourceLoc("", 0, 0)
+
+Progress = Callable[[Stats], None]
+
+
+def _anonymous_end(end: EndParams) -> EndParams:
+    """``end`` with every field that only feeds note text blanked (see module doc)."""
+    return replace(
+        end,
+        name="",
+        address="",
+        phase1_loc=_NOWHERE,
+        session_ttl_source="",
+        admissions=tuple(replace(a, policy_id=None, loc=None, reason="") for a in end.admissions),
+    )
+
+
+def anonymous_params(params: TunnelParams) -> TunnelParams:
+    """``params`` up to names and source locations: equal values => identical state graphs."""
+    return replace(
+        params,
+        ends=(_anonymous_end(params.ends[0]), _anonymous_end(params.ends[1])),
+        traffic=replace(params.traffic, text=""),
+    )
+
+
+def symmetry_key(system: TransitionSystem, prop: Property) -> Hashable:
+    """Equal keys => the same search (graph, predicate, bound); ``prop`` is validated."""
+    atoms = []
+    for atom in prop.atoms:
+        gateway_positions = STANDARD_ATOMS[atom.name].gateway_positions
+        args = tuple(
+            system.end_index(arg) if pos in gateway_positions else arg
+            for pos, arg in enumerate(atom.args)
+        )
+        atoms.append((atom.name, args))
+    return (anonymous_params(system.params), prop, tuple(atoms))
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One distinct search: the first tunnel of its class and the property."""
+
+    system: TransitionSystem
+    prop: Property
+    expected: str | None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a search gives back (picklable: no systems, no closures)."""
+
+    bound: int | None
+    engine: str
+    result: EngineResult
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An ipsecmc error raised in a worker, rebuilt in the parent."""
+
+    kind: type[IpsecmcError]
+    args: tuple[object, ...]
+
+    def rebuild(self) -> IpsecmcError:
+        return self.kind(*self.args)
+
+
+def _run_search(
+    search: _Search, options: CheckOptions, progress: Progress | None
+) -> _Answer | _Failure:
+    from ipsecmc.check import check_tunnel
+
+    try:
+        r = check_tunnel(search.system, search.prop, options, progress, search.expected)
+    except IpsecmcError as exc:
+        loc, message = getattr(exc, "loc", None), getattr(exc, "message", None)
+        args = (loc, message) if message is not None else (str(exc),)
+        return _Failure(type(exc), args)
+    return _Answer(r.bound, r.engine, r.result)
+
+
+# Set in each worker by the pool initializer (inherited through fork, not pickled).
+_WORKER_STATE: tuple[Sequence[_Search], CheckOptions, Progress | None] | None = None
+
+
+def _init_worker(
+    searches: Sequence[_Search], options: CheckOptions, progress: Progress | None
+) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = (searches, options, progress)
+
+
+def _work(index: int) -> _Answer | _Failure:
+    assert _WORKER_STATE is not None, "worker not initialised"
+    searches, options, progress = _WORKER_STATE
+    return _run_search(searches[index], options, progress)
+
+
+def _answers(
+    searches: Sequence[_Search], options: CheckOptions, jobs: int, progress: Progress | None
+) -> list[_Answer | _Failure]:
+    workers = min(jobs, len(searches))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_run_search(s, options, progress) for s in searches]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, _init_worker, (searches, options, progress)) as pool:
+        return list(pool.imap(_work, range(len(searches)), chunksize=1))
+
+
+def check_systems(
+    systems: Sequence[TransitionSystem],
+    props: Sequence[Property],
+    options: CheckOptions,
+    expect: Mapping[str, str],
+    progress: Progress | None = None,
+    *,
+    symmetry: bool = True,
+) -> tuple[PropertyResult, ...]:
+    """Every property on every tunnel, in the order ``for system: for prop:``.
+
+    ``options.jobs`` worker processes; ``symmetry=False`` searches every pair itself
+    (the reference the symmetry reduction is tested against).
+    """
+    from ipsecmc.check import PropertyResult
+
+    classes: dict[Hashable, int] = {}
+    searches: list[_Search] = []
+    members: list[tuple[TransitionSystem, Property, int]] = []
+    for system in systems:
+        for prop in props:
+            validate(prop, STANDARD_ATOMS, system.names)
+            key = symmetry_key(system, prop) if symmetry else len(members)
+            if key not in classes:
+                classes[key] = len(searches)
+                searches.append(_Search(system, prop, expect.get(prop.name)))
+            members.append((system, prop, classes[key]))
+    answers = _answers(searches, options, options.jobs, progress)
+    for answer in answers:
+        if isinstance(answer, _Failure):
+            raise answer.rebuild()
+    out: list[PropertyResult] = []
+    for system, prop, index in members:
+        answer = answers[index]
+        assert isinstance(answer, _Answer)
+        first = searches[index].system
+        result = answer.result
+        if first is not system:
+            result = replace(result, facts={**result.facts, SHARED_FACT: first.tunnel.name})
+        trace = replay(system, result.path) if result.path is not None else None
+        out.append(
+            PropertyResult(
+                system.tunnel,
+                system,
+                prop,
+                answer.bound,
+                answer.engine,
+                result,
+                trace,
+                expect.get(prop.name),
+            )
+        )
+    return tuple(out)
