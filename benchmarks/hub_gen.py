@@ -69,7 +69,12 @@ class Hub:
         return tuple(s for s in self.spokes if s.blocked)
 
 
-def plan_spokes(n: int, blocked: int, seed: int) -> tuple[Spoke, ...]:
+def plan_spokes(
+    n: int,
+    blocked: int,
+    seed: int,
+    timer_classes: tuple[tuple[int, int], ...] = TIMER_CLASSES,
+) -> tuple[Spoke, ...]:
     """Spoke addresses, timer classes and the blocked subset, deterministic from ``seed``."""
     if not 0 <= blocked <= n:
         raise ValueError(f"cannot block {blocked} of {n} spokes")
@@ -77,7 +82,7 @@ def plan_spokes(n: int, blocked: int, seed: int) -> tuple[Spoke, ...]:
     blocked_set = set(rng.sample(range(1, n + 1), blocked))
     spokes = []
     for i in range(1, n + 1):
-        dpd, life = TIMER_CLASSES[rng.randrange(len(TIMER_CLASSES))]
+        dpd, life = timer_classes[rng.randrange(len(timer_classes))]
         third, fourth = divmod(i, 250)
         spokes.append(
             Spoke(
@@ -119,17 +124,26 @@ def _interfaces(wan: str, lan: str, tunnels: list[str]) -> list[str]:
             "    next",
         ]
     for t in tunnels:
-        out += [f'    edit "{t}"', '        set vdom "root"', "        set type tunnel",
-                '        set interface "port1"', "    next"]
-    return out + ["end"]
+        out += [
+            f'    edit "{t}"',
+            '        set vdom "root"',
+            "        set type tunnel",
+            '        set interface "port1"',
+            "    next",
+        ]
+    return [*out, "end"]
 
 
 def _addresses(entries: list[tuple[str, str]]) -> list[str]:
     out = ["config firewall address"]
     for name, prefix in entries:
-        out += [f'    edit "{name}"', "        set allow-routing enable",
-                f"        set subnet {prefix}.0 255.255.255.0", "    next"]
-    return out + ["end"]
+        out += [
+            f'    edit "{name}"',
+            "        set allow-routing enable",
+            f"        set subnet {prefix}.0 255.255.255.0",
+            "    next",
+        ]
+    return [*out, "end"]
 
 
 def _phase1(name: str, remote: str, spoke: Spoke) -> list[str]:
@@ -170,7 +184,10 @@ def _policies(pairs: list[tuple[str, str, str]]) -> list[str]:
     out = ["config firewall policy"]
     pid = 0
     for tunnel, local, remote in pairs:
-        for src, dst, sa, da in (("port2", tunnel, local, remote), (tunnel, "port2", remote, local)):
+        for src, dst, sa, da in (
+            ("port2", tunnel, local, remote),
+            (tunnel, "port2", remote, local),
+        ):
             pid += 1
             out += [
                 f"    edit {pid}",
@@ -183,17 +200,26 @@ def _policies(pairs: list[tuple[str, str, str]]) -> list[str]:
                 '        set service "ALL"',
                 "    next",
             ]
-    return out + ["end"]
+    return [*out, "end"]
 
 
 def _routes(wan: str, dests: list[tuple[str, str]]) -> list[str]:
     gateway = wan.rsplit(".", 1)[0] + ".254"
-    out = ["config router static", "    edit 1", f"        set gateway {gateway}",
-           '        set device "port1"', "    next"]
+    out = [
+        "config router static",
+        "    edit 1",
+        f"        set gateway {gateway}",
+        '        set device "port1"',
+        "    next",
+    ]
     for k, (prefix, device) in enumerate(dests, start=2):
-        out += [f"    edit {k}", f"        set dst {prefix}.0 255.255.255.0",
-                f'        set device "{device}"', "    next"]
-    return out + ["end"]
+        out += [
+            f"    edit {k}",
+            f"        set dst {prefix}.0 255.255.255.0",
+            f'        set device "{device}"',
+            "    next",
+        ]
+    return [*out, "end"]
 
 
 #: The seed bug: management from the offices only, then a deny-all that also drops IKE.
@@ -269,16 +295,23 @@ def scenario_toml(n: int, blocked: int, seed: int) -> str:
     )
 
 
-def generate(dest: str | Path, n: int, blocked: int | None = None, seed: int = 1) -> Hub:
+def generate(
+    dest: str | Path,
+    n: int,
+    blocked: int | None = None,
+    seed: int = 1,
+    timer_classes: tuple[tuple[int, int], ...] = TIMER_CLASSES,
+) -> Hub:
     """Write ``hub.conf``, ``spoke-NNNN.conf`` and ``scenario.toml`` into ``dest``.
 
-    ``blocked`` defaults to one spoke in ten (at least one when ``n > 0``).
+    ``blocked`` defaults to one spoke in ten (at least one when ``n > 0``);
+    ``timer_classes`` are the (DPD interval, phase2 keylife) pairs spokes draw from.
     """
     if blocked is None:
         blocked = max(1, n // 10) if n else 0
     path = Path(dest)
     path.mkdir(parents=True, exist_ok=True)
-    spokes = plan_spokes(n, blocked, seed)
+    spokes = plan_spokes(n, blocked, seed, timer_classes)
     (path / "hub.conf").write_text(hub_config(spokes))
     for s in spokes:
         (path / f"{s.hostname}.conf").write_text(spoke_config(s))
@@ -294,8 +327,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     hub = generate(args.dest, args.spokes, args.blocked, args.seed)
-    print(f"{hub.path}: hub + {len(hub.spokes)} spokes, blocked: "
-          + (", ".join(s.hostname for s in hub.blocked) or "none"))
+    print(
+        f"{hub.path}: hub + {len(hub.spokes)} spokes, blocked: "
+        + (", ".join(s.hostname for s in hub.blocked) or "none")
+    )
 
 
 if __name__ == "__main__":

@@ -114,6 +114,14 @@ class _Failure:
     kind: type[IpsecmcError]
     args: tuple[object, ...]
 
+    @staticmethod
+    def of(exc: IpsecmcError) -> _Failure:
+        """The constructor arguments of ``exc`` (``ConfigError`` takes a location too)."""
+        message = getattr(exc, "message", None)
+        if message is not None:
+            return _Failure(type(exc), (getattr(exc, "loc", None), message))
+        return _Failure(type(exc), (str(exc),))
+
     def rebuild(self) -> IpsecmcError:
         return self.kind(*self.args)
 
@@ -126,9 +134,7 @@ def _run_search(
     try:
         r = check_tunnel(search.system, search.prop, options, progress, search.expected)
     except IpsecmcError as exc:
-        loc, message = getattr(exc, "loc", None), getattr(exc, "message", None)
-        args = (loc, message) if message is not None else (str(exc),)
-        return _Failure(type(exc), args)
+        return _Failure.of(exc)
     return _Answer(r.bound, r.engine, r.result)
 
 
