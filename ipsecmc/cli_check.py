@@ -21,7 +21,7 @@ import click
 from ipsecmc.check import ENGINES, CheckOptions, check_paths, exit_code
 from ipsecmc.cli import handle_errors, main
 from ipsecmc.engines.result import Stats
-from ipsecmc.render.json_report import render_json
+from ipsecmc.render.json_report import iter_json
 from ipsecmc.render.junit import render_junit
 from ipsecmc.render.mermaid import render_mermaid
 from ipsecmc.render.sarif import render_sarif
@@ -128,8 +128,10 @@ def check(
         jobs=jobs if jobs is not None else (os.cpu_count() or 1),
     )
     report = check_paths(paths, options, _progress)
-    if fmt == "json":
-        click.echo(render_json(report))
+    if fmt == "json":  # streamed: a big hub's document need not be built in memory
+        for chunk in iter_json(report):
+            click.echo(chunk, nl=False)
+        click.echo()
     elif fmt == "text":
         click.echo(render_text(report, verbose, colour=use_colour()), nl=False)
     else:

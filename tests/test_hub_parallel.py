@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from ipsecmc.config import GatewayConfig
 from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.model.system import build
 from ipsecmc.parallel import SHARED_FACT, _Failure, check_systems, symmetry_key
+from ipsecmc.render.json_report import SCHEMA_VERSION, iter_json, render_json, result_dict
 from ipsecmc.topology import _Candidate, _candidates, _points_at, gateway_addresses, load_scenario
 from tests.test_topology import gw
 
@@ -89,12 +91,15 @@ def test_symmetric_reuse_gives_each_spoke_its_own_trace(hub: Hub) -> None:
 def test_symmetry_changes_nothing_but_the_shared_fact(hub: Hub) -> None:
     """Reference: every tunnel searched on its own gives the same verdicts, paths, traces."""
     scenario = load_scenario([hub.path])
-    systems = [build(t, "both:200,end_a-to-end_b") for t in scenario.tunnels]
+    blocked = {s.tunnel for s in hub.blocked}
+    tunnels = [t for t in scenario.tunnels if t.name in blocked]
+    tunnels += [t for t in scenario.tunnels if t.name not in blocked][:2]  # 2 open, 2 blocked
+    systems = [build(t, "both:200,end_a-to-end_b") for t in tunnels]
     props = load_properties(("agreement", "establishes"))
     options = CheckOptions()
     reduced = check_systems(systems, props, options, {})
     reference = check_systems(systems, props, options, {}, symmetry=False)
-    assert len(reduced) == len(reference) == 12
+    assert len(reduced) == len(reference) == 8
     for a, b in zip(reduced, reference, strict=True):
         assert (a.tunnel.name, a.prop.name, a.verdict) == (b.tunnel.name, b.prop.name, b.verdict)
         assert a.result.path == b.result.path and a.trace == b.trace
@@ -163,3 +168,18 @@ def test_indexed_pairing_equals_the_pairwise_loop(seed: int) -> None:
         )
         gws.append(gw(f"g{g}", *phase1s, ip=ip))
     assert _candidates(gws) == _pairwise(gws)
+
+
+def test_streamed_json_is_the_whole_document(hub: Hub) -> None:
+    report = check_paths([hub.path], CheckOptions(properties=("agreement", "establishes")))
+    whole = {
+        "version": SCHEMA_VERSION,
+        "tool": "ipsecmc",
+        "traffic": report.traffic,
+        "rekey": report.rekey,
+        "inferences": list(report.scenario.inferences),
+        "results": [result_dict(r) for r in report.results],
+    }
+    assert "".join(iter_json(report)) == json.dumps(whole, indent=2)
+    empty = replace(report, results=())
+    assert render_json(empty) == json.dumps({**whole, "results": []}, indent=2)
