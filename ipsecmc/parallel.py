@@ -23,26 +23,31 @@ Only the wall-clock budget (``--timeout``) is not a function of the graph: a cla
 search ran out of time reports INCONCLUSIVE for all members, as each would have.
 
 **Processes.** The distinct searches are independent, so they run in a pool of worker
-processes (``jobs``), forked so that the built systems are inherited rather than pickled.
+processes (``jobs``), forked so that the built systems are inherited rather than pickled;
+then the same pool replays each member's path (a blocked spoke's recovery witness has
+some ten thousand events, so replaying a thousand spokes is real work too).
 Results are collected in the order of the sequential loop (tunnel by tunnel, property by
-property), so the report is identical for any ``jobs``; ``jobs=1`` (or a single distinct
-search, or a platform without ``fork``) runs in-process. An error raised in a worker is
+property), so the report is identical for any ``jobs``; ``jobs=1`` (or a single result, or a
+platform without ``fork``) runs in-process. An error raised in a worker is
 re-raised in the parent as the same ipsecmc error (clean message, exit code 2).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from multiprocessing.pool import Pool
+from typing import TYPE_CHECKING, TypeVar
 
 from ipsecmc.engines.result import EngineResult, Stats
+from ipsecmc.engines.result import Path as EnginePath
 from ipsecmc.errors import IpsecmcError, SourceLoc
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import STANDARD_ATOMS, Property, validate
-from ipsecmc.trace import replay
+from ipsecmc.trace import Trace, replay
 
 if TYPE_CHECKING:
     from ipsecmc.check import CheckOptions, PropertyResult
@@ -53,6 +58,7 @@ SHARED_FACT = "search_shared_with"
 _NOWHERE = SourceLoc("", 0, 0)
 
 Progress = Callable[[Stats], None]
+_T = TypeVar("_T")
 
 
 def _anonymous_end(end: EndParams) -> EndParams:
@@ -126,44 +132,92 @@ class _Failure:
         return self.kind(*self.args)
 
 
-def _run_search(
-    search: _Search, options: CheckOptions, progress: Progress | None
-) -> _Answer | _Failure:
-    from ipsecmc.check import check_tunnel
+#: Member replays per worker task (a trace of a blocked spoke's recovery has ~10^4 events).
+REPLAY_CHUNK = 16
 
-    try:
-        r = check_tunnel(search.system, search.prop, options, progress, search.expected)
-    except IpsecmcError as exc:
-        return _Failure.of(exc)
-    return _Answer(r.bound, r.engine, r.result)
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a worker needs, inherited through fork: systems, searches, options."""
+
+    systems: Sequence[TransitionSystem]
+    searches: Sequence[_Search]
+    options: CheckOptions
+    progress: Progress | None
+
+    def search(self, index: int) -> _Answer | _Failure:
+        from ipsecmc.check import check_tunnel
+
+        s = self.searches[index]
+        try:
+            r = check_tunnel(s.system, s.prop, self.options, self.progress, s.expected)
+        except IpsecmcError as exc:
+            return _Failure.of(exc)
+        return _Answer(r.bound, r.engine, r.result)
+
+    def replay(self, task: tuple[EnginePath, tuple[int, ...]]) -> tuple[Trace, ...] | _Failure:
+        """Replay one search's path through each listed system (by index)."""
+        path, indices = task
+        try:
+            return tuple(replay(self.systems[i], path) for i in indices)
+        except IpsecmcError as exc:
+            return _Failure.of(exc)
 
 
 # Set in each worker by the pool initializer (inherited through fork, not pickled).
-_WORKER_STATE: tuple[Sequence[_Search], CheckOptions, Progress | None] | None = None
+_WORKER_JOB: _Job | None = None
 
 
-def _init_worker(
-    searches: Sequence[_Search], options: CheckOptions, progress: Progress | None
-) -> None:
-    global _WORKER_STATE
-    _WORKER_STATE = (searches, options, progress)
+def _init_worker(job: _Job) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = job
 
 
-def _work(index: int) -> _Answer | _Failure:
-    assert _WORKER_STATE is not None, "worker not initialised"
-    searches, options, progress = _WORKER_STATE
-    return _run_search(searches[index], options, progress)
+def _search_in_worker(index: int) -> _Answer | _Failure:
+    assert _WORKER_JOB is not None, "worker not initialised"
+    return _WORKER_JOB.search(index)
 
 
-def _answers(
-    searches: Sequence[_Search], options: CheckOptions, jobs: int, progress: Progress | None
-) -> list[_Answer | _Failure]:
-    workers = min(jobs, len(searches))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_run_search(s, options, progress) for s in searches]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, _init_worker, (searches, options, progress)) as pool:
-        return list(pool.imap(_work, range(len(searches)), chunksize=1))
+def _replay_in_worker(task: tuple[EnginePath, tuple[int, ...]]) -> tuple[Trace, ...] | _Failure:
+    assert _WORKER_JOB is not None, "worker not initialised"
+    return _WORKER_JOB.replay(task)
+
+
+class _Runner:
+    """Runs a job's searches and replays in this process or in a forked pool, in order."""
+
+    def __init__(self, job: _Job, pool: Pool | None) -> None:
+        self.job = job
+        self.pool = pool
+
+    def searches(self) -> list[_Answer | _Failure]:
+        indices = range(len(self.job.searches))
+        if self.pool is None:
+            return [self.job.search(i) for i in indices]
+        return list(self.pool.imap(_search_in_worker, indices, chunksize=1))
+
+    def replays(
+        self, tasks: Sequence[tuple[EnginePath, tuple[int, ...]]]
+    ) -> list[tuple[Trace, ...] | _Failure]:
+        if self.pool is None:
+            return [self.job.replay(t) for t in tasks]
+        return list(self.pool.imap(_replay_in_worker, tasks, chunksize=1))
+
+
+@contextmanager
+def _runner(job: _Job, jobs: int, results: int) -> Iterator[_Runner]:
+    """A pool of ``jobs`` forked workers, unless one process will do (or fork is missing)."""
+    if min(jobs, results) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield _Runner(job, None)
+        return
+    with multiprocessing.get_context("fork").Pool(jobs, _init_worker, (job,)) as pool:
+        yield _Runner(job, pool)
+
+
+def _ok(value: _T | _Failure) -> _T:
+    if isinstance(value, _Failure):
+        raise value.rebuild()
+    return value
 
 
 def check_systems(
@@ -177,35 +231,50 @@ def check_systems(
 ) -> tuple[PropertyResult, ...]:
     """Every property on every tunnel, in the order ``for system: for prop:``.
 
-    ``options.jobs`` worker processes; ``symmetry=False`` searches every pair itself
+    ``options.jobs`` worker processes search the distinct classes, then replay each
+    member's path through its own system; ``symmetry=False`` searches every pair itself
     (the reference the symmetry reduction is tested against).
     """
     from ipsecmc.check import PropertyResult
 
     classes: dict[Hashable, int] = {}
     searches: list[_Search] = []
-    members: list[tuple[TransitionSystem, Property, int]] = []
-    for system in systems:
+    members: list[tuple[int, Property, int]] = []  # (system index, property, search index)
+    for k, system in enumerate(systems):
         for prop in props:
             validate(prop, STANDARD_ATOMS, system.names)
             key = symmetry_key(system, prop) if symmetry else len(members)
             if key not in classes:
                 classes[key] = len(searches)
                 searches.append(_Search(system, prop, expect.get(prop.name)))
-            members.append((system, prop, classes[key]))
-    answers = _answers(searches, options, options.jobs, progress)
-    for answer in answers:
-        if isinstance(answer, _Failure):
-            raise answer.rebuild()
+            members.append((k, prop, classes[key]))
+    job = _Job(systems, searches, options, progress)
+    with _runner(job, options.jobs, len(members)) as runner:
+        answers = [_ok(a) for a in runner.searches()]
+        # who needs a replay, grouped by search, in chunks: (path, system indices)
+        waiting: dict[int, list[int]] = {}
+        for m, (_, _, index) in enumerate(members):
+            if answers[index].result.path is not None:
+                waiting.setdefault(index, []).append(m)
+        tasks: list[tuple[EnginePath, tuple[int, ...]]] = []
+        owners: list[tuple[int, ...]] = []
+        for index, group in waiting.items():
+            path = answers[index].result.path
+            assert path is not None
+            for c in range(0, len(group), REPLAY_CHUNK):
+                chunk = tuple(group[c : c + REPLAY_CHUNK])
+                tasks.append((path, tuple(members[m][0] for m in chunk)))
+                owners.append(chunk)
+        traces: dict[int, Trace] = {}
+        for chunk, replayed in zip(owners, runner.replays(tasks), strict=True):
+            traces.update(zip(chunk, _ok(replayed), strict=True))
     out: list[PropertyResult] = []
-    for system, prop, index in members:
-        answer = answers[index]
-        assert isinstance(answer, _Answer)
+    for m, (k, prop, index) in enumerate(members):
+        system, answer = systems[k], answers[index]
         first = searches[index].system
         result = answer.result
         if first is not system:
             result = replace(result, facts={**result.facts, SHARED_FACT: first.tunnel.name})
-        trace = replay(system, result.path) if result.path is not None else None
         out.append(
             PropertyResult(
                 system.tunnel,
@@ -214,7 +283,7 @@ def check_systems(
                 answer.bound,
                 answer.engine,
                 result,
-                trace,
+                traces.get(m),
                 expect.get(prop.name),
             )
         )
