@@ -34,11 +34,9 @@ re-raised in the parent as the same ipsecmc error (clean message, exit code 2).
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from multiprocessing.pool import Pool
 from typing import TYPE_CHECKING, TypeVar
 
 from ipsecmc.engines.result import EngineResult, Stats
@@ -50,6 +48,8 @@ from ipsecmc.properties import STANDARD_ATOMS, Property, validate
 from ipsecmc.trace import Trace, replay
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
     from ipsecmc.check import CheckOptions, PropertyResult
 
 #: ``facts`` key on a result whose search was shared with an identical tunnel (its name).
@@ -207,11 +207,16 @@ class _Runner:
 @contextmanager
 def _runner(job: _Job, jobs: int, results: int) -> Iterator[_Runner]:
     """A pool of ``jobs`` forked workers, unless one process will do (or fork is missing)."""
-    if min(jobs, results) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield _Runner(job, None)
-        return
-    with multiprocessing.get_context("fork").Pool(jobs, _init_worker, (job,)) as pool:
-        yield _Runner(job, pool)
+    if min(jobs, results) > 1:
+        import multiprocessing  # here: a one-result check should not pay for the import
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            with multiprocessing.get_context("fork").Pool(
+                min(jobs, results), _init_worker, (job,)
+            ) as pool:
+                yield _Runner(job, pool)
+                return
+    yield _Runner(job, None)
 
 
 def _ok(value: _T | _Failure) -> _T:
