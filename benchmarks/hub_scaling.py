@@ -154,7 +154,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, python "
-        f"{platform.python_version()}, {date.today()}\n"
+        f"{platform.python_version()}, {date.today()}, load average at start "
+        f"{os.getloadavg()[0]:.1f} (other work on the machine slows the wall time)\n"
     )
     print(
         "| spokes | tunnels | results | distinct searches | violations | wall (s) | CPU (s) "
