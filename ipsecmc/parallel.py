@@ -19,8 +19,9 @@ same verdict, statistics and path of labels for both. The search runs once per c
 path is replayed through each member's *own* system (``ipsecmc.trace.replay``), which
 checks every step again and yields notes naming that member's gateways, addresses and
 config lines. A replay that fails would be an ``InternalError``, never a silent reuse.
-Only the wall-clock budget (``--timeout``) is not a function of the graph: a class whose
-search ran out of time reports INCONCLUSIVE for all members, as each would have.
+Only the wall-clock budget (``--timeout``) and the measured seconds are not functions of
+the graph: a class whose search ran out of time reports INCONCLUSIVE for every member (sound:
+INCONCLUSIVE claims nothing), and a shared result carries the first member's statistics.
 
 **Processes.** The distinct searches are independent, so they run in a pool of worker
 processes (``jobs``), forked so that the built systems are inherited rather than pickled;
