@@ -15,6 +15,7 @@ from ipsecmc.engines.explicit import ExplicitEngine
 from ipsecmc.engines.result import Budget, EngineResult, Plan, Stats, Verdict
 from ipsecmc.errors import InternalError, UsageError
 from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
+from ipsecmc.parallel import check_systems
 from ipsecmc.properties import (
     STANDARD_ATOMS,
     Atom,
@@ -45,6 +46,7 @@ class CheckOptions:
     timeout_seconds: float | None = None
     rekey: bool | None = None  # None: scenario.toml's, else True
     assume_unknown: tuple[str, ...] = ()
+    jobs: int = 1  # worker processes for the distinct searches (ipsecmc.parallel)
 
 
 @dataclass(frozen=True)
@@ -178,14 +180,11 @@ def check_paths(
         if options.rekey is not None
         else (settings.rekey if settings.rekey is not None else True)
     )
-    results: list[PropertyResult] = []
-    for tunnel in scenario.tunnels:
-        system = build(tunnel, traffic, rekey)
-        for prop in props:
-            results.append(
-                check_tunnel(system, prop, options, progress, settings.expect.get(prop.name))
-            )
-    return CheckReport(scenario, settings, traffic, rekey, tuple(results))
+    # One system per tunnel; identical tunnels share a search, searches run in
+    # ``options.jobs`` processes; results keep the tunnel-then-property order.
+    systems = [build(tunnel, traffic, rekey) for tunnel in scenario.tunnels]
+    results = check_systems(systems, props, options, settings.expect, progress)
+    return CheckReport(scenario, settings, traffic, rekey, results)
 
 
 def exit_code(report: CheckReport) -> int:

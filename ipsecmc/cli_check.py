@@ -5,6 +5,7 @@ Contract (scripts and CI depend on it; extend, never change)::
     ipsecmc check PATH... [--property NAME]... [--bound-seconds T] [--traffic PROFILE]
                   [--engine explicit|z3|both] [--max-states N] [--timeout S]
                   [--format text|json|sarif|junit|mermaid|svg] [--no-rekey] [--verbose]
+                  [--jobs N]
 
 Exit codes: 0 every checked property HOLDS (proved), 1 a property is VIOLATED, 2 bad
 input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer).
@@ -12,6 +13,7 @@ input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -19,7 +21,7 @@ import click
 from ipsecmc.check import ENGINES, CheckOptions, check_paths, exit_code
 from ipsecmc.cli import handle_errors, main
 from ipsecmc.engines.result import Stats
-from ipsecmc.render.json_report import render_json
+from ipsecmc.render.json_report import iter_json
 from ipsecmc.render.junit import render_junit
 from ipsecmc.render.mermaid import render_mermaid
 from ipsecmc.render.sarif import render_sarif
@@ -92,6 +94,14 @@ def _progress(stats: Stats) -> None:
     "of each counterexample), svg (the same, drawn).",
 )
 @click.option("--verbose", is_flag=True, help="Show statistics and witnesses too.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Worker processes for the searches (default: all CPUs; 1 = in this process). "
+    "Identical tunnels share one search either way.",
+)
 @handle_errors
 def check(
     paths: tuple[str, ...],
@@ -104,6 +114,7 @@ def check(
     no_rekey: bool,
     fmt: str,
     verbose: bool,
+    jobs: int | None,
 ) -> None:
     """Check tunnel properties of the gateways in PATH (folders or config files)."""
     options = CheckOptions(
@@ -114,10 +125,13 @@ def check(
         max_states=max_states,
         timeout_seconds=timeout,
         rekey=False if no_rekey else None,
+        jobs=jobs if jobs is not None else (os.cpu_count() or 1),
     )
     report = check_paths(paths, options, _progress)
-    if fmt == "json":
-        click.echo(render_json(report))
+    if fmt == "json":  # streamed: a big hub's document need not be built in memory
+        for chunk in iter_json(report):
+            click.echo(chunk, nl=False)
+        click.echo()
     elif fmt == "text":
         click.echo(render_text(report, verbose, colour=use_colour()), nl=False)
     else:

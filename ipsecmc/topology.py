@@ -54,15 +54,21 @@ def _label(gw: GatewayConfig) -> str:
     return f"{gw.hostname}[{gw.vdom}]" if gw.vdom not in (None, "root") else gw.hostname
 
 
-def _points_at(src: GatewayConfig, sp: Phase1, dst: GatewayConfig, dp: Phase1) -> Link | None:
-    """How ``sp`` (on ``src``) reaches ``dp`` (on ``dst``), if it does."""
+def _points_at(
+    src_addrs: frozenset[IPv4Address],
+    sp: Phase1,
+    dst: GatewayConfig,
+    dst_addrs: frozenset[IPv4Address],
+    dp: Phase1,
+) -> Link | None:
+    """How ``sp`` (on a gateway owning ``src_addrs``) reaches ``dp`` (on ``dst``), if it does."""
     if sp.remote_gw is None:
         if sp.type == "dynamic" and end_address(dst, dp) is not None and dp.remote_gw is not None:
             return "dynamic"
         return None
-    if sp.remote_gw in gateway_addresses(src):
+    if sp.remote_gw in src_addrs:
         return None
-    if sp.remote_gw in gateway_addresses(dst):
+    if sp.remote_gw in dst_addrs:
         return "direct"
     if end_address(dst, dp) is None:
         return "inferred"
@@ -84,19 +90,75 @@ class _Candidate:
 
 
 def _candidates(gws: Sequence[GatewayConfig]) -> list[_Candidate]:
-    out: list[_Candidate] = []
+    """Every pair of phase1s on different gateways that point at each other.
+
+    Two dynamic phase1s never pair, so every candidate has a static side ``p``. By
+    ``_points_at``, ``p`` reaches only phase1s of the gateway owning its remote-gw or
+    phase1s whose own address is unknown; and a phase1 ``q`` of the owner points back at
+    ``p`` only if ``q`` is dynamic, its remote-gw is one of ``p``'s gateway's addresses,
+    or ``p``'s own address is unknown (inferred). Indexing these sets keeps a hub with
+    thousands of spokes near-linear instead of trying every pair of phase1s; each pair
+    found is confirmed by ``_points_at`` both ways, and the candidates come out in the
+    order of the pairwise loop (gateway i < j, then phase1 order).
+    """
+    addrs = [gateway_addresses(gw) for gw in gws]
+    owners: dict[IPv4Address, list[int]] = defaultdict(list)
+    for j, owned in enumerate(addrs):
+        for address in owned:
+            owners[address].append(j)
+    unknown = [
+        (j, m)
+        for j, gw in enumerate(gws)
+        for m, q in enumerate(gw.phase1s)
+        if end_address(gw, q) is None
+    ]
+    # per gateway: its phase1s by remote-gw, and its dynamic ones
+    aiming: list[dict[IPv4Address | None, list[int]]] = []
+    for gw in gws:
+        index: dict[IPv4Address | None, list[int]] = defaultdict(list)
+        for m, q in enumerate(gw.phase1s):
+            index[None if q.type == "dynamic" else q.remote_gw].append(m)
+        aiming.append(index)
+    found: dict[tuple[int, int, int, int], _Candidate] = {}
     for i, a in enumerate(gws):
-        for j in range(i + 1, len(gws)):
-            b = gws[j]
-            for p in a.phase1s:
-                for q in b.phase1s:
-                    if p.type == "dynamic" and q.type == "dynamic":
-                        continue
-                    fwd = _points_at(a, p, b, q)
-                    back = _points_at(b, q, a, p)
-                    if fwd is not None and back is not None:
-                        out.append(_Candidate(i, p, j, q, fwd, back))
-    return out
+        for k, p in enumerate(a.phase1s):
+            if p.type == "dynamic" or p.remote_gw is None or p.remote_gw in addrs[i]:
+                continue
+            targets = list(unknown)
+            for j in owners.get(p.remote_gw, ()):
+                if end_address(a, p) is None:  # the back link may be inferred: try all
+                    targets += [(j, m) for m in range(len(gws[j].phase1s))]
+                else:  # the back link is direct (remote-gw is ours) or dynamic
+                    aims = aiming[j]
+                    targets += [(j, m) for x in (*addrs[i], None) for m in aims.get(x, ())]
+            for j, m in targets:
+                if j == i:
+                    continue
+                key = (i, k, j, m) if i < j else (j, m, i, k)
+                if key not in found:
+                    c = _pair_of(gws, addrs, *key)
+                    if c is not None:
+                        found[key] = c
+    return [found[key] for key in sorted(found, key=lambda t: (t[0], t[2], t[1], t[3]))]
+
+
+def _pair_of(
+    gws: Sequence[GatewayConfig],
+    addrs: Sequence[frozenset[IPv4Address]],
+    i: int,
+    k: int,
+    j: int,
+    m: int,
+) -> _Candidate | None:
+    """The candidate of phase1 ``k`` of gateway ``i`` and ``m`` of ``j``, if they pair."""
+    p, q = gws[i].phase1s[k], gws[j].phase1s[m]
+    if p.type == "dynamic" and q.type == "dynamic":
+        return None
+    fwd = _points_at(addrs[i], p, gws[j], addrs[j], q)
+    back = _points_at(addrs[j], q, gws[i], addrs[i], p)
+    if fwd is None or back is None:
+        return None
+    return _Candidate(i, p, j, q, fwd, back)
 
 
 def _select(gws: Sequence[GatewayConfig], cands: list[_Candidate]) -> list[_Candidate]:
@@ -107,6 +169,7 @@ def _select(gws: Sequence[GatewayConfig], cands: list[_Candidate]) -> list[_Cand
             by_end[(c.i, c.p.name)].append(c)
         if c.q.type != "dynamic":
             by_end[(c.j, c.q.name)].append(c)
+    position = {id(c): k for k, c in enumerate(cands)}
     chosen: set[int] = set(range(len(cands)))
     for (gi, name), group in sorted(
         by_end.items(), key=lambda kv: (_gw_key(gws[kv[0][0]]), kv[0][1])
@@ -117,7 +180,7 @@ def _select(gws: Sequence[GatewayConfig], cands: list[_Candidate]) -> list[_Cand
         if len(direct) == 1:
             for c in group:
                 if c is not direct[0]:
-                    chosen.discard(cands.index(c))
+                    chosen.discard(position[id(c)])
             continue
         partners = ", ".join(
             sorted(

@@ -21,6 +21,8 @@ Schema version 1::
 from __future__ import annotations
 
 import json
+import textwrap
+from collections.abc import Iterator
 from typing import Any
 
 from ipsecmc.check import CheckReport, PropertyResult
@@ -78,12 +80,27 @@ def result_dict(r: PropertyResult) -> dict[str, Any]:
 
 
 def render_json(report: CheckReport) -> str:
-    doc = {
+    return "".join(iter_json(report))
+
+
+def iter_json(report: CheckReport) -> Iterator[str]:
+    """The text of :func:`render_json` in pieces, one result at a time.
+
+    A hub with a thousand spokes has thousands of results, some with traces of ten
+    thousand events; building the whole document as dicts first would need gigabytes.
+    The pieces join to exactly ``json.dumps(doc, indent=2)`` ("results" is the last key).
+    """
+    head = {
         "version": SCHEMA_VERSION,
         "tool": "ipsecmc",
         "traffic": report.traffic,
         "rekey": report.rekey,
         "inferences": list(report.scenario.inferences),
-        "results": [result_dict(r) for r in report.results],
+        "results": None,
     }
-    return json.dumps(doc, indent=2, sort_keys=False)
+    before, after = json.dumps(head, indent=2).rsplit('"results": null', 1)
+    yield before + '"results": ['
+    for k, r in enumerate(report.results):
+        body = textwrap.indent(json.dumps(result_dict(r), indent=2), "    ")
+        yield ("," if k else "") + "\n" + body
+    yield ("\n  ]" if report.results else "]") + after

@@ -1,0 +1,180 @@
+"""Hub scaling: ``ipsecmc check`` on a generated hub with N spokes, in a fresh process each.
+
+For each N (default 10, 100, 1000) this writes a hub with ``benchmarks/hub_gen.py`` (one
+spoke in ten blocked by the seed bug's local-in deny), runs
+``python -m ipsecmc check DIR --format json [--jobs J]`` and prints a markdown table:
+tunnels, distinct searches after symmetry, violations, wall time, CPU time of the process
+tree (CPU/wall above 1 means more than one core worked), peak memory, and the jobs used.
+It also checks every verdict: a blocked spoke's tunnel must violate ``agreement`` and hold
+everything else, an open spoke's tunnel must hold everything.
+
+Peak memory is given two ways: the largest single process (``ru_maxrss`` from ``wait4``,
+which covers the reaped worker processes too) and the sum over the process tree sampled
+every 50 ms from ``/proc`` (an over-estimate: pages forked workers share with the parent
+are counted once per process).
+
+Run from the repo root: ``python benchmarks/hub_scaling.py [--spokes 10 100 1000] [--jobs J]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.hub_gen import Hub, generate
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_FACT = "search_shared_with"  # ipsecmc.parallel.SHARED_FACT, read from the JSON
+
+
+@dataclass(frozen=True)
+class Run:
+    spokes: int
+    tunnels: int
+    results: int
+    searches: int
+    violations: int
+    wall: float
+    cpu: float
+    max_rss_mb: float
+    tree_rss_mb: float | None
+    jobs: int
+    verdicts_ok: bool
+    exit_code: int
+
+
+def _tree_rss_kb(root: int) -> int | None:
+    """Sum of VmRSS over ``root`` and its descendants (Linux ``/proc``), else None."""
+    total, stack = 0, [root]
+    try:
+        while stack:
+            pid = stack.pop()
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        stack.extend(int(c) for c in f.read().split())
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # the process ended meanwhile
+    except OSError:
+        return None
+    return total
+
+
+def _measure(cmd: list[str], out: Path) -> tuple[int, float, float, float, float | None]:
+    """(exit code, wall s, CPU s, peak single-process RSS MB, peak tree RSS MB) of ``cmd``."""
+    peak_tree: list[int] = []
+    done = threading.Event()
+    start = time.perf_counter()
+    with out.open("w") as stdout:
+        proc = subprocess.Popen(cmd, stdout=stdout, cwd=REPO)
+
+        def sample() -> None:
+            while not done.is_set():
+                kb = _tree_rss_kb(proc.pid)
+                if kb is not None:
+                    peak_tree.append(kb)
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    cpu = usage.ru_utime + usage.ru_stime
+    tree = max(peak_tree) / 1024 if peak_tree else None
+    return proc.returncode, wall, cpu, usage.ru_maxrss / 1024, tree
+
+
+def _verdicts_ok(hub: Hub, doc: dict[str, Any]) -> bool:
+    by_tunnel: dict[str, dict[str, str]] = {}
+    for r in doc["results"]:
+        by_tunnel.setdefault(r["tunnel"], {})[r["property"]] = r["verdict"]
+    if set(by_tunnel) != {s.tunnel for s in hub.spokes}:
+        return False
+    for s in hub.spokes:
+        got = by_tunnel[s.tunnel]
+        want = {p: "VIOLATED" if s.blocked and p == "agreement" else "HOLDS" for p in got}
+        if got != want or "agreement" not in got:
+            return False
+    return True
+
+
+def run(n: int, jobs: int | None, seed: int, workdir: Path) -> Run:
+    hub = generate(workdir / f"hub-{n}", n, seed=seed)
+    cmd = [sys.executable, "-m", "ipsecmc", "check", str(hub.path), "--format", "json"]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    out = workdir / f"hub-{n}.json"
+    code, wall, cpu, max_rss, tree_rss = _measure(cmd, out)
+    if code not in (0, 1):
+        raise SystemExit(f"ipsecmc check exited {code} on {hub.path}")
+    doc = json.loads(out.read_text())
+    results = doc["results"]
+    return Run(
+        spokes=n,
+        tunnels=len({r["tunnel"] for r in results}),
+        results=len(results),
+        searches=sum(1 for r in results if SHARED_FACT not in r["facts"]),
+        violations=sum(1 for r in results if r["verdict"] == "VIOLATED"),
+        wall=wall,
+        cpu=cpu,
+        max_rss_mb=max_rss,
+        tree_rss_mb=tree_rss,
+        jobs=jobs if jobs is not None else (os.cpu_count() or 1),
+        verdicts_ok=_verdicts_ok(hub, doc),
+        exit_code=code,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spokes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--jobs", type=int, default=None, help="default: ipsecmc's (all CPUs)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, default=None, help="write the hubs here")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, python "
+        f"{platform.python_version()}, {date.today()}, load average at start "
+        f"{os.getloadavg()[0]:.1f} (other work on the machine slows the wall time)\n"
+    )
+    print(
+        "| spokes | tunnels | results | distinct searches | violations | wall (s) | CPU (s) "
+        "| peak RSS, largest process (MB) | peak RSS, process tree (MB) | jobs | verdicts |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    with tempfile.TemporaryDirectory(prefix="ipsecmc-hub-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for n in args.spokes:
+            r = run(n, args.jobs, args.seed, workdir)
+            tree = f"{r.tree_rss_mb:.0f}" if r.tree_rss_mb is not None else "n/a"
+            print(
+                f"| {r.spokes} | {r.tunnels} | {r.results} | {r.searches} | {r.violations} "
+                f"| {r.wall:.1f} | {r.cpu:.1f} | {r.max_rss_mb:.0f} | {tree} | {r.jobs} "
+                f"| {'as expected' if r.verdicts_ok else 'MISMATCH'} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
