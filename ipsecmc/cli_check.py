@@ -5,6 +5,7 @@ Contract (scripts and CI depend on it; extend, never change)::
     ipsecmc check PATH... [--property NAME]... [--bound-seconds T] [--traffic PROFILE]
                   [--engine explicit|z3|both] [--max-states N] [--timeout S]
                   [--format text|json|sarif|junit|mermaid|svg] [--no-rekey] [--verbose]
+                  [--assume-unknown NAME]...
 
 Exit codes: 0 every checked property HOLDS (proved), 1 a property is VIOLATED, 2 bad
 input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer).
@@ -92,6 +93,14 @@ def _progress(stats: Stats) -> None:
     "of each counterexample), svg (the same, drawn).",
 )
 @click.option("--verbose", is_flag=True, help="Show statistics and witnesses too.")
+@click.option(
+    "--assume-unknown",
+    "assume_unknown",
+    multiple=True,
+    metavar="NAME",
+    help="Treat address object or group NAME (defined or not) as unknown (repeatable): "
+    "each result states the condition on it under which the property fails.",
+)
 @handle_errors
 def check(
     paths: tuple[str, ...],
@@ -104,6 +113,7 @@ def check(
     no_rekey: bool,
     fmt: str,
     verbose: bool,
+    assume_unknown: tuple[str, ...],
 ) -> None:
     """Check tunnel properties of the gateways in PATH (folders or config files)."""
     options = CheckOptions(
@@ -114,6 +124,7 @@ def check(
         max_states=max_states,
         timeout_seconds=timeout,
         rekey=False if no_rekey else None,
+        assume_unknown=assume_unknown,
     )
     report = check_paths(paths, options, _progress)
     if fmt == "json":
