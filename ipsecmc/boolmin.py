@@ -84,23 +84,37 @@ def _combine(a: Term, b: Term) -> Term | None:
 
 
 def prime_implicants(n: int, minterms: Iterable[int]) -> tuple[Term, ...]:
-    """Every prime implicant of the function true exactly on ``minterms`` (sorted)."""
+    """Every prime implicant of the function true exactly on ``minterms`` (sorted).
+
+    Implicants are (care, value) pairs; two merge when they differ in one cared-for bit,
+    found by flipping each bit and looking the partner up (O(3^n * n) at worst)."""
     full = (1 << n) - 1
-    current = {Term(full, m) for m in minterms}
-    primes: set[Term] = set()
+    current = {(full, m) for m in minterms}
+    primes: set[tuple[int, int]] = set()
     while current:
-        merged: set[Term] = set()
-        used: set[Term] = set()
-        ordered = sorted(current)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                c = _combine(a, b)
-                if c is not None:
-                    merged.add(c)
-                    used.update((a, b))
+        merged: set[tuple[int, int]] = set()
+        used: set[tuple[int, int]] = set()
+        for care, value in current:
+            for i in range(n):
+                bit = 1 << i
+                if care & bit and not value & bit and (care, value | bit) in current:
+                    merged.add((care & ~bit, value))
+                    used.update(((care, value), (care, value | bit)))
         primes.update(current - used)
         current = merged
-    return tuple(sorted(primes))
+    return tuple(sorted(Term(c, v) for c, v in primes))
+
+
+def _cube(n: int, term: Term) -> frozenset[int]:
+    """The assignments ``term`` holds on (every subset of its free variables)."""
+    free = ((1 << n) - 1) & ~term.care
+    out = []
+    sub = free
+    while True:
+        out.append(term.value | sub)
+        if sub == 0:
+            return frozenset(out)
+        sub = (sub - 1) & free
 
 
 def minimise(n: int, minterms: Iterable[int]) -> Formula:
@@ -111,18 +125,22 @@ def minimise(n: int, minterms: Iterable[int]) -> Formula:
     if any(not 0 <= m < 1 << n for m in todo):
         raise ValueError("a minterm is out of range")
     primes = prime_implicants(n, todo)
-    chosen: list[Term] = []
-    for m in sorted(todo):
-        covering = [p for p in primes if p.holds(m)]
-        if len(covering) == 1 and covering[0] not in chosen:
-            chosen.append(covering[0])
-    for p in chosen:
-        todo -= {m for m in todo if p.holds(m)}
-    while todo:
-        best = max(
-            primes,
-            key=lambda p: (sum(p.holds(m) for m in todo), -p.care.bit_count(), -primes.index(p)),
+    covers = [_cube(n, p) for p in primes]
+    chosen: list[int] = []  # indices into primes
+    covering: dict[int, list[int]] = {}
+    for k, cube in enumerate(covers):
+        for m in cube:
+            covering.setdefault(m, []).append(k)
+    for m in sorted(todo):  # essential primes: the only cover of some assignment
+        if len(covering[m]) == 1 and covering[m][0] not in chosen:
+            chosen.append(covering[m][0])
+    for k in chosen:
+        todo -= covers[k]
+    while todo:  # greedy: most of what is left, then fewer literals, then first
+        _, _, best = max(
+            (len(covers[k] & todo), -p.care.bit_count(), -k) for k, p in enumerate(primes)
         )
-        chosen.append(best)
-        todo -= {m for m in todo if best.holds(m)}
-    return Formula(n, tuple(sorted(chosen, key=lambda t: (t.care.bit_count(), t))))
+        chosen.append(-best)
+        todo -= covers[-best]
+    terms = (primes[k] for k in chosen)
+    return Formula(n, tuple(sorted(terms, key=lambda t: (t.care.bit_count(), t))))
