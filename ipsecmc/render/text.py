@@ -24,6 +24,7 @@ from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.render.explain import explain
 from ipsecmc.trace import Trace, TraceEvent
+from ipsecmc.unknowns import overall
 
 _VERDICT_COLOURS = {
     Verdict.VIOLATED: "red",
@@ -127,13 +128,13 @@ def _unknowns_block(r: PropertyResult, verbose: bool, colour: bool) -> list[str]
     if cond is None:
         return _trace_block(r, verbose, colour)
     out = [f"    unknowns: {r.prop.name} {cond.text()}"]
-    primary = next(c for c in cond.cases if c.result is r.result)
+    primary = overall(cond)  # the case ``r`` itself shows (``check_with_unknowns``)
     others = [c for c in cond.cases if c is not primary]
     for case in (primary, *others):
         if case is not primary and case.verdict is not Verdict.VIOLATED and not verbose:
             continue
         one = replace(r, result=case.result, trace=case.trace)
-        when = cond.when(case) if cond.symbols and not cond.uniform else ""
+        when = cond.when(case) if cond.symbols else ""
         if case is not primary:
             out.append(f"    case {when}: {case.verdict.value} ({case.result.reason})")
         out.extend(_trace_block(one, verbose, colour, when))
