@@ -27,8 +27,14 @@ from tests.conftest import MODELS
 
 BASE = Path(__file__).parent / "unknowns_data" / "office1"
 A = "10.56.240.208 in office1"
-#: policy 3 also requires site2's own address to be in (undefined) wan_ips
 _P3 = '        set action accept\n        set service "IKE"'
+#: a deny policy 4 on source 'blocked' before the catch-all deny 2
+BLOCKED = {
+    "    edit 2\n": '    edit 4\n        set intf "port1"\n        set srcaddr "blocked"\n'
+    '        set dstaddr "all"\n        set service "ALL"\n        set schedule "always"\n'
+    "    next\n    edit 2\n"
+}
+#: policy 3 also requires site2's own address to be in (undefined) wan_ips
 WAN_IPS = {'set dstaddr "all"\n' + _P3: 'set dstaddr "wan_ips"\n' + _P3}
 
 
@@ -197,12 +203,7 @@ def test_two_symbols_source_and_destination(tmp_path: Path) -> None:
 
 
 def test_two_violating_models_each_get_a_counterexample(tmp_path: Path) -> None:
-    block = (
-        '    edit 4\n        set intf "port1"\n        set srcaddr "blocked"\n'
-        '        set dstaddr "all"\n        set service "ALL"\n        set schedule "always"\n'
-        "    next\n    edit 2\n"
-    )
-    path = variant(tmp_path, {"    edit 2\n": block})
+    path = variant(tmp_path, BLOCKED)
     report = check_paths(
         [path], CheckOptions(properties=("agreement",), assume_unknown=("office1", "blocked"))
     )
@@ -263,3 +264,57 @@ def test_an_inconclusive_case_makes_the_condition_inexact() -> None:
     assert "undecided" in text
     uniform = Condition(syms, (_case(Verdict.HOLDS, 0, 1, 2, 3),))
     assert uniform.text() == "HOLDS for every value of the unknowns"
+
+
+# --- the case split covers every assignment ------------------------------------------------
+
+
+def test_split_drops_only_symbols_that_cannot_matter(tmp_path: Path) -> None:
+    """Every assignment of *every* question asked (relevant or not) gives the admissions
+    of the model the split assigns to its relevant part: nothing is lost by dropping."""
+    from ipsecmc.localin import Assumptions
+    from ipsecmc.model.admission import ike_decision
+    from ipsecmc.model.params import admissions
+
+    path = variant(tmp_path, BLOCKED)
+    names = frozenset({"office1", "office2", "blocked"})
+    (tunnel,) = load_scenario([path], allow_undefined=True).tunnels
+    cases = split(build(tunnel, "both"), names)
+    end, peer = tunnel.b, tunnel.a  # site2: the only end with unknowns
+    asked = ike_decision(end, peer, Assumptions(names)).asked
+    assert [n for n, _ in asked] == ["office1", "office2", "blocked"]  # office2: policy 1
+    assert [s.name for s in cases.symbols] == ["office1", "blocked"]
+    for bits in range(1 << len(asked)):
+        values = tuple((n, ip, bool(bits >> i & 1)) for i, (n, ip) in enumerate(asked))
+        direct = admissions(end, peer, Assumptions(names, values))
+        relevant = sum(
+            1 << k
+            for k, s in enumerate(cases.symbols)
+            if dict(((n, ip), v) for n, ip, v in values)[(s.name, s.ip)]
+        )
+        (model,) = [m for m in cases.models if relevant in m.assignments]
+        assert model.system.params.ends[1].admissions == direct
+    # the split partitions the assignments
+    assert sorted(a for m in cases.models for a in m.assignments) == list(range(4))
+
+
+def test_lookup_lists_the_questions_it_asks() -> None:
+    from ipaddress import IPv4Address
+
+    from ipsecmc.config import Action
+    from ipsecmc.localin import UDP, Assumptions, evaluate
+
+    (gw,) = read_gateways(MODELS / "seed-fixed" / "site2.conf")
+    peer, me = IPv4Address("10.56.240.208"), IPv4Address("10.56.240.221")
+    free = evaluate(
+        gw, "port1", peer, me, UDP, 500, 500, assume=Assumptions(frozenset({"site1_peer"}))
+    )
+    assert free.asked == (("site1_peer", peer),) and not free.certain and free.may_deny
+    yes = Assumptions(frozenset({"site1_peer"}), (("site1_peer", peer, True),))
+    d = evaluate(gw, "port1", peer, me, UDP, 500, 500, assume=yes)
+    assert (
+        d.certain and d.action is Action.ACCEPT and d.policy is not None and d.policy.policyid == 3
+    )
+    no = Assumptions(frozenset({"site1_peer"}), (("site1_peer", peer, False),))
+    d = evaluate(gw, "port1", peer, me, UDP, 500, 500, assume=no)
+    assert d.certain and d.action is Action.DENY and d.policy is not None and d.policy.policyid == 2
