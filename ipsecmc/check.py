@@ -30,6 +30,7 @@ from ipsecmc.scenario_file import ScenarioSettings, read_settings
 from ipsecmc.topology import load_scenario
 from ipsecmc.topology_types import Scenario, Tunnel
 from ipsecmc.trace import Trace, replay
+from ipsecmc.unknowns import CaseOutcome, Condition, UnknownName, declare_unknowns, overall, split
 
 ENGINES = ("explicit", "z3", "both")
 
@@ -59,6 +60,8 @@ class PropertyResult:
     result: EngineResult
     trace: Trace | None
     expected: str | None
+    #: with --assume-unknown: when each verdict happens (``ipsecmc.unknowns``)
+    condition: Condition | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -72,6 +75,7 @@ class CheckReport:
     traffic: str
     rekey: bool
     results: tuple[PropertyResult, ...]
+    unknowns: tuple[UnknownName, ...] = ()
 
 
 def load_properties(names: Sequence[str]) -> tuple[Property, ...]:
@@ -163,6 +167,30 @@ def _reconcile(prop: Property, explicit: EngineResult, smt: EngineResult) -> Eng
     return smt
 
 
+def check_with_unknowns(
+    system: TransitionSystem,
+    prop: Property,
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+    expected: str | None = None,
+) -> PropertyResult:
+    """``check_tunnel`` with ``--assume-unknown`` names as symbols: one check per concrete
+    model they select, combined into the property's verdict and its condition (sound
+    because the models cover every assignment: see ``ipsecmc.unknowns``)."""
+    if not options.assume_unknown:
+        return check_tunnel(system, prop, options, progress, expected)
+    cases = split(system, frozenset(options.assume_unknown))
+    outcomes = [
+        (m, check_tunnel(m.system, prop, options, progress, expected)) for m in cases.models
+    ]
+    condition = Condition(
+        cases.symbols, tuple(CaseOutcome(m.assignments, r.result, r.trace) for m, r in outcomes)
+    )
+    main = overall(condition)
+    chosen = next(r for m, r in outcomes if m.assignments == main.assignments)
+    return replace(chosen, condition=condition)
+
+
 def check_paths(
     paths: Sequence[str | Path],
     options: CheckOptions,
@@ -173,6 +201,7 @@ def check_paths(
         raise UsageError(f"unknown engine {options.engine!r}; expected one of {', '.join(ENGINES)}")
     settings = read_settings(paths)
     scenario = load_scenario(paths, allow_undefined=bool(options.assume_unknown))
+    unknowns = declare_unknowns(scenario, options.assume_unknown)
     props = load_properties(options.properties)
     traffic = options.traffic or settings.traffic or DEFAULT_TRAFFIC
     rekey = (
@@ -180,11 +209,22 @@ def check_paths(
         if options.rekey is not None
         else (settings.rekey if settings.rekey is not None else True)
     )
+    if options.assume_unknown:  # case split per tunnel (ipsecmc.unknowns), in this process
+        results: list[PropertyResult] = []
+        for tunnel in scenario.tunnels:
+            system = build(tunnel, traffic, rekey)
+            for prop in props:
+                results.append(
+                    check_with_unknowns(
+                        system, prop, options, progress, settings.expect.get(prop.name)
+                    )
+                )
+        return CheckReport(scenario, settings, traffic, rekey, tuple(results), unknowns)
     # One system per tunnel; identical tunnels share a search, searches run in
     # ``options.jobs`` processes; results keep the tunnel-then-property order.
     systems = [build(tunnel, traffic, rekey) for tunnel in scenario.tunnels]
-    results = check_systems(systems, props, options, settings.expect, progress)
-    return CheckReport(scenario, settings, traffic, rekey, results)
+    shared = check_systems(systems, props, options, settings.expect, progress)
+    return CheckReport(scenario, settings, traffic, rekey, shared, unknowns)
 
 
 def exit_code(report: CheckReport) -> int:

@@ -6,6 +6,7 @@ Contract (scripts and CI depend on it; extend, never change)::
                   [--engine explicit|z3|both] [--max-states N] [--timeout S]
                   [--format text|json|sarif|junit|mermaid|svg] [--no-rekey] [--verbose]
                   [--jobs N]
+                  [--assume-unknown NAME]...
 
 Exit codes: 0 every checked property HOLDS (proved), 1 a property is VIOLATED, 2 bad
 input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer).
@@ -101,6 +102,12 @@ def _progress(stats: Stats) -> None:
     metavar="N",
     help="Worker processes for the searches (default: all CPUs; 1 = in this process). "
     "Identical tunnels share one search either way.",
+    "--assume-unknown",
+    "assume_unknown",
+    multiple=True,
+    metavar="NAME",
+    help="Treat address object or group NAME (defined or not) as unknown (repeatable): "
+    "each result states the condition on it under which the property fails.",
 )
 @handle_errors
 def check(
@@ -115,6 +122,7 @@ def check(
     fmt: str,
     verbose: bool,
     jobs: int | None,
+    assume_unknown: tuple[str, ...],
 ) -> None:
     """Check tunnel properties of the gateways in PATH (folders or config files)."""
     options = CheckOptions(
@@ -126,6 +134,7 @@ def check(
         timeout_seconds=timeout,
         rekey=False if no_rekey else None,
         jobs=jobs if jobs is not None else (os.cpu_count() or 1),
+        assume_unknown=assume_unknown,
     )
     report = check_paths(paths, options, _progress)
     if fmt == "json":  # streamed: a big hub's document need not be built in memory

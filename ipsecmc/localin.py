@@ -22,6 +22,13 @@ possible outcome, notes why in ``uncertain`` and goes on to the next policy. The
 lists every possible outcome in table order, so a caller sees exactly one outcome when
 the answer is certain and never gets a guess presented as a fact.
 
+Address names the user declares unknown (``ipsecmc check --assume-unknown NAME``, see
+``ipsecmc.unknowns``) are *symbols*: the only question the lookup asks of them is "is
+this IP in NAME?". ``Assumptions`` gives the answers for some of those questions; an
+answered one is a plain fact, an unanswered one is unknown (None) like an FQDN. Every
+question asked about a declared name is listed in ``LocalInDecision.asked``, so a
+caller can enumerate the answers that matter and evaluate once per assignment.
+
 The function is pure and deterministic: same inputs, same decision.
 """
 
@@ -63,6 +70,27 @@ def _not(a: Tri) -> Tri:
 
 
 @dataclass(frozen=True, slots=True)
+class Assumptions:
+    """Address names treated as unknown, and the assumed answer to some "IP in NAME?".
+
+    A declared name is never looked up in the file (even when it is defined there): its
+    membership question is answered from ``values`` (key ``(name, ip)``) or is unknown.
+    """
+
+    names: frozenset[str] = frozenset()
+    values: tuple[tuple[str, IPv4Address, bool], ...] = ()
+
+    def value(self, name: str, ip: IPv4Address) -> Tri:
+        for n, i, v in self.values:
+            if n == name and i == ip:
+                return v
+        return None
+
+
+NO_ASSUMPTIONS = Assumptions()
+
+
+@dataclass(frozen=True, slots=True)
 class LocalInOutcome:
     """One way the lookup can end: a policy's action, or the built-in rules (policy None)."""
 
@@ -81,6 +109,8 @@ class LocalInDecision:
 
     outcomes: tuple[LocalInOutcome, ...]
     uncertain: tuple[str, ...] = ()
+    #: every "ip in name" question asked of a declared-unknown name, in first-asked order
+    asked: tuple[tuple[str, IPv4Address], ...] = ()
 
     @property
     def certain(self) -> bool:
@@ -115,15 +145,24 @@ class LocalInDecision:
 
 
 class _Eval:
-    def __init__(self, gw: GatewayConfig) -> None:
+    def __init__(self, gw: GatewayConfig, assume: Assumptions = NO_ASSUMPTIONS) -> None:
         self.gw = gw
+        self.assume = assume
         self.notes: list[str] = []
+        self.asked: list[tuple[str, IPv4Address]] = []
 
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
 
     def address(self, name: str, ip: IPv4Address, seen: frozenset[str] = frozenset()) -> Tri:
+        if name in self.assume.names:
+            if (name, ip) not in self.asked:
+                self.asked.append((name, ip))
+            hit = self.assume.value(name, ip)
+            if hit is None:
+                self.note(f"address '{name}' is declared unknown ({ip} in {name}?)")
+            return hit
         addr = self.gw.address_by_name.get(name)
         if addr is not None:
             hit = addr.contains(ip)
@@ -246,13 +285,16 @@ def evaluate(
     ip_proto: int,
     src_port: int = 0,
     dst_port: int = 0,
+    assume: Assumptions = NO_ASSUMPTIONS,
 ) -> LocalInDecision:
     """Decide a new inbound packet against ``gateway``'s local-in table (see module doc)."""
     outcomes: list[LocalInOutcome] = []
     uncertain: list[str] = []
+    asked: list[tuple[str, IPv4Address]] = []
     for p in gateway.local_in_policies:
-        ev = _Eval(gateway)
+        ev = _Eval(gateway, assume)
         hit = ev.policy(p, ingress_intf, src_ip, dst_ip, ip_proto, src_port, dst_port)
+        asked.extend(q for q in ev.asked if q not in asked)
         if hit is False:
             continue
         if hit is None:
@@ -260,6 +302,6 @@ def evaluate(
         verb = "matches" if hit else "may match"
         outcomes.append(LocalInOutcome(p.action, p, f"local-in policy {p.policyid} {verb}"))
         if hit:
-            return LocalInDecision(tuple(outcomes), tuple(uncertain))
+            return LocalInDecision(tuple(outcomes), tuple(uncertain), tuple(asked))
     outcomes.append(builtin_outcome(gateway, ingress_intf, ip_proto, dst_port))
-    return LocalInDecision(tuple(outcomes), tuple(uncertain))
+    return LocalInDecision(tuple(outcomes), tuple(uncertain), tuple(asked))

@@ -52,7 +52,7 @@ from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.fortios import defaults as D
 from ipsecmc.fortios.lexer import Secrets
 from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
-from ipsecmc.references import undefined_references
+from ipsecmc.references import UndefinedRef, undefined_references
 
 T = TypeVar("T")
 
@@ -696,8 +696,9 @@ def resolve(
 ) -> tuple[GatewayConfig, ...]:
     """Resolve a parsed document into one GatewayConfig per VDOM that holds VPN config.
 
-    ``allow_undefined`` keeps references to undefined objects instead of raising (the
-    future ``--assume-unknown``; ``ipsecmc lint`` uses it to list them all as findings).
+    ``allow_undefined`` keeps references to undefined objects instead of raising
+    (``ipsecmc lint`` lists them as findings; ``ipsecmc check --assume-unknown`` then
+    refuses, via ``undefined_error``, those the user did not declare unknown).
     """
     name = stem if stem is not None else Path(doc.filename).stem
     gateways = tuple(_resolve_scope(doc, s, name) for s in _scopes(doc))
@@ -705,9 +706,20 @@ def resolve(
         for gw in gateways:
             refs = undefined_references(gw)
             if refs:
-                r = refs[0]
-                raise ConfigError(r.loc, f"{r.message}; {r.hint}")
+                raise undefined_error(refs[0])
     return gateways
+
+
+def undefined_error(ref: UndefinedRef) -> ConfigError:
+    """The input error for an undefined reference, at its file:line:col, with the fix.
+
+    An address may instead be declared unknown: ``ipsecmc check --assume-unknown NAME``
+    then reports the condition on it under which each property fails (``ipsecmc.unknowns``).
+    """
+    hint = ref.hint
+    if ref.kind == "address":
+        hint += f", or check with --assume-unknown {ref.name} to treat it as unknown"
+    return ConfigError(ref.loc, f"{ref.message}; {hint}")
 
 
 def read_text(

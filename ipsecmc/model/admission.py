@@ -5,6 +5,10 @@ interface: no NAT is modelled, so NAT-T never moves IKE to 4500), so the first-m
 lookup of ``ipsecmc.localin`` runs once per end, not per state. When the outcome depends
 on something the file cannot settle (an FQDN address, a non-``always`` schedule), every
 possible outcome is returned and the model branches on them.
+
+With address names declared unknown (``--assume-unknown``), ``assume`` carries the
+assumed answers of one case of ``ipsecmc.unknowns``; the questions the lookup asks of
+those names are ``ike_decision(...).asked``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 
 from ipsecmc.config import Action
 from ipsecmc.errors import SourceLoc
-from ipsecmc.localin import evaluate
+from ipsecmc.localin import NO_ASSUMPTIONS, Assumptions, LocalInDecision, evaluate
 from ipsecmc.topology_types import TunnelEnd
 
 IKE_PORT = 500
@@ -28,11 +32,27 @@ class AdmissionOutcome:
     reason: str
 
 
-def evaluate_ike_admission(end: TunnelEnd, peer: TunnelEnd) -> tuple[AdmissionOutcome, ...]:
-    """Possible local-in outcomes at ``end`` for a new IKE packet sent by ``peer``."""
-    decision = evaluate(
-        end.gateway, end.phase1.interface, peer.address, end.address, UDP, IKE_PORT, IKE_PORT
+def ike_decision(
+    end: TunnelEnd, peer: TunnelEnd, assume: Assumptions = NO_ASSUMPTIONS
+) -> LocalInDecision:
+    """The local-in lookup at ``end`` for a new IKE packet (peer:500 -> own:500)."""
+    return evaluate(
+        end.gateway,
+        end.phase1.interface,
+        peer.address,
+        end.address,
+        UDP,
+        IKE_PORT,
+        IKE_PORT,
+        assume=assume,
     )
+
+
+def evaluate_ike_admission(
+    end: TunnelEnd, peer: TunnelEnd, assume: Assumptions = NO_ASSUMPTIONS
+) -> tuple[AdmissionOutcome, ...]:
+    """Possible local-in outcomes at ``end`` for a new IKE packet sent by ``peer``."""
+    decision = ike_decision(end, peer, assume)
     outcomes: list[AdmissionOutcome] = []
     for outcome in decision.outcomes:
         policy = outcome.policy

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ipsecmc.config import DpdMode
 from ipsecmc.errors import SourceLoc
+from ipsecmc.localin import NO_ASSUMPTIONS, Assumptions
 from ipsecmc.model.admission import evaluate_ike_admission
 from ipsecmc.model.traffic import TrafficProfile
 from ipsecmc.topology_types import Tunnel, TunnelEnd
@@ -115,6 +116,16 @@ def _session_ttl(end: TunnelEnd) -> tuple[int | None, str]:
     return gw.udp_idle_timer, "udp-idle-timer"
 
 
+def admissions(
+    end: TunnelEnd, peer: TunnelEnd, assume: Assumptions = NO_ASSUMPTIONS
+) -> tuple[Admission, ...]:
+    """Possible local-in outcomes at ``end`` for a new IKE packet from ``peer``."""
+    return tuple(
+        Admission(d.accepted, d.policy_id, d.loc, d.reason)
+        for d in evaluate_ike_admission(end, peer, assume)
+    )
+
+
 def end_params(end: TunnelEnd, peer: TunnelEnd, rekey: bool) -> EndParams:
     p1 = end.phase1
     p2s = end.phase2s
@@ -132,10 +143,7 @@ def end_params(end: TunnelEnd, peer: TunnelEnd, rekey: bool) -> EndParams:
         p1_auto_negotiate=p1.auto_negotiate,
         p2_auto_negotiate=any(p.auto_negotiate for p in p2s),
         session_ttl=ttl,
-        admissions=tuple(
-            Admission(d.accepted, d.policy_id, d.loc, d.reason)
-            for d in evaluate_ike_admission(end, peer)
-        ),
+        admissions=admissions(end, peer),
         phase1_loc=p1.loc,
         session_ttl_source=ttl_source,
     )

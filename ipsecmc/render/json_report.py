@@ -15,7 +15,21 @@ Schema version 1::
                                      "dropped_by_policy": int|null,
                                      "loc": null|{"file": str, "line": int, "column": int},
                                      "in_loop": bool}],
-                         "final_state": {gateway: {...}}}}]}
+                         "final_state": {gateway: {...}}},
+        "condition": null | CONDITION}],
+     "unknowns": [{"name": str, "referenced_by": [str], "defined_in": [str]}]}
+
+``unknowns`` lists the ``--assume-unknown`` names (empty without the flag); with it,
+every result has a ``condition`` (``ipsecmc.unknowns``)::
+
+    CONDITION = {"text": str, "exact": bool,
+                 "symbols": [{"label": str, "gateway": str, "name": str, "ip": str}],
+                 "verdicts": {VERDICT: formula-text},
+                 "cases": [{"when": formula-text, "verdict": VERDICT, "reason": str,
+                            "assignments": [{label: bool}], "trace": null | {...}}]}
+
+The result's own ``verdict``/``trace`` are those of its first case with the property's
+verdict (VIOLATED if any case is); ``cases`` has the others.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from typing import Any
 
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.trace import Trace
+from ipsecmc.unknowns import Condition
 
 SCHEMA_VERSION = 1
 
@@ -76,6 +91,29 @@ def result_dict(r: PropertyResult) -> dict[str, Any]:
         "stats": r.result.stats.as_dict(),
         "facts": {k: v for k, v in r.result.facts.items() if isinstance(v, int | str | float)},
         "trace": None if r.trace is None else trace_dict(r.trace),
+        "condition": None if r.condition is None else condition_dict(r.condition),
+    }
+
+
+def condition_dict(c: Condition) -> dict[str, Any]:
+    return {
+        "text": c.text(),
+        "exact": c.exact,
+        "symbols": [
+            {"label": s.label, "gateway": s.gateway, "name": s.name, "ip": str(s.ip)}
+            for s in c.symbols
+        ],
+        "verdicts": {v.value: c.formula(v).render(c.labels) for v in c.verdicts},
+        "cases": [
+            {
+                "when": c.when(case),
+                "verdict": case.verdict.value,
+                "reason": case.result.reason,
+                "assignments": [c.assignment(bits) for bits in case.assignments],
+                "trace": None if case.trace is None else trace_dict(case.trace),
+            }
+            for case in c.cases
+        ],
     }
 
 
@@ -88,7 +126,7 @@ def iter_json(report: CheckReport) -> Iterator[str]:
 
     A hub with a thousand spokes has thousands of results, some with traces of ten
     thousand events; building the whole document as dicts first would need gigabytes.
-    The pieces join to exactly ``json.dumps(doc, indent=2)`` ("results" is the last key).
+    The pieces join to exactly ``json.dumps(doc, indent=2)`` ("results" is a placeholder in the head).
     """
     head = {
         "version": SCHEMA_VERSION,
@@ -97,6 +135,14 @@ def iter_json(report: CheckReport) -> Iterator[str]:
         "rekey": report.rekey,
         "inferences": list(report.scenario.inferences),
         "results": None,
+        "unknowns": [
+            {
+                "name": u.name,
+                "referenced_by": list(u.referenced_by),
+                "defined_in": list(u.defined_in),
+            }
+            for u in report.unknowns
+        ],
     }
     before, after = json.dumps(head, indent=2).rsplit('"results": null', 1)
     yield before + '"results": ['

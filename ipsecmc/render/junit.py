@@ -37,6 +37,8 @@ def _case(r: PropertyResult, judge: Judge) -> tuple[ET.Element, bool, bool]:
     skipped = False
     if failed is not None:
         msg = failed
+        if r.condition is not None:
+            msg += f" ({r.prop.name} {r.condition.text()})"
         if r.trace is not None:
             msg += ": " + explain(r.trace, r.system.names)
         fail = ET.SubElement(case, "failure", {"message": msg, "type": r.verdict.value})

@@ -105,6 +105,8 @@ def result_dict(
     """One SARIF result for a VIOLATED property result."""
     names = r.system.names
     msg = f"{r.prop.name} VIOLATED on tunnel {r.tunnel.name}"
+    if r.condition is not None:
+        msg += f" ({r.prop.name} {r.condition.text()})"
     if r.trace is not None:
         msg += ": " + explain(r.trace, names)
     out: dict[str, Any] = {
@@ -117,6 +119,8 @@ def result_dict(
         "partialFingerprints": {"ipsecmc/tunnel-property": f"{r.tunnel.name}|{r.prop.name}"},
         "properties": {"tunnel": r.tunnel.name, "verdict": r.verdict.value, "bound": r.bound},
     }
+    if r.condition is not None:
+        out["properties"]["condition"] = r.condition.text()
     if r.trace is not None and r.trace.events:
         out["codeFlows"] = [
             {

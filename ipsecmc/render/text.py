@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+from dataclasses import replace
 
 import click
 
@@ -23,6 +24,7 @@ from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.render.explain import explain
 from ipsecmc.trace import Trace, TraceEvent
+from ipsecmc.unknowns import overall
 
 _VERDICT_COLOURS = {
     Verdict.VIOLATED: "red",
@@ -105,10 +107,49 @@ def render_trace(trace: Trace, width: int, colour: bool = False) -> list[str]:
     return lines
 
 
+def _trace_block(r: PropertyResult, verbose: bool, colour: bool, when: str = "") -> list[str]:
+    """The explanation and the trace of ``r`` (``when``: the case of the unknowns)."""
+    if r.trace is None or not (r.verdict is Verdict.VIOLATED or verbose):
+        return []
+    out: list[str] = []
+    kind = "witness" if r.verdict is Verdict.HOLDS else "counterexample"
+    if r.verdict is Verdict.VIOLATED:
+        out.extend(explanation_lines(r))
+    case = f", when {when}" if when else ""
+    out.append(f"    {kind} ({r.trace.duration} s of model time){case}:")
+    width = max(len(n) for n in r.system.names)
+    out.extend(render_trace(r.trace, max(width, 9), colour))
+    return out
+
+
+def _unknowns_block(r: PropertyResult, verbose: bool, colour: bool) -> list[str]:
+    """With --assume-unknown: the condition, then a trace per case (the chosen one first)."""
+    cond = r.condition
+    if cond is None:
+        return _trace_block(r, verbose, colour)
+    out = [f"    unknowns: {r.prop.name} {cond.text()}"]
+    primary = overall(cond)  # the case ``r`` itself shows (``check_with_unknowns``)
+    others = [c for c in cond.cases if c is not primary]
+    for case in (primary, *others):
+        if case is not primary and case.verdict is not Verdict.VIOLATED and not verbose:
+            continue
+        one = replace(r, result=case.result, trace=case.trace)
+        when = cond.when(case) if cond.symbols else ""
+        if case is not primary:
+            out.append(f"    case {when}: {case.verdict.value} ({case.result.reason})")
+        out.extend(_trace_block(one, verbose, colour, when))
+    return out
+
+
 def render_text(report: CheckReport, verbose: bool = False, colour: bool = False) -> str:
     out: list[str] = []
     for note in report.scenario.inferences:
         out.append(f"note: {note}")
+    for u in report.unknowns:
+        defined = (
+            f" (its definition in {', '.join(u.defined_in)} is ignored)" if u.defined_in else ""
+        )
+        out.append(f"unknown: address '{u.name}'{defined}: each result says when it matters")
     out.append(f"traffic profile: {report.traffic}; rekey {'on' if report.rekey else 'off'}")
     current = None
     for r in report.results:
@@ -120,11 +161,5 @@ def render_text(report: CheckReport, verbose: bool = False, colour: bool = False
         s = r.result.stats
         if verbose or r.verdict is Verdict.INCONCLUSIVE:
             out.append(f"    {s.states} states visited, {s.stored_nodes} stored, {s.seconds:.2f} s")
-        if r.trace is not None and (r.verdict is Verdict.VIOLATED or verbose):
-            kind = "witness" if r.verdict is Verdict.HOLDS else "counterexample"
-            if r.verdict is Verdict.VIOLATED:
-                out.extend(explanation_lines(r))
-            out.append(f"    {kind} ({r.trace.duration} s of model time):")
-            width = max(len(n) for n in r.system.names)
-            out.extend(render_trace(r.trace, max(width, 9), colour))
+        out.extend(_unknowns_block(r, verbose, colour))
     return "\n".join(out) + "\n"
