@@ -89,20 +89,27 @@ def render_trace(trace: Trace, width: int, colour: bool = False) -> list[str]:
                 f"(every {trace.loop_duration} s) ---"
             )
             loop_marked = True
-        who = ev.gateway or "(traffic)"
-        arrow = ev.note.direction or " "
-        where = f"   [{ev.note.loc}]" if ev.note.loc is not None else ""
-        line = f"    {ev.time:>7} s  {who:<{width}}  {arrow} {ev.note.text}{where}"
-        fg = _event_colour(ev) if colour else None
-        lines.append(click.style(line, fg=fg) if fg else line)
-    lines.append(
-        "    final state: "
-        + "; ".join(
-            f"{g}: tunnel {s['tunnel']} (phase1 {s['p1']}, phase2 {s['p2']})"
-            for g, s in trace.final_state.items()
-        )
-    )
+        lines.append(event_line(ev, width, colour))
+    lines.append("    final state: " + state_text(trace.final_state))
     return lines
+
+
+def event_line(ev: TraceEvent, width: int, colour: bool = False) -> str:
+    """One trace line: time, gateway, direction, what happened and the config line."""
+    who = ev.gateway or "(traffic)"
+    arrow = ev.note.direction or " "
+    where = f"   [{ev.note.loc}]" if ev.note.loc is not None else ""
+    line = f"    {ev.time:>7} s  {who:<{width}}  {arrow} {ev.note.text}{where}"
+    fg = _event_colour(ev) if colour else None
+    return click.style(line, fg=fg) if fg else line
+
+
+def state_text(described: dict[str, dict[str, object]]) -> str:
+    """Both ends' SA state in words (``TransitionSystem.describe``)."""
+    return "; ".join(
+        f"{g}: tunnel {s['tunnel']} (phase1 {s['p1']}, phase2 {s['p2']})"
+        for g, s in described.items()
+    )
 
 
 def render_text(report: CheckReport, verbose: bool = False, colour: bool = False) -> str:
