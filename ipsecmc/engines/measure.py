@@ -316,7 +316,7 @@ class _Analysis:
         how = self._how()
         if best < 0:
             return Measurement(
-                status, 0, None, None, None, g.stats, f"the predicate never holds ({how})"
+                status, 0, None, None, None, g.stats, f"the formula never holds in an explored state ({how})"
             )
         labels, _ = g.labels(node, hops)
         found = scan(g.system, self.pred, labels)
@@ -358,7 +358,7 @@ class _Analysis:
         start = found.running.start
         reason = (
             f"unbounded: a reachable cycle of {_duration(labels) - found.duration} s "
-            "never leaves the predicate (lasso); "
+            "during which the formula holds throughout (lasso); "
             + (
                 f"exhaustive explicit search over {g.stats.states:,} states"
                 if g.complete

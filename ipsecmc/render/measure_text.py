@@ -21,6 +21,8 @@ def figure_text(r: TunnelMeasure, quantity: str) -> str:
     m = r.measurement
     if m.status is Status.UNBOUNDED:
         return f"UNBOUNDED: from {m.start:,} s on, {quantity} can last forever (lasso below)"
+    if m.start is None and m.status is Status.LOWER_BOUND:
+        return f"INCONCLUSIVE: no {quantity} in the explored part (a lower bound of 0 s)"
     if m.start is None:
         text = f"0 s: never, in any reachable state ({quantity} never holds)"
     else:
