@@ -15,10 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ipsecmc.engines.measure import Measurement, Status, measure, scan
+from ipsecmc.engines.measure import Measurement, Status, measure
 from ipsecmc.engines.result import Budget, Stats
 from ipsecmc.errors import UsageError
-from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
 from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
 from ipsecmc.properties import Atom, compile_formula, parse_formula
@@ -114,25 +113,15 @@ def measure_tunnel(
     """Measure one tunnel and replay the witness (a replay failure is an internal error)."""
     predicate = predicate_for(system, quantity)
     m = measure(system, predicate, Budget(options.max_states, options.timeout_seconds), progress)
-    if m.path is None:
-        return TunnelMeasure(system.tunnel, system, m, None, None, None)
-    trace = replay(system, m.path)
-    labels = m.path.labels if m.path.loop_start is None else m.path.labels[: m.path.loop_start]
-    found = scan(system, predicate, labels)
-    stretch = found.longest if m.path.loop_start is None else found.running
-    at_start = at_end = None
-    if stretch is not None:
-        at_start = _state_after(system, labels[: stretch.begin])
-        if stretch.end is not None:
-            at_end = _state_after(system, labels[: stretch.cut])
-    return TunnelMeasure(system.tunnel, system, m, trace, at_start, at_end)
-
-
-def _state_after(system: TransitionSystem, labels: Sequence[Label]) -> dict[str, dict[str, object]]:
-    state = system.initial()
-    for label in labels:
-        state = system.replay_step(state, label).state
-    return system.describe(state)
+    trace = replay(system, m.path) if m.path is not None else None
+    return TunnelMeasure(
+        system.tunnel,
+        system,
+        m,
+        trace,
+        None if m.at_start is None else system.describe(m.at_start),
+        None if m.at_end is None else system.describe(m.at_end),
+    )
 
 
 def measure_paths(

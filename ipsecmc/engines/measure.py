@@ -46,6 +46,7 @@ from ipsecmc.engines.stretch_graph import (
 )
 from ipsecmc.errors import InternalError
 from ipsecmc.model.semantics import Label
+from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
 
 
@@ -68,6 +69,8 @@ class Measurement:
     path: Path | None  # the witness run (a lasso when unbounded)
     stats: Stats
     reason: str
+    at_start: State | None = None  # the worst stretch's first state
+    at_end: State | None = None  # the first state after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ class Stretch:
     end: int | None  # None: still running where the path ends
     begin: int  # labels up to the stretch's first state
     cut: int  # labels up to the first state after the stretch (all of them when open)
+    first: State  # the stretch's first state
+    after: State | None  # the first state after it (None: still running)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,18 +105,18 @@ def scan(
     state = system.initial()
     now = 0
     since: int | None = 0 if predicate(state) else None
-    begin = 0
+    begin, first = 0, state
     done: list[Stretch] = []
     for position, label in enumerate(labels):
         state = system.replay_step(state, label).state
         now += label_seconds(label)
         holds = predicate(state)
         if holds and since is None:
-            since, begin = now, position + 1
+            since, begin, first = now, position + 1, state
         elif not holds and since is not None:
-            done.append(Stretch(since, now, begin, position + 1))
+            done.append(Stretch(since, now, begin, position + 1, first, state))
             since = None
-    running = None if since is None else Stretch(since, None, begin, len(labels))
+    running = None if since is None else Stretch(since, None, begin, len(labels), first, None)
     result = Scan(None, running, now)
     candidates = done + ([running] if running is not None else [])
     if not candidates:
@@ -316,7 +321,7 @@ class _Analysis:
         how = self._how()
         if best < 0:
             return Measurement(
-                status, 0, None, None, None, g.stats, f"the formula never holds in an explored state ({how})"
+                status, 0, None, None, None, g.stats, f"the formula never holds ({how})"
             )
         labels, _ = g.labels(node, hops)
         found = scan(g.system, self.pred, labels)
@@ -332,6 +337,8 @@ class _Analysis:
             Path(tuple(labels[: stretch.cut])),
             g.stats,
             how,
+            stretch.first,
+            stretch.after,
         )
 
     def _how(self) -> str:
@@ -373,6 +380,7 @@ class _Analysis:
             Path(tuple(labels), loop_start),
             g.stats,
             reason,
+            found.running.first,
         )
 
 
