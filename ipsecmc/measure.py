@@ -12,7 +12,7 @@ properties use (``disagree`` is ``TransitionSystem.atom_value``'s, defined once)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ipsecmc.engines.measure import Measurement, Status, measure
@@ -113,6 +113,12 @@ def measure_tunnel(
     """Measure one tunnel and replay the witness (a replay failure is an internal error)."""
     predicate = predicate_for(system, quantity)
     m = measure(system, predicate, Budget(options.max_states, options.timeout_seconds), progress)
+    if m.status is Status.LOWER_BOUND and not system.params.traffic.deterministic:
+        m = replace(
+            m,
+            reason=m.reason + "; with free traffic choices every second the state space is "
+            "very large: pin a --traffic profile or try --no-rekey",
+        )
     trace = replay(system, m.path) if m.path is not None else None
     return TunnelMeasure(
         system.tunnel,

@@ -23,6 +23,7 @@ from ipsecmc.measure import MeasureOptions, MeasureReport, exit_code, measure_pa
 from ipsecmc.render.measure_json import render_measure_json
 from ipsecmc.render.measure_text import render_measure_text
 from tests.conftest import MODELS
+from tests.test_cli import no_secrets
 
 SEED = str(MODELS / "seed-intended")
 
@@ -104,6 +105,14 @@ def test_no_rekey_is_unbounded_with_a_lasso() -> None:
     assert r["trace"]["final_state"]["site1"]["tunnel"] == "DOWN"
     code, text, _ = run(SEED, "--no-rekey")
     assert "UNBOUNDED: from 280 s on" in text and "repeats forever (every 30 s)" in text
+    no_secrets(out, text)
+
+
+def test_free_traffic_lower_bound_says_how_to_get_an_answer() -> None:
+    code, out, _ = run(SEED, "--traffic", "any", "--max-states", "50", "--format", "json")
+    r = only_result(out)
+    assert code == 3 and r["status"] == "lower_bound"
+    assert "pin a --traffic profile" in r["reason"]
 
 
 def test_seed_fixed_never_disagrees() -> None:
