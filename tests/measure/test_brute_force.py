@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipsecmc.engines.measure import Status, measure
+from ipsecmc.engines.result import Budget
 from ipsecmc.measure import QUANTITIES, predicate_for
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
@@ -118,3 +119,24 @@ def test_measure_equals_brute_force_over_one_second_ticks(quantity: str, **kw: o
 @given(quantity=st.sampled_from(sorted(QUANTITIES)), **OPTIONAL)
 def test_measure_equals_brute_force_with_branching_traffic(quantity: str, **kw: object) -> None:
     _compare(quantity, kw)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    quantity=st.sampled_from(sorted(QUANTITIES)),
+    max_states=st.integers(1, 12),
+    **PAIRS,
+)
+def test_a_budget_gives_a_sound_lower_bound(quantity: str, max_states: int, **kw: object) -> None:
+    """Cut short, the figure never exceeds the true worst case and replays (the engine
+    re-measures its witness); an unbounded answer found early is definite."""
+    system = small_system(**kw)  # type: ignore[arg-type]
+    pred = predicate_for(system, QUANTITIES[quantity])
+    expected = brute_force(system, pred)
+    m = measure(system, pred, Budget(max_states))
+    if m.status is Status.UNBOUNDED:
+        assert expected == UNBOUNDED
+    elif m.status is Status.EXACT:
+        assert expected != UNBOUNDED and m.seconds == max(expected, 0)
+    elif expected != UNBOUNDED:
+        assert m.seconds is not None and m.seconds <= max(expected, 0)
