@@ -17,11 +17,20 @@ import sys
 import click
 
 from ipsecmc.cli import handle_errors, main
-from ipsecmc.cli_check import _progress  # the progress line every search prints
+from ipsecmc.engines.result import Stats
 from ipsecmc.measure import QUANTITIES, MeasureOptions, exit_code, measure_paths
 from ipsecmc.render.measure_json import render_measure_json
 from ipsecmc.render.measure_text import render_measure_text
 from ipsecmc.render.text import use_colour
+
+
+def _progress(stats: Stats) -> None:
+    """The progress line every search prints on stderr (as ``check``'s)."""
+    click.echo(
+        f"ipsecmc: {stats.states:,} states visited, {stats.stored_nodes:,} stored, "
+        f"depth {stats.depth}, {stats.seconds:.0f} s",
+        err=True,
+    )
 
 
 @main.command()

@@ -1,8 +1,8 @@
 """Plain-text report of ``ipsecmc measure``: per tunnel the worst case, how it was
 obtained, both ends' state when the worst stretch starts and ends, and its trace.
 
-The trace lines are ``ipsecmc check``'s (``render.text.event_line``); repeating blocks
-are folded (``render.fold``) unless ``full_trace`` is set.
+The trace lines are ``ipsecmc check``'s (``render.text.render_trace``); repeating
+blocks are folded (``render.fold``) unless ``full_trace`` is set.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import click
 
 from ipsecmc.engines.measure import Status
 from ipsecmc.measure import MeasureReport, TunnelMeasure, hms
-from ipsecmc.render.fold import Fold, fold
-from ipsecmc.render.text import event_line, state_text
-from ipsecmc.trace import Trace
+from ipsecmc.render.text import render_trace, state_text
 
 
 def figure_text(r: TunnelMeasure, quantity: str) -> str:
@@ -32,27 +30,6 @@ def figure_text(r: TunnelMeasure, quantity: str) -> str:
     if m.status is Status.LOWER_BOUND:
         return f"INCONCLUSIVE: at least {text} (a lower bound)"
     return text
-
-
-def _trace_lines(trace: Trace, width: int, colour: bool, full: bool) -> list[str]:
-    lines: list[str] = []
-    loop_marked = False
-    for item in trace.events if full else fold(trace.events):
-        if isinstance(item, Fold):
-            lines.append(
-                f"    {'':>7}    ... the {item.length} line(s) above repeat {item.repeats:,} "
-                f"more time(s), every {item.period:,} s, until {item.last_time:,} s ..."
-            )
-            continue
-        if item.in_loop and not loop_marked:
-            lines.append(
-                f"    --- from {item.time:,} s on, the following repeats forever "
-                f"(every {trace.loop_duration} s) ---"
-            )
-            loop_marked = True
-        lines.append(event_line(item, width, colour))
-    lines.append("    final state: " + state_text(trace.final_state))
-    return lines
 
 
 def render_measure_text(
@@ -78,5 +55,5 @@ def render_measure_text(
             how = "every line" if full_trace else "repeats folded; --full-trace: every line"
             out.append(f"    trace ({r.trace.duration:,} s of model time, {how}):")
             width = max(9, *(len(n) for n in r.system.names))
-            out.extend(_trace_lines(r.trace, width, colour, full_trace))
+            out.extend(render_trace(r.trace, width, colour, fold_repeats=not full_trace))
     return "\n".join(out) + "\n"

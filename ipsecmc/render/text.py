@@ -22,6 +22,7 @@ import click
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.render.explain import explain
+from ipsecmc.render.fold import Fold, fold
 from ipsecmc.trace import Trace, TraceEvent
 
 _VERDICT_COLOURS = {
@@ -79,10 +80,20 @@ def _verdict_line(r: PropertyResult, colour: bool = False) -> str:
     return f"{r.prop.name} ({r.prop.kind}{bound}): {text}{expected}"
 
 
-def render_trace(trace: Trace, width: int, colour: bool = False) -> list[str]:
+def render_trace(
+    trace: Trace, width: int, colour: bool = False, fold_repeats: bool = False
+) -> list[str]:
+    """The trace's lines; with ``fold_repeats``, runs of a repeating block are shown once
+    with a line saying how often they repeat (``render.fold``)."""
     lines: list[str] = []
     loop_marked = False
-    for ev in trace.events:
+    for ev in fold(trace.events) if fold_repeats else trace.events:
+        if isinstance(ev, Fold):
+            lines.append(
+                f"    {'':>7}    ... the {ev.length} line(s) above repeat {ev.repeats:,} "
+                f"more time(s), every {ev.period:,} s, until {ev.last_time:,} s ..."
+            )
+            continue
         if ev.in_loop and not loop_marked:
             lines.append(
                 f"    --- from {ev.time} s on, the following repeats forever "
