@@ -172,3 +172,6 @@ from ipsecmc import cli_check as _cli_check  # noqa: E402, F401
 
 # Registers `ipsecmc diff` and `ipsecmc fix` (issue 6).
 from ipsecmc import cli_extra as _cli_extra  # noqa: E402, F401
+
+# Registers `ipsecmc measure` (issue 4: worst-case disagreement).
+from ipsecmc import cli_measure as _cli_measure  # noqa: E402, F401

@@ -23,6 +23,7 @@ import click
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.render.explain import explain
+from ipsecmc.render.fold import Fold, fold
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.unknowns import overall
 
@@ -81,29 +82,28 @@ def _verdict_line(r: PropertyResult, colour: bool = False) -> str:
     return f"{r.prop.name} ({r.prop.kind}{bound}): {text}{expected}"
 
 
-def render_trace(trace: Trace, width: int, colour: bool = False) -> list[str]:
+def render_trace(
+    trace: Trace, width: int, colour: bool = False, fold_repeats: bool = False
+) -> list[str]:
+    """The trace's lines; with ``fold_repeats``, runs of a repeating block are shown once
+    with a line saying how often they repeat (``render.fold``)."""
     lines: list[str] = []
     loop_marked = False
-    for ev in trace.events:
+    for ev in fold(trace.events) if fold_repeats else trace.events:
+        if isinstance(ev, Fold):
+            lines.append(
+                f"    {'':>7}    ... the {ev.length} line(s) above repeat {ev.repeats:,} "
+                f"more time(s), every {ev.period:,} s, until {ev.last_time:,} s ..."
+            )
+            continue
         if ev.in_loop and not loop_marked:
             lines.append(
                 f"    --- from {ev.time} s on, the following repeats forever "
                 f"(every {trace.loop_duration} s) ---"
             )
             loop_marked = True
-        who = ev.gateway or "(traffic)"
-        arrow = ev.note.direction or " "
-        where = f"   [{ev.note.loc}]" if ev.note.loc is not None else ""
-        line = f"    {ev.time:>7} s  {who:<{width}}  {arrow} {ev.note.text}{where}"
-        fg = _event_colour(ev) if colour else None
-        lines.append(click.style(line, fg=fg) if fg else line)
-    lines.append(
-        "    final state: "
-        + "; ".join(
-            f"{g}: tunnel {s['tunnel']} (phase1 {s['p1']}, phase2 {s['p2']})"
-            for g, s in trace.final_state.items()
-        )
-    )
+        lines.append(event_line(ev, width, colour))
+    lines.append("    final state: " + state_text(trace.final_state))
     return lines
 
 
@@ -139,6 +139,22 @@ def _unknowns_block(r: PropertyResult, verbose: bool, colour: bool) -> list[str]
             out.append(f"    case {when}: {case.verdict.value} ({case.result.reason})")
         out.extend(_trace_block(one, verbose, colour, when))
     return out
+def event_line(ev: TraceEvent, width: int, colour: bool = False) -> str:
+    """One trace line: time, gateway, direction, what happened and the config line."""
+    who = ev.gateway or "(traffic)"
+    arrow = ev.note.direction or " "
+    where = f"   [{ev.note.loc}]" if ev.note.loc is not None else ""
+    line = f"    {ev.time:>7} s  {who:<{width}}  {arrow} {ev.note.text}{where}"
+    fg = _event_colour(ev) if colour else None
+    return click.style(line, fg=fg) if fg else line
+
+
+def state_text(described: dict[str, dict[str, object]]) -> str:
+    """Both ends' SA state in words (``TransitionSystem.describe``)."""
+    return "; ".join(
+        f"{g}: tunnel {s['tunnel']} (phase1 {s['p1']}, phase2 {s['p2']})"
+        for g, s in described.items()
+    )
 
 
 def render_text(report: CheckReport, verbose: bool = False, colour: bool = False) -> str:
