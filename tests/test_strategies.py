@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from ipsecmc.check import CheckOptions, check_paths
@@ -96,33 +96,36 @@ def test_traffic_profiles_without_free_last_phase(text: str) -> None:
 def test_small_systems_are_exhaustively_checkable_and_verdicts_are_mixed() -> None:
     """Every draw finishes within the budget; both verdicts are common in the sample.
 
-    Agreement with T of 2-10 s (the small timers' scale). The counts over 300 draws are
-    printed by ``pytest -m slow -s tests/test_strategies.py``.
+    Agreement with T of 2-10 s (the small timers' scale). The counts over 4 x 150 draws
+    are printed by ``python -m pytest -m slow -s tests/test_strategies.py``.
     """
-    verdicts = _sample_verdicts(60)
+    verdicts = _sample_verdicts(60, seeds=(0,))
     assert set(verdicts) <= {Verdict.HOLDS, Verdict.VIOLATED}, verdicts
     assert min(verdicts[Verdict.HOLDS], verdicts[Verdict.VIOLATED]) >= 5, verdicts
 
 
 @pytest.mark.slow
 def test_small_systems_verdict_distribution() -> None:
-    verdicts = _sample_verdicts(300)
-    print(f"\nsmall_scenarios(), agreement T=2..10, 300 draws: {dict(verdicts)}")
+    verdicts = _sample_verdicts(150, seeds=(0, 1, 2, 3))
+    print(f"\nsmall_scenarios(), agreement T=2..10, 4 seeds x 150 draws: {dict(verdicts)}")
     assert set(verdicts) <= {Verdict.HOLDS, Verdict.VIOLATED}, verdicts
-    assert min(verdicts[Verdict.HOLDS], verdicts[Verdict.VIOLATED]) >= 30, verdicts
+    assert min(verdicts[Verdict.HOLDS], verdicts[Verdict.VIOLATED]) >= 60, verdicts
 
 
-def _sample_verdicts(examples: int) -> Counter[Verdict]:
+def _sample_verdicts(examples: int, seeds: tuple[int, ...]) -> Counter[Verdict]:
+    """Agreement verdicts of the explicit engine on ``examples`` draws per seed (Hypothesis
+    draws within one run are related; several seeds give a fairer picture)."""
     verdicts: Counter[Verdict] = Counter()
 
-    @settings(max_examples=examples, database=None)
+    @settings(max_examples=examples, database=None, derandomize=False)
     @given(small_scenarios(), st.integers(2, 10))
     def explore(s: GeneratedScenario, bound: int) -> None:
         result = ExplicitEngine(SMALL_BUDGET).check(s.system(), _agreement(bound))
         assert result.verdict is not Verdict.INCONCLUSIVE, (s, result.reason)
         verdicts[result.verdict] += 1
 
-    explore()
+    for k in seeds:
+        seed(k)(explore)()
     return verdicts
 
 
