@@ -29,10 +29,10 @@ Strategies (keyword-only options, plural nouns, as Hypothesis' own):
   enough that the explicit engine explores them exhaustively in well under a second
   (for differential tests between engines and between reductions of one engine).
 
-Shrinking goes towards simple configs: no local-in policies, FortiOS defaults (no
-``set`` line), ``any`` traffic for :func:`scenarios`. The smallest *non-empty* local-in
-table is the seed article's: one policy on ``port1`` with no ``set action`` that
-denies ``ALL`` from ``all``.
+Shrinking goes towards simple configs: FortiOS defaults (no ``set`` line), ``any``
+traffic, no local-in table on site1 and, on site2 (which by default always has one, as
+in the seed), a single policy: the seed article's policy 2, on ``port1`` with no ``set
+action``, denying ``ALL`` from ``all``.
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, assume, given, seed, settings
 from hypothesis import strategies as st
 
-from ipsecmc.check import CheckOptions, check_paths
+from ipsecmc.check import CheckOptions, check_paths, load_properties, plan_for
 from ipsecmc.config import Action
 from ipsecmc.engines.explicit import ExplicitEngine
 from ipsecmc.engines.result import Budget, Plan, Verdict
@@ -187,3 +187,16 @@ def test_the_simplest_pair_is_the_seed_shape() -> None:
     ends = GeneratedScenario(configs, configs.read(), "any", True).system().params.ends
     assert ends[0].admissions[0].accepted and not ends[1].admissions[0].accepted
     assert ends[1].admissions[0].policy_id == 1
+
+
+AGREEMENT = load_properties(["agreement"])[0]
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.filter_too_much])
+@given(small_scenarios())
+def test_readme_example_agreement_when_both_ends_admit_ike(s: GeneratedScenario) -> None:
+    """The README's example test, verbatim but for the state budget."""
+    system = s.system()
+    assume(all(a.accepted for end in system.params.ends for a in end.admissions))
+    result = ExplicitEngine(SMALL_BUDGET).check(system, plan_for(system, AGREEMENT, 2))
+    assert result.verdict is Verdict.HOLDS
