@@ -274,10 +274,19 @@ def local_in_rules(*, policyid: int = 1) -> st.SearchStrategy[LocalInRule]:
 
 @st.composite
 def _local_in_table(draw: st.DrawFn, min_rules: int, max_rules: int) -> tuple[LocalInRule, ...]:
-    rules = draw(st.lists(local_in_rules(), min_size=min_rules, max_size=max_rules))
-    # Policy ids in a random order: table order is what counts, not the id.
-    ids = draw(st.permutations(range(1, len(rules) + 1)))
-    return tuple(replace(r, policyid=i) for r, i in zip(rules, ids, strict=True))
+    """Rules in table order, with policy ids that need not follow it (``show`` prints the
+    table order; ids come from creation order and ``move``). Each rule carries its own
+    id key, so deleting a rule while shrinking leaves the others' draws alone."""
+    keyed = draw(
+        st.lists(
+            st.tuples(local_in_rules(), st.integers(0, 9)),
+            min_size=min_rules,
+            max_size=max_rules,
+        )
+    )
+    by_id = sorted(range(len(keyed)), key=lambda i: (keyed[i][1], i))
+    ids = {index: rank + 1 for rank, index in enumerate(by_id)}
+    return tuple(replace(rule, policyid=ids[i]) for i, (rule, _) in enumerate(keyed))
 
 
 def _opt(timers: Timers, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

@@ -25,6 +25,7 @@ from ipsecmc.check import CheckOptions, check_paths, load_properties, plan_for
 from ipsecmc.config import Action
 from ipsecmc.engines.explicit import ExplicitEngine
 from ipsecmc.engines.result import Budget, Plan, Verdict
+from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.traffic import parse_profile
 from ipsecmc.strategies import (
     SMALL_TIMERS,
@@ -33,6 +34,7 @@ from ipsecmc.strategies import (
     config_pairs,
     scenarios,
     small_scenarios,
+    small_systems,
     traffic_profiles,
 )
 
@@ -200,3 +202,10 @@ def test_readme_example_agreement_when_both_ends_admit_ike(s: GeneratedScenario)
     assume(all(a.accepted for end in system.params.ends for a in end.admissions))
     result = ExplicitEngine(SMALL_BUDGET).check(system, plan_for(system, AGREEMENT, 2))
     assert result.verdict is Verdict.HOLDS
+
+
+@settings(max_examples=5)
+@given(small_systems())
+def test_small_systems_are_transition_systems(system: TransitionSystem) -> None:
+    assert all(e.session_ttl is not None and e.session_ttl <= 12 for e in system.params.ends)
+    assert system.successors(system.initial())
