@@ -102,6 +102,8 @@ def _progress(stats: Stats) -> None:
     metavar="N",
     help="Worker processes for the searches (default: all CPUs; 1 = in this process). "
     "Identical tunnels share one search either way.",
+)
+@click.option(
     "--assume-unknown",
     "assume_unknown",
     multiple=True,

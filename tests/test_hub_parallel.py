@@ -179,6 +179,7 @@ def test_streamed_json_is_the_whole_document(hub: Hub) -> None:
         "rekey": report.rekey,
         "inferences": list(report.scenario.inferences),
         "results": [result_dict(r) for r in report.results],
+        "unknowns": [],
     }
     assert "".join(iter_json(report)) == json.dumps(whole, indent=2)
     empty = replace(report, results=())

@@ -126,7 +126,8 @@ def iter_json(report: CheckReport) -> Iterator[str]:
 
     A hub with a thousand spokes has thousands of results, some with traces of ten
     thousand events; building the whole document as dicts first would need gigabytes.
-    The pieces join to exactly ``json.dumps(doc, indent=2)`` ("results" is a placeholder in the head).
+    The pieces join to exactly ``json.dumps(doc, indent=2)`` ("results" is a placeholder
+    in the head, spliced in one result at a time).
     """
     head = {
         "version": SCHEMA_VERSION,
