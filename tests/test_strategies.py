@@ -46,7 +46,11 @@ SMALL_BUDGET = Budget(max_states=30_000)
 
 
 def _agreement(bound: int) -> Plan:
-    return Plan("agreement", "bounded", lambda s: s.a.p2 != s.b.p2, bound)
+    # ``reads`` as ``check.plan_for`` sets it for the agreement formula, so that both
+    # sides of the comparison below run the same search (the ``sent`` projection).
+    return Plan(
+        "agreement", "bounded", lambda s: s.a.p2 != s.b.p2, bound, reads=frozenset({"disagree"})
+    )
 
 
 @given(config_pairs() | config_pairs(timers=SMALL_TIMERS))
