@@ -21,6 +21,7 @@ import click
 
 from ipsecmc.check import ENGINES, CheckOptions, check_paths, exit_code
 from ipsecmc.cli import handle_errors, main
+from ipsecmc.cli_options import budget_options
 from ipsecmc.engines.result import Stats
 from ipsecmc.render.json_report import iter_json
 from ipsecmc.render.junit import render_junit
@@ -66,26 +67,6 @@ def _progress(stats: Stats) -> None:
 )
 @click.option("--engine", type=click.Choice(ENGINES), default="explicit", show_default=True)
 @click.option(
-    "--max-states",
-    type=click.IntRange(min=1),
-    default=2_000_000,
-    show_default=True,
-    help="State budget per property; INCONCLUSIVE when hit.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.001),
-    default=None,
-    metavar="S",
-    help="Wall-clock budget per property in seconds.",
-)
-@click.option(
-    "--no-rekey",
-    is_flag=True,
-    default=False,
-    help="What-if: leave keylife expiry (rekeying) out of the model.",
-)
-@click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
@@ -111,6 +92,7 @@ def _progress(stats: Stats) -> None:
     help="Treat address object or group NAME (defined or not) as unknown (repeatable): "
     "each result states the condition on it under which the property fails.",
 )
+@budget_options("property", "INCONCLUSIVE")
 @handle_errors
 def check(
     paths: tuple[str, ...],

@@ -17,6 +17,7 @@ import sys
 import click
 
 from ipsecmc.cli import handle_errors, main
+from ipsecmc.cli_options import budget_options
 from ipsecmc.engines.result import Stats
 from ipsecmc.measure import QUANTITIES, MeasureOptions, exit_code, measure_paths
 from ipsecmc.render.measure_json import render_measure_json
@@ -50,26 +51,6 @@ def _progress(stats: Stats) -> None:
     help="Host traffic (as for check; default: scenario.toml, else any).",
 )
 @click.option(
-    "--no-rekey",
-    is_flag=True,
-    default=False,
-    help="What-if: leave keylife expiry (rekeying) out of the model.",
-)
-@click.option(
-    "--max-states",
-    type=click.IntRange(min=1),
-    default=2_000_000,
-    show_default=True,
-    help="Stored-state budget per tunnel; a lower bound (exit 3) when hit.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.001),
-    default=None,
-    metavar="S",
-    help="Wall-clock budget per tunnel in seconds.",
-)
-@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -77,6 +58,7 @@ def _progress(stats: Stats) -> None:
     show_default=True,
 )
 @click.option("--full-trace", is_flag=True, help="Print every trace line (no folding).")
+@budget_options("tunnel", "a lower bound (exit 3)")
 @handle_errors
 def measure(
     paths: tuple[str, ...],
