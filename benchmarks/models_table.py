@@ -35,8 +35,10 @@ def main() -> None:
     args = parser.parse_args()
     props = sorted(p.stem for p in (REPO / "properties").glob("*.prop"))
     scenarios = sorted(p for p in (REPO / "models").iterdir() if p.is_dir())
-    print(f"machine: {platform.processor() or platform.machine()}, python "
-          f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    )
     print()
     print("| scenario | property | verdict | states visited | stored | time (s) | peak MB |")
     print("|---|---|---|---:|---:|---:|---:|")
@@ -44,11 +46,16 @@ def main() -> None:
         for prop in props:
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, str(scenario), prop, args.engine],
-                capture_output=True, text=True, check=True, cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=REPO,
             )
             row = json.loads(out.stdout)
-            print(f"| {scenario.name} | {prop} | {row['verdict']} | {row['states']} | "
-                  f"{row['stored']} | {row['seconds']:.2f} | {row['peak_mb']:.0f} |")
+            print(
+                f"| {scenario.name} | {prop} | {row['verdict']} | {row['states']} | "
+                f"{row['stored']} | {row['seconds']:.2f} | {row['peak_mb']:.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -140,9 +140,12 @@ def check_tunnel(
         result = _reconcile(prop, results[0][1], results[1][1])
         engine_name = "both"
     if result.verdict is Verdict.INCONCLUSIVE and not system.params.traffic.deterministic:
-        result = replace(result, reason=result.reason + "; with free traffic choices every "
-                         "second and real keylife timers the state space is very large: pin "
-                         "a --traffic profile or try --no-rekey")
+        result = replace(
+            result,
+            reason=result.reason + "; with free traffic choices every "
+            "second and real keylife timers the state space is very large: pin "
+            "a --traffic profile or try --no-rekey",
+        )
     trace = replay(system, result.path) if result.path is not None else None
     return PropertyResult(
         system.tunnel, system, prop, plan.bound, engine_name, result, trace, expected

@@ -50,20 +50,30 @@ def small_system(tunnel, rng: random.Random) -> TransitionSystem:  # type: ignor
     base = build(tunnel, "any")
     ends = []
     for e in base.params.ends:
-        ends.append(dataclasses.replace(
-            e,
-            ike_version=rng.choice((1, 2)),
-            dpd=rng.choice(list(DpdMode)),
-            dpd_retrycount=rng.randint(1, 3),
-            dpd_retryinterval=rng.randint(2, 10),
-            p1_keylife=rng.choice((None, rng.randint(20, 60))),
-            p2_keylife=rng.choice((None, rng.randint(15, 50))),
-            session_ttl=rng.randint(5, 40),
-            admissions=rng.choice(((ACCEPT,), (DENY,), (ACCEPT, DENY))),
-        ))
+        ends.append(
+            dataclasses.replace(
+                e,
+                ike_version=rng.choice((1, 2)),
+                dpd=rng.choice(list(DpdMode)),
+                dpd_retrycount=rng.randint(1, 3),
+                dpd_retryinterval=rng.randint(2, 10),
+                p1_keylife=rng.choice((None, rng.randint(20, 60))),
+                p2_keylife=rng.choice((None, rng.randint(15, 50))),
+                session_ttl=rng.randint(5, 40),
+                admissions=rng.choice(((ACCEPT,), (DENY,), (ACCEPT, DENY))),
+            )
+        )
     a, b = tunnel.a.name, tunnel.b.name
-    text = rng.choice(("any", "none", "both", f"{a}-to-{b}", f"{b}-to-{a}",
-                       f"both:{rng.randint(5, 30)},{a}-to-{b}"))
+    text = rng.choice(
+        (
+            "any",
+            "none",
+            "both",
+            f"{a}-to-{b}",
+            f"{b}-to-{a}",
+            f"both:{rng.randint(5, 30)},{a}-to-{b}",
+        )
+    )
     profile = parse_profile(text, a, b)
     return TransitionSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, True))
 
@@ -79,8 +89,9 @@ def random_states(system: TransitionSystem, rng: random.Random, n: int) -> list[
     return out
 
 
-def symbolic_successors(system: TransitionSystem, states: list[State],
-                        with_delay: bool) -> list[set[tuple[str, State]]]:
+def symbolic_successors(
+    system: TransitionSystem, states: list[State], with_delay: bool
+) -> list[set[tuple[str, State]]]:
     set_width(needed_width(system.params, 4, 64))
     enc = Encoding(system.params)
     s, s2 = fresh_state("s"), fresh_state("t")
@@ -94,8 +105,11 @@ def symbolic_successors(system: TransitionSystem, states: list[State],
         got: set[tuple[str, State]] = set()
         while solver.check() == z3.sat:
             model = solver.model()
-            kind = next(k[0] for k, v in step.events.items()
-                        if z3.is_true(model.eval(v, model_completion=True)))
+            kind = next(
+                k[0]
+                for k, v in step.events.items()
+                if z3.is_true(model.eval(v, model_completion=True))
+            )
             nxt = read_state(model, s2)
             d = model.eval(step.d, model_completion=True).as_signed_long()
             got.add((f"delay{d}" if kind == "delay" else kind, nxt))
@@ -115,8 +129,7 @@ def test_step_equivalence(tunnel) -> None:  # type: ignore[no-untyped-def]
     for system in systems:
         states = random_states(system, rng, 300)
         sample = rng.sample(states, 40)
-        for state, got in zip(sample, symbolic_successors(system, sample, False),
-                              strict=True):
+        for state, got in zip(sample, symbolic_successors(system, sample, False), strict=True):
             expected = {s2 for _, s2 in system.successors(state)}
             assert {s2 for _, s2 in got} == expected, state
             checked += 1
@@ -131,11 +144,11 @@ def test_delay_is_ticks(tunnel) -> None:  # type: ignore[no-untyped-def]
     for _ in range(6):
         system = small_system(tunnel, rng)
         sample = rng.sample(random_states(system, rng, 300), 40)
-        for state, got in zip(sample, symbolic_successors(system, sample, True),
-                              strict=True):
+        for state, got in zip(sample, symbolic_successors(system, sample, True), strict=True):
             python = {s2 for _, s2 in system.successors(state)}
-            urgent = {s2 for kind, s2 in got if kind not in ("tick",)
-                      and not kind.startswith("delay")}
+            urgent = {
+                s2 for kind, s2 in got if kind not in ("tick",) and not kind.startswith("delay")
+            }
             assert urgent <= python
             for kind, s2 in got:
                 if kind.startswith("delay"):
@@ -154,8 +167,9 @@ def test_delay_is_ticks(tunnel) -> None:  # type: ignore[no-untyped-def]
 
 
 def _seconds(path) -> int:  # type: ignore[no-untyped-def]
-    return sum(1 if lb.kind == "tick" else lb.arg if lb.kind == "delay" else 0
-               for lb in path.labels)
+    return sum(
+        1 if lb.kind == "tick" else lb.arg if lb.kind == "delay" else 0 for lb in path.labels
+    )
 
 
 def _plan_disagree(bound: int) -> Plan:
@@ -167,8 +181,10 @@ def test_small_seed_agrees_with_explicit(tunnel) -> None:  # type: ignore[no-unt
     """The seed with a 8 s session TTL, DPD every 3 s and T=20: VIOLATED by both, in the
     same number of seconds; replayed by the engine itself."""
     base = build(tunnel, "any")
-    ends = tuple(dataclasses.replace(e, session_ttl=8, dpd_retryinterval=3, p1_keylife=None,
-                                     p2_keylife=None) for e in base.params.ends)
+    ends = tuple(
+        dataclasses.replace(e, session_ttl=8, dpd_retryinterval=3, p1_keylife=None, p2_keylife=None)
+        for e in base.params.ends
+    )
     profile = parse_profile("both:10,site1-to-site2", tunnel.a.name, tunnel.b.name)
     system = TransitionSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, False))
     plan = _plan_disagree(20)

@@ -91,16 +91,21 @@ class SmtEngine:
 
     name = "z3"
 
-    def __init__(self, budget: Budget | None = None, max_depth: int = 40,
-                 induction: bool = True) -> None:
+    def __init__(
+        self, budget: Budget | None = None, max_depth: int = 40, induction: bool = True
+    ) -> None:
         self.budget = budget or Budget()
         self.max_depth = max_depth
         self.induction = induction
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         if plan.kind not in ("invariant", "bounded", "reachable"):
-            return EngineResult(Verdict.INCONCLUSIVE, Stats(), bound=plan.bound,
-                                reason=f"{plan.kind}: {UNSUPPORTED}")
+            return EngineResult(
+                Verdict.INCONCLUSIVE,
+                Stats(),
+                bound=plan.bound,
+                reason=f"{plan.kind}: {UNSUPPORTED}",
+            )
         return _Search(system, plan, self.budget, self.max_depth, self.induction).run()
 
 
@@ -110,9 +115,13 @@ def _observation(enc: Encoding, s: SState) -> list[tuple[IntT | BoolT, tuple[int
     out: list[tuple[IntT | BoolT, tuple[int | bool, ...]]] = []
     for i in (0, 1):
         e = s.end(i)
-        out += [(e.p2, (DOWN, UP)), (e.p1, (DOWN, CONNECTING, UP)), (e.sent, (False, True)),
-                (e.sess != 0, (False, True)),
-                (e.dpd_sent, tuple(range(enc.dpd_limit(enc.ends[i]) + 1)))]
+        out += [
+            (e.p2, (DOWN, UP)),
+            (e.p1, (DOWN, CONNECTING, UP)),
+            (e.sent, (False, True)),
+            (e.sess != 0, (False, True)),
+            (e.dpd_sent, tuple(range(enc.dpd_limit(enc.ends[i]) + 1))),
+        ]
     return out
 
 
@@ -120,9 +129,12 @@ def _representative(base: State, values: tuple[int | bool, ...]) -> State:
     """A concrete state with the given observation (the order of ``_observation``)."""
     ends = []
     for i in (0, 1):
-        p2, p1, sent, sess, dpd_sent = values[5 * i:5 * i + 5]
-        ends.append(base.end(i)._replace(p2=p2, p1=p1, sent=bool(sent), sess=1 if sess else 0,
-                                         dpd_sent=dpd_sent))
+        p2, p1, sent, sess, dpd_sent = values[5 * i : 5 * i + 5]
+        ends.append(
+            base.end(i)._replace(
+                p2=p2, p1=p1, sent=bool(sent), sess=1 if sess else 0, dpd_sent=dpd_sent
+            )
+        )
     return base._replace(a=ends[0], b=ends[1])
 
 
@@ -146,6 +158,7 @@ class PredicateEncoder:
     def _term(self, s: SState, enc: Encoding) -> BoolT:
         feats = [t for t, _ in _observation(enc, s)]
         memo: dict[tuple[object, ...], BoolT] = {}
+
         # Build bottom-up: a sub-table is identified by its prefix; identical children
         # collapse, so a predicate of few atoms gives a small term.
         def build(level: int, prefix: tuple[int | bool, ...]) -> tuple[object, BoolT]:
@@ -160,8 +173,9 @@ class PredicateEncoder:
             if key not in memo:
                 feat = feats[level]
                 term = children[-1][1]
-                for v, (_, child) in zip(reversed(self.domains[level][:-1]),
-                                         reversed(children[:-1]), strict=True):
+                for v, (_, child) in zip(
+                    reversed(self.domains[level][:-1]), reversed(children[:-1]), strict=True
+                ):
                     cond = feat if v is True else (z3.Not(feat) if v is False else feat == v)
                     term = z3.If(cond, child, term)
                 memo[key] = term
@@ -172,8 +186,9 @@ class PredicateEncoder:
 
 # ---------------------------------------------------------------------- search
 class _Search:
-    def __init__(self, system: TransitionSystem, plan: Plan, budget: Budget, max_depth: int,
-                 induction: bool) -> None:
+    def __init__(
+        self, system: TransitionSystem, plan: Plan, budget: Budget, max_depth: int, induction: bool
+    ) -> None:
         self.system = system
         self.plan = plan
         self.budget = budget
@@ -182,13 +197,21 @@ class _Search:
         self.kind = plan.kind
         self.bounded = plan.kind == "bounded"
         self.limit = plan.bound if plan.bound is not None else 0
-        set_width(needed_width(system.params, max_depth, self.limit
-                               + max(p.dpd_retryinterval for p in system.params.ends)))
+        set_width(
+            needed_width(
+                system.params,
+                max_depth,
+                self.limit + max(p.dpd_retryinterval for p in system.params.ends),
+            )
+        )
         self.enc = Encoding(system.params)
         self.pred = PredicateEncoder(self.enc, plan.predicate)
         # a jump over a timer-free future: long enough to saturate quiet and the monitor
-        self.cap = (max(p.dpd_retryinterval for p in self.enc.ends) + 2
-                    + (self.limit + 2 if self.bounded else 0))
+        self.cap = (
+            max(p.dpd_retryinterval for p in self.enc.ends)
+            + 2
+            + (self.limit + 2 if self.bounded else 0)
+        )
         self.started = time.perf_counter()
 
     # -------------------------------------------------------------- pieces
@@ -199,8 +222,9 @@ class _Search:
         left = timeout - (time.perf_counter() - self.started)
         return max(1, int(left * 1000))
 
-    def _solve(self, constraints: list[BoolT], *extra: BoolT) -> tuple[z3.CheckSatResult,
-                                                                       z3.ModelRef | None]:
+    def _solve(
+        self, constraints: list[BoolT], *extra: BoolT
+    ) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
         """One fresh bit-blasting solver per query: on this relation, simplify +
         bit-blast + SAT from scratch beats z3's incremental core (measured)."""
         solver = z3.Then("simplify", "solve-eqs", "bit-blast", "sat").solver()
@@ -232,8 +256,9 @@ class _Search:
         moved = z3.If(tick, after_tick, z3.If(delay, after_delay, c))
         return z3.If(p2, moved, 0)
 
-    def _unroll_step(self, states: list[SState], mons: list[IntT], steps: list[Step],
-                     tag: str) -> BoolT:
+    def _unroll_step(
+        self, states: list[SState], mons: list[IntT], steps: list[Step], tag: str
+    ) -> BoolT:
         t = len(steps)
         s2 = fresh_state(f"{tag}{t + 1}")
         rel, step = transition(self.enc, states[t], s2, f"{tag}{t}", cap=self.cap)
@@ -249,13 +274,18 @@ class _Search:
         return z3.And(parts)
 
     def _stats(self, depth: int, seconds_model: int = 0) -> Stats:
-        return Stats(depth=depth, seconds=time.perf_counter() - self.started,
-                     simulated_seconds=seconds_model)
+        return Stats(
+            depth=depth, seconds=time.perf_counter() - self.started, simulated_seconds=seconds_model
+        )
 
     def _timeout(self, depth: int) -> EngineResult:
-        return EngineResult(Verdict.INCONCLUSIVE, self._stats(depth), bound=self.plan.bound,
-                            reason=f"time budget of {self.budget.timeout_seconds:g} s reached "
-                            f"(no counterexample up to {depth} steps)")
+        return EngineResult(
+            Verdict.INCONCLUSIVE,
+            self._stats(depth),
+            bound=self.plan.bound,
+            reason=f"time budget of {self.budget.timeout_seconds:g} s reached "
+            f"(no counterexample up to {depth} steps)",
+        )
 
     # -------------------------------------------------------------- main loop
     def run(self) -> EngineResult:
@@ -293,35 +323,54 @@ class _Search:
                     ind.append(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
         stats = self._stats(self.max_depth)
         if self.kind == "reachable":
-            return EngineResult(Verdict.INCONCLUSIVE, stats, bound=self.max_depth,
-                                reason=f"no witness up to {self.max_depth} steps and no "
-                                "k-induction proof that none exists")
-        return EngineResult(Verdict.HOLDS_UP_TO, stats, bound=self.max_depth,
-                            reason=f"no counterexample up to {self.max_depth} steps (BMC); "
-                            "k-induction did not close",
-                            facts={"steps": self.max_depth})
+            return EngineResult(
+                Verdict.INCONCLUSIVE,
+                stats,
+                bound=self.max_depth,
+                reason=f"no witness up to {self.max_depth} steps and no "
+                "k-induction proof that none exists",
+            )
+        return EngineResult(
+            Verdict.HOLDS_UP_TO,
+            stats,
+            bound=self.max_depth,
+            reason=f"no counterexample up to {self.max_depth} steps (BMC); "
+            "k-induction did not close",
+            facts={"steps": self.max_depth},
+        )
 
     def _ranges_inductive(self) -> bool:
         """Initial state in range, and range preserved by every transition."""
         s, s2 = fresh_state("r0"), fresh_state("r1")
         rel, _ = transition(self.enc, s, s2, "r", cap=self.cap)
         init = const_state(self.system.initial())
-        query = z3.Or(z3.And(self.enc.ranges(s), rel, z3.Not(self.enc.ranges(s2))),
-                      z3.Not(z3.substitute(self.enc.ranges(s),
-                                           *zip(flat(s), flat(init), strict=True))))
+        query = z3.Or(
+            z3.And(self.enc.ranges(s), rel, z3.Not(self.enc.ranges(s2))),
+            z3.Not(z3.substitute(self.enc.ranges(s), *zip(flat(s), flat(init), strict=True))),
+        )
         return bool(self._solve([query])[0] == z3.unsat)
 
     def _proved(self, k: int) -> EngineResult:
         stats = self._stats(k)
         if self.kind == "reachable":
-            return EngineResult(Verdict.VIOLATED, stats, reason="no reachable state satisfies "
-                                f"the formula (k-induction, k={k})", facts={"k": k})
-        return EngineResult(Verdict.HOLDS, stats, bound=self.plan.bound,
-                            reason=f"proved by k-induction (k={k})", facts={"k": k})
+            return EngineResult(
+                Verdict.VIOLATED,
+                stats,
+                reason=f"no reachable state satisfies the formula (k-induction, k={k})",
+                facts={"k": k},
+            )
+        return EngineResult(
+            Verdict.HOLDS,
+            stats,
+            bound=self.plan.bound,
+            reason=f"proved by k-induction (k={k})",
+            facts={"k": k},
+        )
 
     # -------------------------------------------------------------- counterexamples
-    def _found(self, base: list[BoolT], states: list[SState], mons: list[IntT],
-               steps: list[Step], k: int) -> EngineResult:
+    def _found(
+        self, base: list[BoolT], states: list[SState], mons: list[IntT], steps: list[Step], k: int
+    ) -> EngineResult:
         """Pick the fewest-seconds counterexample of k..k+slack steps, decode, replay."""
         best: tuple[int, z3.ModelRef, int] | None = None
         for extra in range(SECONDS_SLACK + 1):
@@ -342,45 +391,59 @@ class _Search:
         if best is None:
             raise InternalError("z3 found a counterexample and then lost it")
         _, model, depth = best
-        labels = self._decode(model, states[:depth + 1], steps[:depth])
+        labels = self._decode(model, states[: depth + 1], steps[:depth])
         labels = self._replay_and_cut(labels)
         verdict = Verdict.HOLDS if self.kind == "reachable" else Verdict.VIOLATED
         seconds = sum(1 for lb in labels if lb.kind == "tick")
-        return EngineResult(verdict, self._stats(depth, seconds), Path(tuple(labels)),
-                            bound=self.plan.bound,
-                            reason="witness found" if verdict is Verdict.HOLDS
-                            else "counterexample found",
-                            facts={"steps": depth, "seconds": seconds})
+        return EngineResult(
+            verdict,
+            self._stats(depth, seconds),
+            Path(tuple(labels)),
+            bound=self.plan.bound,
+            reason="witness found" if verdict is Verdict.HOLDS else "counterexample found",
+            facts={"steps": depth, "seconds": seconds},
+        )
 
-    def _decode(self, model: z3.ModelRef, states: list[SState],
-                steps: list[Step]) -> list[Label]:
+    def _decode(self, model: z3.ModelRef, states: list[SState], steps: list[Step]) -> list[Label]:
         labels: list[Label] = []
         sem = self.system.semantics
         for t, step in enumerate(steps):
             here = read_state(model, states[t])
             there = read_state(model, states[t + 1])
-            key = next(k for k, v in step.events.items()
-                       if z3.is_true(model.eval(v, model_completion=True)))
+            key = next(
+                k
+                for k, v in step.events.items()
+                if z3.is_true(model.eval(v, model_completion=True))
+            )
             kind, end = key
             if kind in ("tick", "delay"):
                 ab = z3.is_true(model.eval(step.choices.ab, model_completion=True))
                 ba = z3.is_true(model.eval(step.choices.ba, model_completion=True))
                 bits = (1 if ab else 0) | (2 if ba else 0)
-                n = 1 if kind == "tick" else int(
-                    model.eval(step.d, model_completion=True).as_signed_long())
+                n = (
+                    1
+                    if kind == "tick"
+                    else int(model.eval(step.d, model_completion=True).as_signed_long())
+                )
                 labels += [Label("tick", -1, bits)] * n
                 state = here
                 for _ in range(n):
                     state = sem.replay_step(state, Label("tick", -1, bits)).state
                 if state != there:
-                    raise InternalError(f"z3 step {t} ({kind} x{n}) disagrees with the model: "
-                                        f"{state} != {there}")
+                    raise InternalError(
+                        f"z3 step {t} ({kind} x{n}) disagrees with the model: {state} != {there}"
+                    )
                 continue
-            match = [lb for lb, s2 in self.system.successors(here)
-                     if lb.kind == kind and lb.end == end and s2 == there]
+            match = [
+                lb
+                for lb, s2 in self.system.successors(here)
+                if lb.kind == kind and lb.end == end and s2 == there
+            ]
             if not match:
-                raise InternalError(f"z3 step {t} ({kind} at end {end}) has no matching "
-                                    f"successor in the model from {here}")
+                raise InternalError(
+                    f"z3 step {t} ({kind} at end {end}) has no matching "
+                    f"successor in the model from {here}"
+                )
             labels.append(match[0])
         return labels
 
@@ -403,17 +466,20 @@ class _Search:
             try:
                 nxt = self.system.replay_step(state, label).state
             except ValueError as exc:
-                raise InternalError(f"z3 counterexample does not replay at step {n} "
-                                    f"({label}): {exc}") from exc
+                raise InternalError(
+                    f"z3 counterexample does not replay at step {n} ({label}): {exc}"
+                ) from exc
             if self.bounded:
                 if label.kind == "tick":
                     c = min(c + 1, self.limit + 1) if pred(state) else 0
                 c = c if pred(nxt) else 0
             state = nxt
             if hit(state, c):
-                return labels[:n + 1]
-        raise InternalError("z3 counterexample replays but does not violate the property "
-                            "(predicate reads more than the observation?)")
+                return labels[: n + 1]
+        raise InternalError(
+            "z3 counterexample replays but does not violate the property "
+            "(predicate reads more than the observation?)"
+        )
 
 
 __all__ = ["UNSUPPORTED", "PredicateEncoder", "SmtEngine"]

@@ -91,8 +91,19 @@ URGENT = ("p2_keylife", "p1_keylife", "request", "start_p2", "dpd", "start_p1")
 NOTHING_DUE = 0
 CODE = {kind: n + 1 for n, kind in enumerate(URGENT)}
 
-INT_FIELDS = ("p1", "p2", "p1_life", "p2_life", "sess", "quiet", "dpd_sent", "dpd_timer",
-              "req", "req_sent", "req_timer")
+INT_FIELDS = (
+    "p1",
+    "p2",
+    "p1_life",
+    "p2_life",
+    "sess",
+    "quiet",
+    "dpd_sent",
+    "dpd_timer",
+    "req",
+    "req_sent",
+    "req_timer",
+)
 BOOL_FIELDS = ("want_p2", "sent")
 
 
@@ -151,8 +162,12 @@ def ite(c: BoolT, x: T, y: T) -> T:
     """Field-wise ``If`` of two symbolic ends or states (identical fields stay shared)."""
     if isinstance(x, SState):
         assert isinstance(y, SState)
-        return SState(ite(c, x.a, y.a), ite(c, x.b, y.b), _ite_term(c, x.phase, y.phase),
-                      _ite_term(c, x.phase_left, y.phase_left))
+        return SState(
+            ite(c, x.a, y.a),
+            ite(c, x.b, y.b),
+            _ite_term(c, x.phase, y.phase),
+            _ite_term(c, x.phase_left, y.phase_left),
+        )
     return type(x)(*(_ite_term(c, u, v) for u, v in zip(x, y, strict=True)))
 
 
@@ -166,11 +181,24 @@ WIDTH = 32
 def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
     """Bits for every value of a ``depth``-step unrolling: timers, the monitor, and the
     sum of all step lengths (each at most the largest timer or the jump cap)."""
-    biggest = max([bound + 2] + [
-        v for p in params.ends for v in (
-            p.p1_keylife or 0, p.p2_keylife or 0, p.session_ttl or 0,
-            p.dpd_retryinterval, p.request_giveup)
-    ] + [ph.duration or 0 for ph in params.traffic.phases]) + 2
+    biggest = (
+        max(
+            [bound + 2]
+            + [
+                v
+                for p in params.ends
+                for v in (
+                    p.p1_keylife or 0,
+                    p.p2_keylife or 0,
+                    p.session_ttl or 0,
+                    p.dpd_retryinterval,
+                    p.request_giveup,
+                )
+            ]
+            + [ph.duration or 0 for ph in params.traffic.phases]
+        )
+        + 2
+    )
     magnitude = (depth + 2) * (2 * biggest + 8)
     return max(8, magnitude.bit_length() + 2)
 
@@ -202,8 +230,13 @@ def const_state(s: State) -> SState:
 
 def fresh_state(prefix: str) -> SState:
     def end(tag: str) -> SEnd:
-        return SEnd(*(z3.Bool(f"{prefix}.{tag}.{f}") if f in BOOL_FIELDS
-                      else IVar(f"{prefix}.{tag}.{f}") for f in SEnd._fields))
+        return SEnd(
+            *(
+                z3.Bool(f"{prefix}.{tag}.{f}") if f in BOOL_FIELDS else IVar(f"{prefix}.{tag}.{f}")
+                for f in SEnd._fields
+            )
+        )
+
     return SState(end("a"), end("b"), IVar(f"{prefix}.phase"), IVar(f"{prefix}.left"))
 
 
@@ -217,6 +250,7 @@ def states_equal(x: SState, y: SState) -> BoolT:
 
 def read_state(model: z3.ModelRef, s: SState) -> State:
     """The concrete ``State`` a model assigns to ``s``."""
+
     def val(t: Term) -> int | bool:
         v = model.eval(t, model_completion=True)
         return bool(z3.is_true(v)) if z3.is_bool(v) else int(v.as_signed_long())
@@ -250,9 +284,12 @@ class Choices:
 
 def fresh_choices(prefix: str) -> Choices:
     return Choices(
-        z3.Bool(f"{prefix}.ab"), z3.Bool(f"{prefix}.ba"),
-        ((z3.Bool(f"{prefix}.acc0_0"), z3.Bool(f"{prefix}.acc0_1")),
-         (z3.Bool(f"{prefix}.acc1_0"), z3.Bool(f"{prefix}.acc1_1"))),
+        z3.Bool(f"{prefix}.ab"),
+        z3.Bool(f"{prefix}.ba"),
+        (
+            (z3.Bool(f"{prefix}.acc0_0"), z3.Bool(f"{prefix}.acc0_1")),
+            (z3.Bool(f"{prefix}.acc1_0"), z3.Bool(f"{prefix}.acc1_1")),
+        ),
     )
 
 
@@ -297,32 +334,47 @@ class Encoding:
         for i in (0, 1):
             e, p = s.end(i), self.ends[i]
             sends = p.request_sends
-            max_wait = max([p.request_giveup - sends[-1]]
-                           + [sends[n] - sends[n - 1] for n in range(1, len(sends))])
+            max_wait = max(
+                [p.request_giveup - sends[-1]]
+                + [sends[n] - sends[n - 1] for n in range(1, len(sends))]
+            )
             dpd_wait = max_wait if p.ike_version == 2 else p.dpd_retryinterval
             out += [
                 z3.Or(e.p1 == DOWN, e.p1 == CONNECTING, e.p1 == UP),
                 z3.Or(e.p2 == DOWN, e.p2 == UP),
-                e.req >= REQ_NONE, e.req <= REQ_REKEY_P2,
-                e.req_sent >= 0, e.req_sent <= len(sends),
-                e.req_timer >= NO_TIMER, e.req_timer <= max_wait,
-                e.dpd_sent >= 0, e.dpd_sent <= self.dpd_limit(p),
-                e.dpd_timer >= NO_TIMER, e.dpd_timer <= dpd_wait,
-                e.quiet >= NO_TIMER, e.quiet <= p.dpd_retryinterval,
+                e.req >= REQ_NONE,
+                e.req <= REQ_REKEY_P2,
+                e.req_sent >= 0,
+                e.req_sent <= len(sends),
+                e.req_timer >= NO_TIMER,
+                e.req_timer <= max_wait,
+                e.dpd_sent >= 0,
+                e.dpd_sent <= self.dpd_limit(p),
+                e.dpd_timer >= NO_TIMER,
+                e.dpd_timer <= dpd_wait,
+                e.quiet >= NO_TIMER,
+                e.quiet <= p.dpd_retryinterval,
             ]
-            out.append(e.sess == SESSION_FOREVER if p.session_ttl is None
-                       else z3.And(e.sess >= 0, e.sess <= p.session_ttl))
+            out.append(
+                e.sess == SESSION_FOREVER
+                if p.session_ttl is None
+                else z3.And(e.sess >= 0, e.sess <= p.session_ttl)
+            )
             for life, keylife in ((e.p1_life, p.p1_keylife), (e.p2_life, p.p2_keylife)):
-                out.append(life == NO_TIMER if keylife is None
-                           else z3.And(life >= NO_TIMER, life <= keylife))
+                out.append(
+                    life == NO_TIMER
+                    if keylife is None
+                    else z3.And(life >= NO_TIMER, life <= keylife)
+                )
         n = len(self.phases)
         out += [s.phase >= 0, s.phase < n]
         for k, ph in enumerate(self.phases):
             if ph.duration is None:
                 out.append(z3.Implies(s.phase == k, s.phase_left == NO_TIMER))
             else:
-                out.append(z3.Implies(s.phase == k, z3.And(s.phase_left >= 1,
-                                                             s.phase_left <= ph.duration)))
+                out.append(
+                    z3.Implies(s.phase == k, z3.And(s.phase_left >= 1, s.phase_left <= ph.duration))
+                )
         if c is not None and bound is not None:
             out += [c >= 0, c <= bound + 1]
         return z3.And(out)
@@ -337,10 +389,19 @@ class Encoding:
             (z3.And(e.req != REQ_NONE, e.req_timer == 0), "request"),
             (z3.And(e.p1 == UP, e.p2 == DOWN, e.want_p2, e.req == REQ_NONE), "start_p2"),
             (e.dpd_timer == 0, "dpd"),
-            (z3.And(e.p1 == UP, e.dpd_timer == NO_TIMER, p.dpd is not DpdMode.DISABLE,
-                    e.quiet >= p.dpd_retryinterval), "dpd"),
-            (z3.And(e.p1 == DOWN, e.req == REQ_NONE,
-                    z3.Or(p.p1_auto_negotiate, e.want_p2)), "start_p1"),
+            (
+                z3.And(
+                    e.p1 == UP,
+                    e.dpd_timer == NO_TIMER,
+                    p.dpd is not DpdMode.DISABLE,
+                    e.quiet >= p.dpd_retryinterval,
+                ),
+                "dpd",
+            ),
+            (
+                z3.And(e.p1 == DOWN, e.req == REQ_NONE, z3.Or(p.p1_auto_negotiate, e.want_p2)),
+                "start_p1",
+            ),
         ]
         result: IntT = IV(NOTHING_DUE)
         for cond, kind in reversed(rules):
@@ -364,8 +425,7 @@ class Encoding:
         raise InternalError(f"unknown urgent kind {kind}")
 
     def start_request(self, s: SState, i: int, req: int, ch: Choices) -> SState:
-        e = s.end(i)._replace(req=IV(req), req_sent=IV(0),
-                              req_timer=IV(0))
+        e = s.end(i)._replace(req=IV(req), req_sent=IV(0), req_timer=IV(0))
         if req == REQ_P1:
             e = e._replace(p1=IV(CONNECTING))
         return self.request_kind(s.with_end(i, e), i, req, ch, fresh=True)
@@ -394,10 +454,10 @@ class Encoding:
         p = self.ends[i]
         e = s.end(i)
         req = e.req
-        e = e._replace(req=IV(REQ_NONE), req_sent=IV(0),
-                       req_timer=IV(NO_TIMER))
-        kill_ike: BoolT = (_bool(True) if p.ike_version == 2
-                           else z3.Or(req == REQ_P1, req == REQ_REKEY_P1))
+        e = e._replace(req=IV(REQ_NONE), req_sent=IV(0), req_timer=IV(NO_TIMER))
+        kill_ike: BoolT = (
+            _bool(True) if p.ike_version == 2 else z3.Or(req == REQ_P1, req == REQ_REKEY_P1)
+        )
         e = ite(z3.Or(req == REQ_REKEY_P2, kill_ike), self.p2_down(p, e), e)
         e = ite(kill_ike, self.p1_down(p, e), e)
         return s.with_end(i, e)
@@ -408,8 +468,7 @@ class Encoding:
         limit = self.dpd_limit(p)
         answered, out = self.exchange(s, i, PROBE, ch.acc[1 - i][0])
         sent = e.dpd_sent + 1
-        wait = (self.retransmit_wait(p, sent) if p.ike_version == 2
-                else IV(p.dpd_retryinterval))
+        wait = self.retransmit_wait(p, sent) if p.ike_version == 2 else IV(p.dpd_retryinterval)
         me = out.end(i)._replace(dpd_sent=sent, dpd_timer=wait)
         probe = ite(answered, out, out.with_end(i, me))
         return ite(e.dpd_sent >= limit, self.declare_dead(s, i, ch), probe)
@@ -437,14 +496,11 @@ class Encoding:
         me, peer = s.end(i), s.end(j)
         me = me._replace(sess=IV(self.refresh(p)))
         admitted = z3.Or(peer.sess != 0, acc)
-        answered, delivered = self.deliver(
-            s, i, me, peer._replace(sess=IV(self.refresh(q))), kind)
+        answered, delivered = self.deliver(s, i, me, peer._replace(sess=IV(self.refresh(q))), kind)
         dropped = s.with_end(i, me).with_end(j, peer)
         return z3.And(admitted, answered), ite(admitted, delivered, dropped)
 
-    def deliver(
-        self, s: SState, i: int, me: SEnd, peer: SEnd, kind: int
-    ) -> tuple[BoolT, SState]:
+    def deliver(self, s: SState, i: int, me: SEnd, peer: SEnd, kind: int) -> tuple[BoolT, SState]:
         j = 1 - i
         p, q = self.ends[i], self.ends[j]
         ignored = s.with_end(i, me).with_end(j, peer)
@@ -463,8 +519,7 @@ class Encoding:
             me, peer = self.establish_p2(p, me), self.establish_p2(q, peer)
             return peer_up, ite(peer_up, self.answered(s, i, me, peer), ignored)
         if kind == PROBE:
-            me = self.inbound(p, me)._replace(dpd_sent=IV(0),
-                                              dpd_timer=IV(NO_TIMER))
+            me = self.inbound(p, me)._replace(dpd_sent=IV(0), dpd_timer=IV(NO_TIMER))
             return peer_up, ite(peer_up, self.answered(s, i, me, peer), ignored)
         if kind == DELETE_P2:
             peer = self.p2_down(q, peer)
@@ -484,15 +539,20 @@ class Encoding:
     @staticmethod
     def _req_fields(e: SEnd, req: IntT) -> SEnd:
         none = req == REQ_NONE
-        return e._replace(req=req, req_sent=z3.If(none, 0, e.req_sent),
-                          req_timer=z3.If(none, NO_TIMER, e.req_timer))
+        return e._replace(
+            req=req,
+            req_sent=z3.If(none, 0, e.req_sent),
+            req_timer=z3.If(none, NO_TIMER, e.req_timer),
+        )
 
     def establish_p1(self, p: EndParams, e: SEnd) -> SEnd:
         req = z3.If(e.req == REQ_P2, e.req, REQ_NONE)
         e = self._req_fields(e, req)._replace(
             p1=IV(UP),
             p1_life=IV(p.p1_keylife if p.p1_keylife is not None else NO_TIMER),
-            dpd_sent=IV(0), dpd_timer=IV(NO_TIMER))
+            dpd_sent=IV(0),
+            dpd_timer=IV(NO_TIMER),
+        )
         return self.inbound(p, e)
 
     def establish_p2(self, p: EndParams, e: SEnd) -> SEnd:
@@ -500,20 +560,30 @@ class Encoding:
         return self._req_fields(e, req)._replace(
             p2=IV(UP),
             p2_life=IV(p.p2_keylife if p.p2_keylife is not None else NO_TIMER),
-            want_p2=_bool(False))
+            want_p2=_bool(False),
+        )
 
     def p2_down(self, p: EndParams, e: SEnd) -> SEnd:
         req = z3.If(z3.Or(e.req == REQ_P2, e.req == REQ_REKEY_P2), REQ_NONE, e.req)
         return self._req_fields(e, req)._replace(
-            p2=IV(DOWN), p2_life=IV(NO_TIMER), sent=_bool(False),
+            p2=IV(DOWN),
+            p2_life=IV(NO_TIMER),
+            sent=_bool(False),
             quiet=IV(self.quiet_reset(p)),
-            want_p2=z3.Or(e.want_p2, p.p2_auto_negotiate))
+            want_p2=z3.Or(e.want_p2, p.p2_auto_negotiate),
+        )
 
     def p1_down(self, p: EndParams, e: SEnd) -> SEnd:
         return e._replace(
-            p1=IV(DOWN), p1_life=IV(NO_TIMER), dpd_sent=IV(0),
-            dpd_timer=IV(NO_TIMER), req=IV(REQ_NONE), req_sent=IV(0),
-            req_timer=IV(NO_TIMER), quiet=IV(self.quiet_reset(p)))
+            p1=IV(DOWN),
+            p1_life=IV(NO_TIMER),
+            dpd_sent=IV(0),
+            dpd_timer=IV(NO_TIMER),
+            req=IV(REQ_NONE),
+            req_sent=IV(0),
+            req_timer=IV(NO_TIMER),
+            quiet=IV(self.quiet_reset(p)),
+        )
 
     def inbound(self, p: EndParams, e: SEnd) -> SEnd:
         e = e._replace(quiet=IV(self.quiet_reset(p)))
@@ -536,8 +606,10 @@ class Encoding:
         return z3.And(out)
 
     def deterministic_phase(self, s: SState) -> BoolT:
-        return z3.Or([s.phase == k for k, ph in enumerate(self.phases)
-                      if len(ph.choices()) == 1] or [_bool(False)])
+        return z3.Or(
+            [s.phase == k for k, ph in enumerate(self.phases) if len(ph.choices()) == 1]
+            or [_bool(False)]
+        )
 
     def tick(self, s: SState, ab: BoolT, ba: BoolT) -> SState:
         a, b = s.a, s.b
@@ -551,9 +623,11 @@ class Encoding:
         nxt_duration: IntT = IV(NO_TIMER)
         for k, ph in enumerate(self.phases):
             if k > 0:
-                nxt_duration = z3.If(s.phase + 1 == k,
-                                     ph.duration if ph.duration is not None else NO_TIMER,
-                                     nxt_duration)
+                nxt_duration = z3.If(
+                    s.phase + 1 == k,
+                    ph.duration if ph.duration is not None else NO_TIMER,
+                    nxt_duration,
+                )
         phase = z3.If(switch, s.phase + 1, s.phase)
         new_left = z3.If(running, z3.If(switch, nxt_duration, left - 1), left)
         return SState(a, b, phase, new_left)
@@ -576,15 +650,21 @@ class Encoding:
         p = self.ends[i]
         quiet = e.quiet
         if p.dpd is not DpdMode.DISABLE:
-            quiet = z3.If(z3.And(quiet != NO_TIMER, e.p1 == UP),
-                          _min(quiet + 1, p.dpd_retryinterval), quiet)
+            quiet = z3.If(
+                z3.And(quiet != NO_TIMER, e.p1 == UP), _min(quiet + 1, p.dpd_retryinterval), quiet
+            )
 
         def dec(t: IntT) -> IntT:
             return z3.If(t > 0, t - 1, t)
 
-        return e._replace(sess=dec(e.sess), quiet=quiet, p1_life=dec(e.p1_life),
-                          p2_life=dec(e.p2_life), req_timer=dec(e.req_timer),
-                          dpd_timer=dec(e.dpd_timer))
+        return e._replace(
+            sess=dec(e.sess),
+            quiet=quiet,
+            p1_life=dec(e.p1_life),
+            p2_life=dec(e.p2_life),
+            req_timer=dec(e.req_timer),
+            dpd_timer=dec(e.dpd_timer),
+        )
 
     # ------------------------------------------------------------------ delay
     def shift(self, s1: SState, m: IntT, ab: BoolT, ba: BoolT) -> SState:
@@ -601,11 +681,19 @@ class Encoding:
 
             quiet = e.quiet
             if p.dpd is not DpdMode.DISABLE:
-                quiet = z3.If(z3.And(quiet != NO_TIMER, e.p1 == UP, z3.Not(receives)),
-                              _min(quiet + m, p.dpd_retryinterval), quiet)
-            return e._replace(sess=dec(e.sess), quiet=quiet, p1_life=dec(e.p1_life),
-                              p2_life=dec(e.p2_life), req_timer=dec(e.req_timer),
-                              dpd_timer=dec(e.dpd_timer))
+                quiet = z3.If(
+                    z3.And(quiet != NO_TIMER, e.p1 == UP, z3.Not(receives)),
+                    _min(quiet + m, p.dpd_retryinterval),
+                    quiet,
+                )
+            return e._replace(
+                sess=dec(e.sess),
+                quiet=quiet,
+                p1_life=dec(e.p1_life),
+                p2_life=dec(e.p2_life),
+                req_timer=dec(e.req_timer),
+                dpd_timer=dec(e.dpd_timer),
+            )
 
         left = z3.If(s1.phase_left != NO_TIMER, s1.phase_left - m, s1.phase_left)
         return SState(end(0), end(1), s1.phase, left)
@@ -613,23 +701,24 @@ class Encoding:
     def no_due(self, s: SState) -> BoolT:
         return z3.And(self.due(s, 0) == NOTHING_DUE, self.due(s, 1) == NOTHING_DUE)
 
-    def guard(self, s: SState, s1: SState, d: IntT, before_last: SState,
-              ch: Choices) -> BoolT:
+    def guard(self, s: SState, s1: SState, d: IntT, before_last: SState, ch: Choices) -> BoolT:
         """Conditions 1-3 of the module doc for a delay of ``d`` from ``s``."""
         parts = [
             d >= 2,
             self.deterministic_phase(s),
             self.traffic_allowed(s, ch),
             z3.Or(s.phase_left == NO_TIMER, s.phase_left > d),
-            self.no_due(s), self.no_due(before_last),
+            self.no_due(s),
+            self.no_due(before_last),
         ]
         for i in (0, 1):
             sess = s1.end(i).sess
             parts.append(z3.Or(sess <= 0, sess > d - 1))
         return z3.And(parts)
 
-    def delay(self, s: SState, s1: SState, d: IntT, ch: Choices,
-              cap: int) -> tuple[BoolT, BoolT, SState]:
+    def delay(
+        self, s: SState, s1: SState, d: IntT, ch: Choices, cap: int
+    ) -> tuple[BoolT, BoolT, SState]:
         """(jump possible, guard of a maximal delay of ``d``, result); ``s1 = tick(s)``.
 
         A delay is *maximal*: ``d + 1`` would break a condition, or nothing ever
@@ -644,10 +733,20 @@ class Encoding:
         result = self.shift(s1, d - 1, ch.ab, ch.ba)
         two = IV(2)
         jump = self.guard(s, s1, two, s1, ch)
-        forever = z3.And(s.phase_left == NO_TIMER, *(
-            t <= 0 for i in (0, 1) for t in (
-                s1.end(i).sess, s1.end(i).p1_life, s1.end(i).p2_life,
-                s1.end(i).req_timer, s1.end(i).dpd_timer)))
+        forever = z3.And(
+            s.phase_left == NO_TIMER,
+            *(
+                t <= 0
+                for i in (0, 1)
+                for t in (
+                    s1.end(i).sess,
+                    s1.end(i).p1_life,
+                    s1.end(i).p2_life,
+                    s1.end(i).req_timer,
+                    s1.end(i).dpd_timer,
+                )
+            ),
+        )
         maximal = z3.Or(
             s.phase_left == d + 1,
             z3.Not(self.no_due(result)),
@@ -666,8 +765,7 @@ class Step:
     d: IntT  # delay length (meaningful when the delay indicator is true)
 
     def seconds(self) -> IntT:
-        return z3.If(self.events[("tick", -1)], 1,
-                     z3.If(self.events[("delay", -1)], self.d, 0))
+        return z3.If(self.events[("tick", -1)], 1, z3.If(self.events[("delay", -1)], self.d, 0))
 
 
 def event_keys() -> list[tuple[str, int]]:
@@ -675,7 +773,11 @@ def event_keys() -> list[tuple[str, int]]:
 
 
 def transition(
-    enc: Encoding, s: SState, s2: SState, prefix: str, with_delay: bool = True,
+    enc: Encoding,
+    s: SState,
+    s2: SState,
+    prefix: str,
+    with_delay: bool = True,
     cap: int = 2,
 ) -> tuple[BoolT, Step]:
     """``T(s, s')``: exactly one event indicator true, and its effect.
@@ -689,21 +791,26 @@ def transition(
     d = IVar(f"{prefix}.d")
     parts: list[BoolT] = [
         z3.PbEq([(v, 1) for v in events.values()], 1),
-        enc.admission(0, ch.acc[0][0]), enc.admission(0, ch.acc[0][1]),
-        enc.admission(1, ch.acc[1][0]), enc.admission(1, ch.acc[1][1]),
+        enc.admission(0, ch.acc[0][0]),
+        enc.admission(0, ch.acc[0][1]),
+        enc.admission(1, ch.acc[1][0]),
+        enc.admission(1, ch.acc[1][1]),
     ]
     for i in (0, 1):
         due = enc.due(s, i)
         for kind in URGENT:
-            parts.append(z3.Implies(events[(kind, i)], z3.And(
-                due == CODE[kind], states_equal(s2, enc.handler(kind, s, i, ch)))))
+            parts.append(
+                z3.Implies(
+                    events[(kind, i)],
+                    z3.And(due == CODE[kind], states_equal(s2, enc.handler(kind, s, i, ch))),
+                )
+            )
     s1 = enc.tick(s, ch.ab, ch.ba)
     tick_ok = [enc.no_due(s), enc.traffic_allowed(s, ch), states_equal(s2, s1)]
     if with_delay:
         jump, guard, result = enc.delay(s, s1, d, ch, cap)
         tick_ok.append(z3.Not(jump))
-        parts.append(z3.Implies(events[("delay", -1)],
-                                z3.And(guard, states_equal(s2, result))))
+        parts.append(z3.Implies(events[("delay", -1)], z3.And(guard, states_equal(s2, result))))
     else:
         parts.append(z3.Not(events[("delay", -1)]))
     parts.append(z3.Implies(events[("tick", -1)], z3.And(tick_ok)))

@@ -139,6 +139,8 @@ def _unknowns_block(r: PropertyResult, verbose: bool, colour: bool) -> list[str]
             out.append(f"    case {when}: {case.verdict.value} ({case.result.reason})")
         out.extend(_trace_block(one, verbose, colour, when))
     return out
+
+
 def event_line(ev: TraceEvent, width: int, colour: bool = False) -> str:
     """One trace line: time, gateway, direction, what happened and the config line."""
     who = ev.gateway or "(traffic)"
