@@ -21,8 +21,7 @@ import click
 
 from ipsecmc.check import ENGINES, CheckOptions, check_paths, exit_code
 from ipsecmc.cli import handle_errors, main
-from ipsecmc.cli_options import budget_options
-from ipsecmc.engines.result import Stats
+from ipsecmc.cli_options import budget_options, progress_line
 from ipsecmc.render.json_report import iter_json
 from ipsecmc.render.junit import render_junit
 from ipsecmc.render.mermaid import render_mermaid
@@ -32,14 +31,6 @@ from ipsecmc.render.text import render_text, use_colour
 
 #: Output formats of ``check`` beyond text/json (CI reports and pictures; issue 6).
 FORMATS = ("text", "json", "sarif", "junit", "mermaid", "svg")
-
-
-def _progress(stats: Stats) -> None:
-    click.echo(
-        f"ipsecmc: {stats.states:,} states visited, {stats.stored_nodes:,} stored, "
-        f"depth {stats.depth}, {stats.seconds:.0f} s",
-        err=True,
-    )
 
 
 @main.command()
@@ -120,7 +111,7 @@ def check(
         jobs=jobs if jobs is not None else (os.cpu_count() or 1),
         assume_unknown=assume_unknown,
     )
-    report = check_paths(paths, options, _progress)
+    report = check_paths(paths, options, progress_line)
     if fmt == "json":  # streamed: a big hub's document need not be built in memory
         for chunk in iter_json(report):
             click.echo(chunk, nl=False)

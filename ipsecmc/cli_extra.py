@@ -20,23 +20,14 @@ import click
 
 from ipsecmc.check import CheckOptions, PropertyResult
 from ipsecmc.cli import handle_errors, main
+from ipsecmc.cli_options import progress_line
 from ipsecmc.diff import DiffReport, diff_dict, diff_paths
-from ipsecmc.engines.result import Stats, Verdict
+from ipsecmc.engines.result import Verdict
 from ipsecmc.fix import FixReport, fix_dict, propose, write_fixes
 from ipsecmc.render.explain import short_loc
 from ipsecmc.render.junit import junit_xml
 from ipsecmc.render.sarif import sarif_log
 from ipsecmc.render.text import explanation_lines, render_trace, use_colour
-
-
-def _progress(stats: Stats) -> None:
-    """Progress of long checks on stderr (the same line ``ipsecmc check`` prints)."""
-    click.echo(
-        f"ipsecmc: {stats.states:,} states visited, {stats.stored_nodes:,} stored, "
-        f"depth {stats.depth}, {stats.seconds:.0f} s",
-        err=True,
-    )
-
 
 _PROPERTY = click.option(
     "--property",
@@ -118,7 +109,7 @@ def diff(
         max_states=max_states,
         timeout_seconds=timeout,
     )
-    d = diff_paths([old_path], [new_path], options, _progress)
+    d = diff_paths([old_path], [new_path], options, progress_line)
     regressed = {id(c.new) for c in d.regressions}
 
     def baseline(r: PropertyResult) -> str:
@@ -207,7 +198,7 @@ def fix(
 ) -> None:
     """Propose verified config changes for violations caused by local-in policy."""
     options = CheckOptions(properties=properties, max_states=max_states, timeout_seconds=timeout)
-    f = propose(paths, options, _progress)
+    f = propose(paths, options, progress_line)
     written = write_fixes(f, paths, write_dir) if write_dir and f.passing else []
     if fmt == "json":
         doc = {

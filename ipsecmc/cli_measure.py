@@ -17,21 +17,11 @@ import sys
 import click
 
 from ipsecmc.cli import handle_errors, main
-from ipsecmc.cli_options import budget_options
-from ipsecmc.engines.result import Stats
+from ipsecmc.cli_options import budget_options, progress_line
 from ipsecmc.measure import QUANTITIES, MeasureOptions, exit_code, measure_paths
 from ipsecmc.render.measure_json import render_measure_json
 from ipsecmc.render.measure_text import render_measure_text
 from ipsecmc.render.text import use_colour
-
-
-def _progress(stats: Stats) -> None:
-    """The progress line every search prints on stderr (as ``check``'s)."""
-    click.echo(
-        f"ipsecmc: {stats.states:,} states visited, {stats.stored_nodes:,} stored, "
-        f"depth {stats.depth}, {stats.seconds:.0f} s",
-        err=True,
-    )
 
 
 @main.command()
@@ -82,7 +72,7 @@ def measure(
         max_states=max_states,
         timeout_seconds=timeout,
     )
-    report = measure_paths(paths, options, _progress)
+    report = measure_paths(paths, options, progress_line)
     if fmt == "json":
         click.echo(render_measure_json(report))
     else:

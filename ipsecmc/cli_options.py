@@ -7,6 +7,8 @@ from typing import TypeVar
 
 import click
 
+from ipsecmc.engines.result import Stats
+
 F = TypeVar("F", bound=Callable[..., object])
 
 
@@ -37,3 +39,12 @@ def budget_options(per: str, when_hit: str) -> Callable[[F], F]:
         )(f)
 
     return apply
+
+
+def progress_line(stats: Stats) -> None:
+    """The progress line every long search prints on stderr, once a second."""
+    click.echo(
+        f"ipsecmc: {stats.states:,} states visited, {stats.stored_nodes:,} stored, "
+        f"depth {stats.depth}, {stats.seconds:.0f} s",
+        err=True,
+    )

@@ -34,6 +34,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from ipsecmc.engines.fast_successors import FastSuccessors
+from ipsecmc.engines.meter import BudgetedSearch
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
@@ -181,7 +182,7 @@ def _confirm(search: _Search, path: Path, horizon: int) -> bool:
     return elapsed < horizon and search._hit(key)
 
 
-class _Search:
+class _Search(BudgetedSearch):
     """One search; keeps the stored graph so counterexamples can be rebuilt."""
 
     def __init__(
@@ -308,27 +309,6 @@ class _Search:
         if self.want_graph:
             self.edges.append([])
         return node
-
-    def _stats(self) -> Stats:
-        return Stats(
-            states=self.visited,
-            transitions=self.transitions,
-            stored_nodes=len(self.keys),
-            depth=max(self.depth, default=0),
-            seconds=time.perf_counter() - self.started,
-        )
-
-    def _over_budget(self) -> str | None:
-        if len(self.keys) >= self.budget.max_states:
-            return f"state budget of {self.budget.max_states} stored states reached"
-        timeout = self.budget.timeout_seconds
-        now = time.perf_counter()
-        if self.progress is not None and now - self.last_report >= 1.0:
-            self.last_report = now
-            self.progress(self._stats())
-        if timeout is not None and now - self.started >= timeout:
-            return f"time budget of {timeout:g} s reached"
-        return None
 
     # ------------------------------------------------------------------ search
     def run(self) -> EngineResult:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ipsecmc.engines.meter import BudgetedSearch
 from ipsecmc.engines.result import Budget, Stats
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
@@ -170,7 +171,7 @@ def explore(
     return _Explorer(system, predicate, budget, progress).run()
 
 
-class _Explorer:
+class _Explorer(BudgetedSearch):
     def __init__(
         self,
         system: TransitionSystem,
@@ -203,27 +204,6 @@ class _Explorer:
         self.depth.append(self.depth[parent] + 1 if parent >= 0 else 0)
         self.edges.append([])
         return node
-
-    def _stats(self) -> Stats:
-        return Stats(
-            states=self.visited,
-            transitions=self.transitions,
-            stored_nodes=len(self.keys),
-            depth=max(self.depth, default=0),
-            seconds=time.perf_counter() - self.started,
-        )
-
-    def _over_budget(self) -> str | None:
-        if len(self.keys) >= self.budget.max_states:
-            return f"state budget of {self.budget.max_states} stored states reached"
-        now = time.perf_counter()
-        if self.progress is not None and now - self.last_report >= 1.0:
-            self.last_report = now
-            self.progress(self._stats())
-        timeout = self.budget.timeout_seconds
-        if timeout is not None and now - self.started >= timeout:
-            return f"time budget of {timeout:g} s reached"
-        return None
 
     def _walk(self, source: int, succ: int, label: Label, state: State) -> Edge:
         """Follow the chain that starts with ``label`` from ``source``; store its end."""
