@@ -716,44 +716,56 @@ class Encoding:
             parts.append(z3.Or(sess <= 0, sess > d - 1))
         return z3.And(parts)
 
-    def delay(
-        self, s: SState, s1: SState, d: IntT, ch: Choices, cap: int
-    ) -> tuple[BoolT, BoolT, SState]:
-        """(jump possible, guard of a maximal delay of ``d``, result); ``s1 = tick(s)``.
+    def jump_length(self, s: SState, s1: SState, ch: Choices, cap: int) -> IntT:
+        """The length of the maximal delay from ``s`` (``s1 = tick(s)``), as a function.
 
-        A delay is *maximal*: ``d + 1`` would break a condition, or nothing ever
-        changes again but ``quiet`` and the monitor and ``d == cap`` (which saturates
-        both). When a jump of 2 is possible the 1 s tick is disabled (see
-        ``transition``): every skipped tick is then the only successor of its state
-        and shows the same observation as the state the delay ends in, so forcing
-        the jump loses no violation (a bounded monitor only grows over the skipped
-        seconds; the replay cuts the trace at the first violating second).
+        A delay stops at the first second where any threshold can be crossed: the traffic
+        phase ends (``phase_left(s) - 1``), a session would reach 0 (it stays >= 1:
+        ``sess(s1)``), a countdown reaches 0 (``t(s1) + 1``), or ``quiet`` reaches the DPD
+        interval (``interval - quiet(s1) + 1``). With nothing running it is ``cap``. Being a
+        function of the state (not a free variable constrained by "maximal"), it leaves
+        the SAT search nothing to guess about time; ``tests/test_smt.py`` checks it
+        against the longest delay the guard allows.
+        """
+        flows = (ch.ab, ch.ba)
+        sentinel = IV(1 << (WIDTH - 2))  # above every timer (see needed_width)
+        best: IntT = sentinel
+        candidates: list[tuple[BoolT, IntT]] = [
+            (s.phase_left != NO_TIMER, s.phase_left - 1),
+        ]
+        for i in (0, 1):
+            e, p = s1.end(i), self.ends[i]
+            candidates.append((e.sess > 0, e.sess))
+            for t in (e.p1_life, e.p2_life, e.req_timer, e.dpd_timer):
+                candidates.append((t > 0, t + 1))
+            if p.dpd is not DpdMode.DISABLE:
+                j = 1 - i
+                receives = z3.And(flows[j], s1.end(j).p2 == UP, e.p2 == UP)
+                runs = z3.And(
+                    e.quiet != NO_TIMER,
+                    e.p1 == UP,
+                    z3.Not(receives),
+                    e.quiet < p.dpd_retryinterval,
+                )
+                candidates.append((runs, p.dpd_retryinterval - e.quiet + 1))
+        for cond, value in candidates:
+            best = z3.If(z3.And(cond, value < best), value, best)
+        return z3.If(best == sentinel, cap, best)
+
+    def delay(self, s: SState, s1: SState, d: IntT, ch: Choices) -> tuple[BoolT, BoolT, SState]:
+        """(jump possible, guard of the delay of ``d``, result); ``s1 = tick(s)``.
+
+        ``d`` is ``jump_length`` (the maximal delay). When a jump of 2 is possible the
+        1 s tick is disabled (see ``transition``): every skipped tick is then the only
+        successor of its state and shows the same observation as the state the delay
+        ends in, so forcing the jump loses no violation (a bounded monitor only grows
+        over the skipped seconds; the replay cuts the trace at the first violating
+        second).
         """
         before_last = self.shift(s1, d - 2, ch.ab, ch.ba)
         result = self.shift(s1, d - 1, ch.ab, ch.ba)
-        two = IV(2)
-        jump = self.guard(s, s1, two, s1, ch)
-        forever = z3.And(
-            s.phase_left == NO_TIMER,
-            *(
-                t <= 0
-                for i in (0, 1)
-                for t in (
-                    s1.end(i).sess,
-                    s1.end(i).p1_life,
-                    s1.end(i).p2_life,
-                    s1.end(i).req_timer,
-                    s1.end(i).dpd_timer,
-                )
-            ),
-        )
-        maximal = z3.Or(
-            s.phase_left == d + 1,
-            z3.Not(self.no_due(result)),
-            *(s1.end(i).sess == d for i in (0, 1)),
-            z3.And(forever, d == cap),
-        )
-        return jump, z3.And(self.guard(s, s1, d, before_last, ch), maximal), result
+        jump = self.guard(s, s1, IV(2), s1, ch)
+        return jump, self.guard(s, s1, d, before_last, ch), result
 
 
 @dataclass
@@ -780,38 +792,54 @@ def transition(
     with_delay: bool = True,
     cap: int = 2,
 ) -> tuple[BoolT, Step]:
-    """``T(s, s')``: exactly one event indicator true, and its effect.
+    """``T(s, s')`` as ``s' == next(s, choices)`` plus constraints on the choices.
+
+    The successor is a *function* of the state and the environment's choices of the
+    step: the traffic bits, the local-in outcomes, and ``order`` (which end acts first
+    when both have an urgent event due; ``Semantics.successors`` offers both). So the
+    solver never guesses which event fires or how long a delay lasts: it only picks the
+    choice bits, and the event indicators (kept for decoding) are terms. One definition
+    per step also lets ``solve-eqs`` substitute ``s'`` away and fold constants.
 
     ``with_delay=False`` is exactly ``Semantics.successors``; with delays, a 1 s tick is
     taken only where no jump is possible (``Encoding.delay``); ``cap`` is the length of
     a jump over a future in which no timer runs.
     """
     ch = fresh_choices(prefix)
-    events = {key: z3.Bool(f"{prefix}.ev.{key[0]}.{key[1]}") for key in event_keys()}
-    d = IVar(f"{prefix}.d")
+    order = z3.Bool(f"{prefix}.order")
+    dues = (enc.due(s, 0), enc.due(s, 1))
+    urgent = (dues[0] != NOTHING_DUE, dues[1] != NOTHING_DUE)
+    first = z3.And(urgent[0], z3.Or(z3.Not(urgent[1]), order))
+    take = (first, z3.And(urgent[1], z3.Not(first)))
+    timed = z3.And(z3.Not(urgent[0]), z3.Not(urgent[1]))
+    s1 = enc.tick(s, ch.ab, ch.ba)
+    d = enc.jump_length(s, s1, ch, cap)
     parts: list[BoolT] = [
-        z3.PbEq([(v, 1) for v in events.values()], 1),
         enc.admission(0, ch.acc[0][0]),
         enc.admission(0, ch.acc[0][1]),
         enc.admission(1, ch.acc[1][0]),
         enc.admission(1, ch.acc[1][1]),
+        z3.Implies(timed, enc.traffic_allowed(s, ch)),
     ]
-    for i in (0, 1):
-        due = enc.due(s, i)
-        for kind in URGENT:
-            parts.append(
-                z3.Implies(
-                    events[(kind, i)],
-                    z3.And(due == CODE[kind], states_equal(s2, enc.handler(kind, s, i, ch))),
-                )
-            )
-    s1 = enc.tick(s, ch.ab, ch.ba)
-    tick_ok = [enc.no_due(s), enc.traffic_allowed(s, ch), states_equal(s2, s1)]
+    nxt = s1
+    jump: BoolT = _bool(False)
     if with_delay:
-        jump, guard, result = enc.delay(s, s1, d, ch, cap)
-        tick_ok.append(z3.Not(jump))
-        parts.append(z3.Implies(events[("delay", -1)], z3.And(guard, states_equal(s2, result))))
-    else:
-        parts.append(z3.Not(events[("delay", -1)]))
-    parts.append(z3.Implies(events[("tick", -1)], z3.And(tick_ok)))
-    return z3.And(parts), Step(events, ch, d)
+        jump, guard, result = enc.delay(s, s1, d, ch)
+        jump = z3.And(timed, jump)
+        # ``d`` is the maximal delay by construction; the guard re-states why it is a
+        # composition of enabled ticks (tests check it never cuts a jump off)
+        parts.append(z3.Implies(jump, guard))
+        nxt = ite(jump, result, s1)
+    events: dict[tuple[str, int], BoolT] = {
+        ("tick", -1): z3.And(timed, z3.Not(jump)),
+        ("delay", -1): jump,
+    }
+    for i in (1, 0):
+        handled = enc.handler(URGENT[-1], s, i, ch)
+        for kind in reversed(URGENT[:-1]):
+            handled = ite(dues[i] == CODE[kind], enc.handler(kind, s, i, ch), handled)
+        nxt = ite(take[i], handled, nxt)
+        for kind in URGENT:
+            events[(kind, i)] = z3.And(take[i], dues[i] == CODE[kind])
+    parts.append(states_equal(s2, nxt))
+    return z3.And(parts), Step({k: events[k] for k in event_keys()}, ch, d)
