@@ -69,6 +69,7 @@ from ipsecmc.engines.smt_encoding import (
     const_state,
     flat,
     fresh_state,
+    int_value,
     needed_width,
     read_state,
     set_width,
@@ -80,10 +81,10 @@ from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import CONNECTING, DOWN, UP, State
 from ipsecmc.model.system import TransitionSystem
 
-#: Extra steps searched for a counterexample with fewer seconds (see module doc).
-SECONDS_SLACK = 2
-
 UNSUPPORTED = "not supported by the z3 engine"
+
+#: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
+SECONDS_SLACK = 2
 
 
 class SmtEngine:
@@ -222,18 +223,12 @@ class _Search:
         left = timeout - (time.perf_counter() - self.started)
         return max(1, int(left * 1000))
 
-    def _solve(
-        self, constraints: list[BoolT], *extra: BoolT
-    ) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
-        """One fresh bit-blasting solver per query: on this relation, simplify +
-        bit-blast + SAT from scratch beats z3's incremental core (measured)."""
-        solver = z3.Then("simplify", "solve-eqs", "bit-blast", "sat").solver()
+    def _check(self, solver: z3.Solver, *assumptions: BoolT) -> z3.CheckSatResult:
+        """One incremental query under the remaining time budget."""
         ms = self._deadline_ms()
         if ms is not None:
             solver.set("timeout", ms)
-        solver.add(*constraints, *extra)
-        verdict = solver.check()
-        return verdict, solver.model() if verdict == z3.sat else None
+        return solver.check(*assumptions)
 
     def _bad(self, s: SState, c: IntT) -> BoolT:
         if self.kind == "invariant":
@@ -289,38 +284,45 @@ class _Search:
 
     # -------------------------------------------------------------- main loop
     def run(self) -> EngineResult:
+        """Deepen one step at a time: base case (BMC) then inductive step, both on
+        incremental solvers whose unrolling grows by one step per depth; the query of
+        depth k is the bad-state literal of step k, passed as an assumption."""
         s0 = fresh_state("b0")
         c0 = IVar("b0.c")
-        base = [states_equal(s0, const_state(self.system.initial())), c0 == 0]
+        base = z3.SolverFor("QF_BV")
+        base.add(states_equal(s0, const_state(self.system.initial())), c0 == 0)
         states, mons = [s0], [c0]
         steps: list[Step] = []
+        ind = z3.SolverFor("QF_BV")
         i_states = [fresh_state("i0")]
         i_mons = [IVar("i0.c")]
         i_steps: list[Step] = []
-        ind = [self.enc.ranges(i_states[0], i_mons[0], self.limit)]
+        ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit))
         if self.induction and not self._ranges_inductive():
             raise InternalError("value ranges of the z3 encoding are not inductive")
         for k in range(self.max_depth + 1):
-            verdict, _ = self._solve(base, self._bad(states[k], mons[k]))
+            bad = self._bad(states[k], mons[k])
+            verdict = self._check(base, bad)
             if verdict == z3.unknown:
                 return self._timeout(k)
             if verdict == z3.sat:
                 return self._found(base, states, mons, steps, k)
             # inductive step of depth k: k good states on a simple path, then a bad one
             if self.induction and k >= 1:
-                verdict, _ = self._solve(ind, self._bad(i_states[k], i_mons[k]))
+                verdict = self._check(ind, self._bad(i_states[k], i_mons[k]))
                 if verdict == z3.unsat:
                     return self._proved(k)
             if k == self.max_depth:
                 break
-            base.append(self._unroll_step(states, mons, steps, "b"))
+            base.add(z3.Not(bad))  # implied: depth k had no bad state
+            base.add(self._unroll_step(states, mons, steps, "b"))
             if self.induction:
-                ind.append(z3.Not(self._bad(i_states[k], i_mons[k])))
-                ind.append(self._unroll_step(i_states, i_mons, i_steps, "i"))
+                ind.add(z3.Not(self._bad(i_states[k], i_mons[k])))
+                ind.add(self._unroll_step(i_states, i_mons, i_steps, "i"))
                 new = i_states[-1]
-                ind.append(self.enc.ranges(new, i_mons[-1], self.limit))
+                ind.add(self.enc.ranges(new, i_mons[-1], self.limit))
                 for old, c_old in zip(i_states[:-1], i_mons[:-1], strict=True):
-                    ind.append(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
+                    ind.add(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
         stats = self._stats(self.max_depth)
         if self.kind == "reachable":
             return EngineResult(
@@ -348,7 +350,9 @@ class _Search:
             z3.And(self.enc.ranges(s), rel, z3.Not(self.enc.ranges(s2))),
             z3.Not(z3.substitute(self.enc.ranges(s), *zip(flat(s), flat(init), strict=True))),
         )
-        return bool(self._solve([query])[0] == z3.unsat)
+        solver = z3.SolverFor("QF_BV")
+        solver.add(query)
+        return bool(self._check(solver) == z3.unsat)
 
     def _proved(self, k: int) -> EngineResult:
         stats = self._stats(k)
@@ -368,40 +372,113 @@ class _Search:
         )
 
     # -------------------------------------------------------------- counterexamples
+    def _preferences(self, model: z3.ModelRef, state: SState, step: Step) -> list[list[BoolT]]:
+        """The choice literals of one step that change its outcome, each as the list of
+        alternatives in ``Semantics.successors`` order (end 0 first, local-in outcome 0
+        first, traffic choices in profile order). Fixing the first satisfiable one of each,
+        in time order, makes the counterexample the first of the shortest ones in the
+        order the explicit engine explores, so both engines print the same events."""
+        out: list[list[BoolT]] = []
+        urgent = [
+            z3.is_true(model.eval(self.enc.due(state, i) != 0, model_completion=True))
+            for i in (0, 1)
+        ]
+        if all(urgent):
+            out.append([step.order, z3.Not(step.order)])
+        for j in (0, 1):
+            first = self.enc.ends[j].admissions[0].accepted
+            for acc in step.choices.acc[j]:
+                if z3.is_true(z3.simplify(self.enc.admission(j, acc))):
+                    out.append([acc, z3.Not(acc)] if first else [z3.Not(acc), acc])
+        if not any(urgent):
+            phase = self.enc.phases[int_value(model, state.phase)]
+            choices = phase.choices()
+            if len(choices) > 1:
+                out.append(
+                    [
+                        z3.And(
+                            step.choices.ab if ab else z3.Not(step.choices.ab),
+                            step.choices.ba if ba else z3.Not(step.choices.ba),
+                        )
+                        for ab, ba in choices
+                    ]
+                )
+        return out
+
+    def _canonical(
+        self, solver: z3.Solver, goal: BoolT, states: list[SState], steps: list[Step]
+    ) -> z3.ModelRef:
+        """Fix the choices step by step to the first alternative that still reaches the
+        goal (see ``_preferences``); ``solver`` has a model of ``goal``."""
+        fixed = [goal]
+        model = solver.model()
+        for t, step in enumerate(steps):
+            for alternatives in self._preferences(model, states[t], step):
+                for n, lit in enumerate(alternatives):
+                    if z3.is_true(model.eval(lit, model_completion=True)):
+                        fixed.append(lit)
+                        break
+                    if n == len(alternatives) - 1:
+                        break
+                    if self._check(solver, *fixed, lit) == z3.sat:
+                        fixed.append(lit)
+                        model = solver.model()
+                        break
+        return model
+
     def _found(
-        self, base: list[BoolT], states: list[SState], mons: list[IntT], steps: list[Step], k: int
+        self,
+        solver: z3.Solver,
+        states: list[SState],
+        mons: list[IntT],
+        steps: list[Step],
+        k: int,
     ) -> EngineResult:
-        """Pick the fewest-seconds counterexample of k..k+slack steps, decode, replay."""
-        best: tuple[int, z3.ModelRef, int] | None = None
-        for extra in range(SECONDS_SLACK + 1):
-            depth = k + extra
-            if depth > self.max_depth:
-                break
-            while len(steps) < depth:
-                base.append(self._unroll_step(states, mons, steps, "b"))
-            total = z3.Sum([st.seconds() for st in steps[:depth]]) if depth else IV(0)
-            bad = self._bad(states[depth], mons[depth])
-            while True:
-                bound = [total < best[0]] if best is not None else []
-                verdict, model = self._solve(base, bad, *bound)
-                if model is None:
-                    break
-                secs = int(model.eval(total, model_completion=True).as_signed_long())
-                best = (secs, model, depth)
-        if best is None:
+        """The printed counterexample, given that the shortest one has ``k`` steps.
+
+        Among the counterexamples of ``k`` .. ``k + SECONDS_SLACK`` steps (a zero-time
+        event more can buy an earlier violation), the fewest seconds of model time; among
+        those, the first in exploration order (``_canonical``). Then decode and replay.
+        """
+        depths = range(k, min(k + SECONDS_SLACK, self.max_depth) + 1)
+        while len(steps) < depths[-1]:
+            solver.add(self._unroll_step(states, mons, steps, "b"))
+        totals = [z3.Sum([st.seconds() for st in steps[:d]]) if d else IV(0) for d in depths]
+        bads = [self._bad(states[d], mons[d]) for d in depths]
+
+        def goal(seconds: int) -> BoolT:
+            return z3.Or([z3.And(b, t <= seconds) for b, t in zip(bads, totals, strict=True)])
+
+        def best(model: z3.ModelRef) -> int:
+            return min(
+                int_value(model, t)
+                for b, t in zip(bads, totals, strict=True)
+                if z3.is_true(model.eval(b, model_completion=True))
+            )
+
+        if self._check(solver, bads[0]) != z3.sat:
             raise InternalError("z3 found a counterexample and then lost it")
-        _, model, depth = best
+        seconds = best(solver.model())
+        while self._check(solver, goal(seconds - 1)) == z3.sat:
+            seconds = best(solver.model())
+        self._check(solver, goal(seconds))
+        model = self._canonical(solver, goal(seconds), states, steps[: depths[-1]])
+        depth = next(
+            d
+            for d, b, t in zip(depths, bads, totals, strict=True)
+            if z3.is_true(model.eval(z3.And(b, t <= seconds), model_completion=True))
+        )
         labels = self._decode(model, states[: depth + 1], steps[:depth])
         labels = self._replay_and_cut(labels)
         verdict = Verdict.HOLDS if self.kind == "reachable" else Verdict.VIOLATED
-        seconds = sum(1 for lb in labels if lb.kind == "tick")
+        secs = sum(1 for lb in labels if lb.kind == "tick")
         return EngineResult(
             verdict,
-            self._stats(depth, seconds),
+            self._stats(k, secs),
             Path(tuple(labels)),
             bound=self.plan.bound,
             reason="witness found" if verdict is Verdict.HOLDS else "counterexample found",
-            facts={"steps": depth, "seconds": seconds},
+            facts={"steps": k, "seconds": secs},
         )
 
     def _decode(self, model: z3.ModelRef, states: list[SState], steps: list[Step]) -> list[Label]:
@@ -420,11 +497,7 @@ class _Search:
                 ab = z3.is_true(model.eval(step.choices.ab, model_completion=True))
                 ba = z3.is_true(model.eval(step.choices.ba, model_completion=True))
                 bits = (1 if ab else 0) | (2 if ba else 0)
-                n = (
-                    1
-                    if kind == "tick"
-                    else int(model.eval(step.d, model_completion=True).as_signed_long())
-                )
+                n = 1 if kind == "tick" else int_value(model, step.d)
                 labels += [Label("tick", -1, bits)] * n
                 state = here
                 for _ in range(n):

@@ -171,11 +171,15 @@ def ite(c: BoolT, x: T, y: T) -> T:
     return type(x)(*(_ite_term(c, u, v) for u, v in zip(x, y, strict=True)))
 
 
-#: Integers are bit-vectors (signed comparisons); bit-blasting to SAT is much faster than
-#: linear arithmetic on this If-heavy relation. The width is set per check by
-#: ``set_width`` (``needed_width``) so that no value of the unrolling can overflow;
-#: narrower vectors are measured 3-4x faster. Not thread-safe: one check at a time.
-WIDTH = 32
+#: Integers are bit-vectors (signed comparisons) of ``WIDTH`` bits: bit-blasting to SAT is
+#: much faster than linear arithmetic on this If-heavy relation for BMC. The width is set
+#: per check by ``set_width`` (``needed_width``) so that no value of the unrolling can
+#: overflow. ``None`` means mathematical integers, which Spacer (IC3/PDR) needs. Not
+#: thread-safe: one check at a time.
+WIDTH: int | None = 32
+
+#: Larger than every value of the encoding in integer mode (the ``jump_length`` sentinel).
+_INT_SENTINEL = 1 << 40
 
 
 def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
@@ -203,17 +207,23 @@ def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
     return max(8, magnitude.bit_length() + 2)
 
 
-def set_width(bits: int) -> None:
+def set_width(bits: int | None) -> None:
+    """Bit-vectors of ``bits`` bits, or mathematical integers for ``None``."""
     global WIDTH
     WIDTH = bits
 
 
+def sentinel() -> IntT:
+    """A constant above every value of the encoding."""
+    return IV(_INT_SENTINEL if WIDTH is None else 1 << (WIDTH - 2))
+
+
 def IV(value: int) -> IntT:
-    return z3.BitVecVal(value, WIDTH)
+    return z3.IntVal(value) if WIDTH is None else z3.BitVecVal(value, WIDTH)
 
 
 def IVar(name: str) -> IntT:
-    return z3.BitVec(name, WIDTH)
+    return z3.Int(name) if WIDTH is None else z3.BitVec(name, WIDTH)
 
 
 def _bool(value: bool) -> BoolT:
@@ -248,12 +258,19 @@ def states_equal(x: SState, y: SState) -> BoolT:
     return z3.And([u == v for u, v in zip(flat(x), flat(y), strict=True)])
 
 
+def int_value(model: z3.ModelRef, t: IntT) -> int:
+    """The integer a model gives ``t`` (bit-vectors read as signed)."""
+    v = model.eval(t, model_completion=True)
+    return int(v.as_long()) if z3.is_int_value(v) else int(v.as_signed_long())
+
+
 def read_state(model: z3.ModelRef, s: SState) -> State:
     """The concrete ``State`` a model assigns to ``s``."""
 
     def val(t: Term) -> int | bool:
-        v = model.eval(t, model_completion=True)
-        return bool(z3.is_true(v)) if z3.is_bool(v) else int(v.as_signed_long())
+        if z3.is_bool(t):
+            return bool(z3.is_true(model.eval(t, model_completion=True)))
+        return int_value(model, t)
 
     def end(e: SEnd) -> EndState:
         return EndState(*(val(t) for t in e))  # type: ignore[arg-type]
@@ -728,8 +745,8 @@ class Encoding:
         against the longest delay the guard allows.
         """
         flows = (ch.ab, ch.ba)
-        sentinel = IV(1 << (WIDTH - 2))  # above every timer (see needed_width)
-        best: IntT = sentinel
+        top = sentinel()
+        best: IntT = top
         candidates: list[tuple[BoolT, IntT]] = [
             (s.phase_left != NO_TIMER, s.phase_left - 1),
         ]
@@ -750,7 +767,7 @@ class Encoding:
                 candidates.append((runs, p.dpd_retryinterval - e.quiet + 1))
         for cond, value in candidates:
             best = z3.If(z3.And(cond, value < best), value, best)
-        return z3.If(best == sentinel, cap, best)
+        return z3.If(best == top, cap, best)
 
     def delay(self, s: SState, s1: SState, d: IntT, ch: Choices) -> tuple[BoolT, BoolT, SState]:
         """(jump possible, guard of the delay of ``d``, result); ``s1 = tick(s)``.
@@ -775,6 +792,9 @@ class Step:
     events: dict[tuple[str, int], BoolT]  # ("tick", -1), ("delay", -1), (kind, end)
     choices: Choices
     d: IntT  # delay length (meaningful when the delay indicator is true)
+    order: BoolT  # end 0 acts first when both ends have an urgent event due
+    after: SState  # the successor as a term of the state and the choices
+    allowed: BoolT  # the constraints on the choices (``transition`` minus ``s' == after``)
 
     def seconds(self) -> IntT:
         return z3.If(self.events[("tick", -1)], 1, z3.If(self.events[("delay", -1)], self.d, 0))
@@ -841,5 +861,5 @@ def transition(
         nxt = ite(take[i], handled, nxt)
         for kind in URGENT:
             events[(kind, i)] = z3.And(take[i], dues[i] == CODE[kind])
-    parts.append(states_equal(s2, nxt))
-    return z3.And(parts), Step({k: events[k] for k in event_keys()}, ch, d)
+    step = Step({k: events[k] for k in event_keys()}, ch, d, order, nxt, z3.And(parts))
+    return z3.And(step.allowed, states_equal(s2, nxt)), step
