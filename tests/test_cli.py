@@ -109,3 +109,33 @@ def test_undefined_reference_parse_vs_lint(tmp_path: Path) -> None:
     assert code == 2 and "undefined address 'office9'" in err
     code, out, _ = run("lint", str(f))
     assert code == 1 and "undefined address 'office9'" in out
+
+
+def test_engine_both_answers_with_both() -> None:
+    code, out, _ = run(
+        "check",
+        str(MODELS / "seed-intended"),
+        "--engine",
+        "both",
+        "--property",
+        "establishes",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    (result,) = json.loads(out)["results"]
+    assert (result["engine"], result["verdict"]) == ("both", "HOLDS")
+
+
+def test_engines_disagreeing_is_an_internal_error() -> None:
+    from ipsecmc.check import _reconcile
+    from ipsecmc.engines.result import EngineResult, Stats, Verdict
+    from ipsecmc.errors import InternalError
+    from ipsecmc.properties import load_property
+
+    prop = load_property("agreement")
+    holds = EngineResult(Verdict.HOLDS, Stats(), reason="proved")
+    violated = EngineResult(Verdict.VIOLATED, Stats(), reason="counterexample found")
+    with pytest.raises(InternalError, match="engines disagree on agreement"):
+        _reconcile(prop, holds, violated)
+    assert _reconcile(prop, holds, EngineResult(Verdict.HOLDS_UP_TO, Stats())) is holds

@@ -210,3 +210,22 @@ def test_differential_small(tunnel, seed: int) -> None:  # type: ignore[no-untyp
         assert _seconds(smt.path) <= _seconds(explicit.path)
     else:
         assert smt.verdict is Verdict.HOLDS_UP_TO
+
+
+def _agreement_report(engine: str):  # type: ignore[no-untyped-def]
+    from ipsecmc.check import CheckOptions, check_paths
+
+    options = CheckOptions(properties=("agreement",), engine=engine, jobs=1)
+    return check_paths([str(SEED)], options).results[0]
+
+
+def test_seed_intended_z3_same_events_as_explicit() -> None:
+    """Issue 4 acceptance: the z3 engine finds the seed's violation at its real timers
+    (180 s sessions, 20 s DPD, 43,200 s keylives) and prints the same events."""
+    explicit = _agreement_report("explicit")
+    smt = _agreement_report("z3")
+    assert explicit.result.verdict is smt.result.verdict is Verdict.VIOLATED
+    assert smt.result.facts["steps"] == 41
+    assert explicit.trace is not None and smt.trace is not None
+    assert smt.trace.events == explicit.trace.events
+    assert smt.trace.duration == explicit.trace.duration == 391

@@ -25,23 +25,29 @@ Plan kinds (same meaning as ``explicit.py``):
   proves there is none (VIOLATED).
 * ``recoverable``: not supported (INCONCLUSIVE).
 
-Search. For k = 0, 1, ..., ``max_depth``: the base case asks for a bad state at step k
-(steps are events, ticks or delays; the first k with a counterexample gives the fewest
-steps); then, among counterexamples of k .. k + ``SECONDS_SLACK`` steps, the one with the
-fewest seconds of model time is taken (more zero-time events can occasionally buy an
-earlier violation). The inductive step asks for a simple path (pairwise distinct states,
-monitor included) of k good states, all within ``Encoding.ranges``, followed by a bad
-one; unsat proves the property for all depths (HOLDS, ``facts["k"]``). The ranges are
-themselves checked to be inductive before a proof relies on them. No counterexample and
-no proof up to ``max_depth``: HOLDS_UP_TO with ``bound = max_depth`` steps (each step is
-at least zero seconds, so this is a bound on events, not on time).
+Search. Two incremental bit-vector solvers grow by one unrolled step per depth. For
+k = 0, 1, ..., ``max_depth``: the base case asks for a bad state at step k (an assumption
+literal; steps are urgent events, 1 s ticks or maximal delays, so the first k with a
+counterexample gives the fewest steps). The inductive step asks for a simple path
+(pairwise distinct states, monitor included) of k good states, all within
+``Encoding.ranges``, followed by a bad one; unsat proves the property for all depths
+(HOLDS, ``facts["k"]``). The ranges are themselves checked to be inductive before a
+proof relies on them. An inductive-step query that runs past ``INDUCTION_STEP_MS``
+ends k-induction (the reason says so) and BMC goes on alone. No counterexample and no
+proof up to ``max_depth``: HOLDS_UP_TO with ``bound = max_depth`` steps (each step is at
+least zero seconds, so this is a bound on events, not on time).
 
-Performance (measured, honest): each depth is a fresh simplify + bit-blast + SAT query
-(faster here than z3's incremental core). On the seed with an 8 s session TTL and a 3 s
-DPD interval the 43 s counterexample is found at 22 steps in about 70-90 s; the seed
-at its real timers needs about 40 steps and is out of reach of the fast test suite
-(a depth of 18 already costs about 20 s per query). Step counts do not grow with the
-timer values (delays), but solver time per step is the bottleneck.
+The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK`` steps,
+the fewest seconds of model time (a zero-time event more can buy an earlier violation),
+and among those the first in the order the explicit engine explores successors (end 0
+before end 1, local-in outcome 0 first, traffic choices in profile order), fixed step by
+step with assumption literals. ``facts["steps"]`` is k, the shortest length in steps.
+
+Performance (measured, ``benchmarks/smt_timers.py``): the successor is a function of the
+state and a few choice bits (see ``smt_encoding.transition``), so each incremental query
+is mostly propagation. ``seed-intended`` at its real timers: the 391 s counterexample is
+found at 41 steps in about 20 s of solving plus the canonicalisation, and the step count
+stays 41 with keylives at their defaults and with 3,600 s sessions.
 
 Decoding. A model reads back as one event per step; delays become that many ``tick``
 labels and urgent events get the outcome index whose successor equals the model's next
@@ -83,6 +89,12 @@ from ipsecmc.model.system import TransitionSystem
 
 UNSUPPORTED = "not supported by the z3 engine"
 
+#: Time cap of one inductive-step query; past it, k-induction stops and BMC goes on.
+INDUCTION_STEP_MS = 5_000
+
+#: Default BMC depth (steps); the seed's counterexample needs 41.
+DEFAULT_DEPTH = 60
+
 #: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
 SECONDS_SLACK = 2
 
@@ -93,7 +105,7 @@ class SmtEngine:
     name = "z3"
 
     def __init__(
-        self, budget: Budget | None = None, max_depth: int = 40, induction: bool = True
+        self, budget: Budget | None = None, max_depth: int = DEFAULT_DEPTH, induction: bool = True
     ) -> None:
         self.budget = budget or Budget()
         self.max_depth = max_depth
@@ -223,11 +235,12 @@ class _Search:
         left = timeout - (time.perf_counter() - self.started)
         return max(1, int(left * 1000))
 
-    def _check(self, solver: z3.Solver, *assumptions: BoolT) -> z3.CheckSatResult:
-        """One incremental query under the remaining time budget."""
-        ms = self._deadline_ms()
-        if ms is not None:
-            solver.set("timeout", ms)
+    def _check(
+        self, solver: z3.Solver, *assumptions: BoolT, cap_ms: int | None = None
+    ) -> z3.CheckSatResult:
+        """One incremental query under the remaining time budget (and ``cap_ms``)."""
+        limits = [ms for ms in (self._deadline_ms(), cap_ms) if ms is not None]
+        solver.set("timeout", min(limits) if limits else 4_294_967_295)
         return solver.check(*assumptions)
 
     def _bad(self, s: SState, c: IntT) -> BoolT:
@@ -300,23 +313,28 @@ class _Search:
         ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit))
         if self.induction and not self._ranges_inductive():
             raise InternalError("value ranges of the z3 encoding are not inductive")
+        induct, gave_up = self.induction, None
         for k in range(self.max_depth + 1):
             bad = self._bad(states[k], mons[k])
             verdict = self._check(base, bad)
             if verdict == z3.unknown:
                 return self._timeout(k)
             if verdict == z3.sat:
-                return self._found(base, states, mons, steps, k)
+                return self._found(base, base.model(), states, mons, steps, k)
             # inductive step of depth k: k good states on a simple path, then a bad one
-            if self.induction and k >= 1:
-                verdict = self._check(ind, self._bad(i_states[k], i_mons[k]))
+            if induct and k >= 1:
+                verdict = self._check(
+                    ind, self._bad(i_states[k], i_mons[k]), cap_ms=INDUCTION_STEP_MS
+                )
                 if verdict == z3.unsat:
                     return self._proved(k)
+                if verdict == z3.unknown:  # too hard to decide: keep BMC going alone
+                    induct, gave_up = False, k
             if k == self.max_depth:
                 break
             base.add(z3.Not(bad))  # implied: depth k had no bad state
             base.add(self._unroll_step(states, mons, steps, "b"))
-            if self.induction:
+            if induct:
                 ind.add(z3.Not(self._bad(i_states[k], i_mons[k])))
                 ind.add(self._unroll_step(i_states, i_mons, i_steps, "i"))
                 new = i_states[-1]
@@ -324,20 +342,26 @@ class _Search:
                 for old, c_old in zip(i_states[:-1], i_mons[:-1], strict=True):
                     ind.add(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
         stats = self._stats(self.max_depth)
+        induction = (
+            "k-induction was not tried"
+            if not self.induction
+            else "k-induction did not close"
+            if gave_up is None
+            else f"k-induction gave up at k={gave_up} (step query over "
+            f"{INDUCTION_STEP_MS / 1000:g} s)"
+        )
         if self.kind == "reachable":
             return EngineResult(
                 Verdict.INCONCLUSIVE,
                 stats,
                 bound=self.max_depth,
-                reason=f"no witness up to {self.max_depth} steps and no "
-                "k-induction proof that none exists",
+                reason=f"no witness up to {self.max_depth} steps; {induction}",
             )
         return EngineResult(
             Verdict.HOLDS_UP_TO,
             stats,
             bound=self.max_depth,
-            reason=f"no counterexample up to {self.max_depth} steps (BMC); "
-            "k-induction did not close",
+            reason=f"no counterexample up to {self.max_depth} steps (BMC); {induction}",
             facts={"steps": self.max_depth},
         )
 
@@ -406,12 +430,16 @@ class _Search:
         return out
 
     def _canonical(
-        self, solver: z3.Solver, goal: BoolT, states: list[SState], steps: list[Step]
+        self,
+        solver: z3.Solver,
+        goal: BoolT,
+        model: z3.ModelRef,
+        states: list[SState],
+        steps: list[Step],
     ) -> z3.ModelRef:
         """Fix the choices step by step to the first alternative that still reaches the
-        goal (see ``_preferences``); ``solver`` has a model of ``goal``."""
+        goal (see ``_preferences``); ``model`` satisfies ``goal``."""
         fixed = [goal]
-        model = solver.model()
         for t, step in enumerate(steps):
             for alternatives in self._preferences(model, states[t], step):
                 for n, lit in enumerate(alternatives):
@@ -429,6 +457,7 @@ class _Search:
     def _found(
         self,
         solver: z3.Solver,
+        first: z3.ModelRef,
         states: list[SState],
         mons: list[IntT],
         steps: list[Step],
@@ -456,13 +485,16 @@ class _Search:
                 if z3.is_true(model.eval(b, model_completion=True))
             )
 
-        if self._check(solver, bads[0]) != z3.sat:
-            raise InternalError("z3 found a counterexample and then lost it")
-        seconds = best(solver.model())
-        while self._check(solver, goal(seconds - 1)) == z3.sat:
-            seconds = best(solver.model())
-        self._check(solver, goal(seconds))
-        model = self._canonical(solver, goal(seconds), states, steps[: depths[-1]])
+        # ``first`` assigns the steps up to k only; past the time budget a query answers
+        # unknown, and the best model so far is kept
+        model, seconds = first, int_value(first, totals[0])
+        if self._check(solver, goal(seconds)) == z3.sat:
+            model = solver.model()
+            seconds = best(model)
+            while self._check(solver, goal(seconds - 1)) == z3.sat:
+                model = solver.model()
+                seconds = best(model)
+            model = self._canonical(solver, goal(seconds), model, states, steps[: depths[-1]])
         depth = next(
             d
             for d, b, t in zip(depths, bads, totals, strict=True)
