@@ -74,10 +74,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="per check (s)")
     args = parser.parse_args()
     print(
-        "| session TTL | DPD | keylife | z3 verdict | z3 steps | model seconds | z3 wall s "
-        "| explicit verdict | explicit seconds |"
+        "| session TTL | DPD | keylife | z3 verdict | z3 steps | urgent events | model seconds "
+        "| z3 wall s | explicit verdict | explicit seconds |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for variant in VARIANTS:
             folder = write_variant(

@@ -61,14 +61,10 @@ import time
 from collections.abc import Callable
 from itertools import product
 
-import z3
-
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt_encoding import (
     IV,
-    BoolT,
     Encoding,
-    IntT,
     IVar,
     SState,
     Step,
@@ -82,6 +78,7 @@ from ipsecmc.engines.smt_encoding import (
     states_equal,
     transition,
 )
+from ipsecmc.engines.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import CONNECTING, DOWN, UP, State

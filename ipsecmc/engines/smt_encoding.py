@@ -1,5 +1,5 @@
-"""The transition relation of ``ipsecmc.model.semantics`` as Z3 formulas (the only z3 import
-besides ``smt.py``).
+"""The transition relation of ``ipsecmc.model.semantics`` as Z3 formulas (z3 itself comes
+from ``z3_api``, the one module that imports it).
 
 What this is: a line-by-line transcription of ``Semantics`` (``due``, every urgent
 handler, ``_exchange``/``_deliver``, the SA helpers and ``_tick``) from Python ``if``
@@ -58,11 +58,10 @@ proofs), and because 1-second ticks remain in the relation, nothing is lost.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
-
-import z3
+from typing import NamedTuple, TypeVar
 
 from ipsecmc.config import DpdMode
+from ipsecmc.engines.z3_api import BoolT, IntT, Term, z3
 from ipsecmc.errors import InternalError
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.model.semantics import DELETE_P1, DELETE_P2, PROBE, Semantics
@@ -80,11 +79,6 @@ from ipsecmc.model.state import (
     EndState,
     State,
 )
-
-# z3's Python API is untyped; these aliases say what a term is meant to be.
-Term = Any
-BoolT = Any
-IntT = Any
 
 #: Urgent event kinds, in the priority order of ``Semantics.due`` (code = index + 1).
 URGENT = ("p2_keylife", "p1_keylife", "request", "start_p2", "dpd", "start_p1")
