@@ -87,7 +87,7 @@ from ipsecmc.model.system import TransitionSystem
 UNSUPPORTED = "not supported by the z3 engine"
 
 #: Time cap of one inductive-step query; past it, k-induction stops and BMC goes on.
-INDUCTION_STEP_MS = 5_000
+INDUCTION_STEP_MS = 2_000
 
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
