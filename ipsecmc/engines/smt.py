@@ -57,6 +57,7 @@ from itertools import product
 
 import z3
 
+from ipsecmc.engines import smt_encoding
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt_encoding import (
     IV,
@@ -76,12 +77,19 @@ from ipsecmc.engines.smt_encoding import (
     states_equal,
     transition,
 )
+from ipsecmc.engines.smt_proof import SpacerProof
 from ipsecmc.errors import InternalError
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import CONNECTING, DOWN, UP, State
 from ipsecmc.model.system import TransitionSystem
 
 UNSUPPORTED = "not supported by the z3 engine"
+
+#: The IC3/PDR proof step (``smt_proof``) runs once BMC has found no counterexample up to
+#: ``SPACER_DEPTH`` steps (cheap: short counterexamples come first), for at most
+#: ``SPACER_SECONDS`` of the time budget; then BMC goes on deepening.
+SPACER_DEPTH = 2
+SPACER_SECONDS = 120
 
 #: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
 SECONDS_SLACK = 2
@@ -93,11 +101,16 @@ class SmtEngine:
     name = "z3"
 
     def __init__(
-        self, budget: Budget | None = None, max_depth: int = 40, induction: bool = True
+        self,
+        budget: Budget | None = None,
+        max_depth: int = 40,
+        induction: bool = True,
+        spacer_seed: int = 0,
     ) -> None:
         self.budget = budget or Budget()
         self.max_depth = max_depth
         self.induction = induction
+        self.spacer_seed = spacer_seed
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         if plan.kind not in ("invariant", "bounded", "reachable"):
@@ -107,7 +120,9 @@ class SmtEngine:
                 bound=plan.bound,
                 reason=f"{plan.kind}: {UNSUPPORTED}",
             )
-        return _Search(system, plan, self.budget, self.max_depth, self.induction).run()
+        search = _Search(system, plan, self.budget, self.max_depth, self.induction)
+        search.spacer_seed = self.spacer_seed
+        return search.run()
 
 
 # ---------------------------------------------------------------------- the predicate
@@ -214,6 +229,7 @@ class _Search:
             + (self.limit + 2 if self.bounded else 0)
         )
         self.started = time.perf_counter()
+        self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -239,15 +255,23 @@ class _Search:
 
     def _monitor(self, s: SState, s2: SState, c: IntT, step: Step) -> IntT:
         """Next monitor value (``explicit._Search._monitor``, a delay adding d)."""
+        tick, delay = step.events[("tick", -1)], step.events[("delay", -1)]
+        return self._monitor_of(s, s2, c, tick, delay, step.d)
+
+    def _monitor_of(
+        self, s: SState, s2: SState, c: IntT, tick: BoolT, delay: BoolT, d: IntT
+    ) -> IntT:
+        """``_monitor`` for a step of ``d`` seconds (a tick, a delay, else zero time)."""
+        if not self.bounded:
+            return IV(0)
         cap = self.limit + 1
         p, p2 = self.pred.term(s, self.enc), self.pred.term(s2, self.enc)
-        tick, delay = step.events[("tick", -1)], step.events[("delay", -1)]
 
         def capped(x: IntT) -> IntT:
             return z3.If(x <= cap, x, cap)
 
         after_tick = z3.If(p, capped(c + 1), 0)
-        after_delay = z3.If(p, capped(c + step.d), capped(step.d - 1))
+        after_delay = z3.If(p, capped(c + d), capped(d - 1))
         moved = z3.If(tick, after_tick, z3.If(delay, after_delay, c))
         return z3.If(p2, moved, 0)
 
@@ -312,6 +336,10 @@ class _Search:
                 verdict = self._check(ind, self._bad(i_states[k], i_mons[k]))
                 if verdict == z3.unsat:
                     return self._proved(k)
+            if self.induction and k == min(SPACER_DEPTH, self.max_depth):
+                proof = self._spacer_proof()
+                if proof is not None:
+                    return proof
             if k == self.max_depth:
                 break
             base.add(z3.Not(bad))  # implied: depth k had no bad state
@@ -353,6 +381,48 @@ class _Search:
         solver = z3.SolverFor("QF_BV")
         solver.add(query)
         return bool(self._check(solver) == z3.unsat)
+
+    def _spacer_proof(self) -> EngineResult | None:
+        """The IC3/PDR proof step (``smt_proof``): HOLDS (VIOLATED for ``reachable``)
+        when Spacer finds an invariant, checked against the transition relation; ``None``
+        when it finds a bad state or runs out of its share of the time budget."""
+        budget_ms = SPACER_SECONDS * 1000
+        left = self._deadline_ms()
+        if left is not None:
+            budget_ms = min(budget_ms, left)
+        saved = (smt_encoding.WIDTH, self.enc, self.pred)
+        set_width(None)  # Spacer reasons over mathematical integers (smt_proof's doc)
+        try:
+            self.enc = Encoding(self.system.params)
+            self.pred = PredicateEncoder(self.enc, self.plan.predicate)
+            prover = SpacerProof(
+                self.enc,
+                self.system.initial(),
+                self._bad,
+                self._monitor_of,
+                self._monitor,
+                self.cap,
+                seed=self.spacer_seed,
+            )
+            answer = prover.run(budget_ms)
+        finally:
+            set_width(saved[0])
+            self.enc, self.pred = saved[1], saved[2]
+        if not answer.proved:
+            return None
+        stats = self._stats(0)
+        facts: dict[str, object] = {"proof": "spacer", "lemmas": answer.lemmas}
+        how = f"IC3/PDR (Spacer): inductive invariant of {answer.lemmas} lemmas, checked"
+        if self.kind == "reachable":
+            return EngineResult(
+                Verdict.VIOLATED,
+                stats,
+                reason=f"no reachable state satisfies the formula ({how})",
+                facts=facts,
+            )
+        return EngineResult(
+            Verdict.HOLDS, stats, bound=self.plan.bound, reason=f"proved by {how}", facts=facts
+        )
 
     def _proved(self, k: int) -> EngineResult:
         stats = self._stats(k)
