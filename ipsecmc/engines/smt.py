@@ -163,13 +163,16 @@ class PredicateEncoder:
         self.domains = domains
         base = enc.initial
         self.table = {v: predicate(_representative(base, v)) for v in product(*domains)}
-        self._cache: dict[int, BoolT] = {}
+        self._cache: dict[tuple[int, ...], tuple[list[BoolT], BoolT]] = {}
 
     def term(self, s: SState, enc: Encoding) -> BoolT:
-        key = s.phase.get_id()
+        # keyed on the observed fields (states built from one another share ``phase``);
+        # the entry keeps them alive so that their ids cannot be reused
+        feats = [t for t, _ in _observation(enc, s)]
+        key = tuple(t.get_id() for t in feats)
         if key not in self._cache:
-            self._cache[key] = self._term(s, enc)
-        return self._cache[key]
+            self._cache[key] = (feats, self._term(s, enc))
+        return self._cache[key][1]
 
     def _term(self, s: SState, enc: Encoding) -> BoolT:
         feats = [t for t, _ in _observation(enc, s)]
@@ -230,6 +233,7 @@ class _Search:
         )
         self.started = time.perf_counter()
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
+        self.spacer_ranges = True
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -402,7 +406,9 @@ class _Search:
                 self._monitor_of,
                 self._monitor,
                 self.cap,
+                self.limit,
                 seed=self.spacer_seed,
+                ranges=self.spacer_ranges,
             )
             answer = prover.run(budget_ms)
         finally:

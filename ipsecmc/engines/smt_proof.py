@@ -199,7 +199,9 @@ class SpacerProof:
         monitor: MonitorFn,
         step_monitor: Callable[[SState, SState, IntT, Step], IntT],
         cap: int,
+        bound: int,
         seed: int = 0,
+        ranges: bool = True,
     ) -> None:
         self.enc = enc
         self.initial = initial
@@ -208,6 +210,12 @@ class SpacerProof:
         self.step_monitor = step_monitor
         self.cap = cap
         self.seed = seed
+        self.bound = bound
+        self.ranges = ranges
+
+    def _known(self, s: SState, c: IntT) -> BoolT:
+        """What every clause may assume of its source state: the value ranges."""
+        return self.enc.ranges(s, c, self.bound) if self.ranges else z3.BoolVal(True)
 
     def run(self, timeout_ms: int | None) -> SpacerAnswer:
         started = time.perf_counter()
@@ -228,7 +236,7 @@ class SpacerProof:
         rules, admitted = clauses(self.enc, s, c, self.monitor)
         for rule in rules:
             head = [h.translate(ctx) for h in [*flat(rule.after), rule.mon]]
-            body = z3.And(rule.guard, admitted).translate(ctx)
+            body = z3.And(self._known(s, c), rule.guard, admitted).translate(ctx)
             fp.declare_var(*_variables([body, *head, *here]))
             fp.rule(inv(*head), [inv(*here), body], name=rule.name)
         init = [t.translate(ctx) for t in [*flat(const_state(self.initial)), IV(0)]]
@@ -242,7 +250,9 @@ class SpacerProof:
             return SpacerAnswer(False, 0, time.perf_counter() - started)
         invariant = fp.get_cover_delta(-1, inv).translate(z3.main_ctx())
         lemmas = len(invariant.children()) if z3.is_and(invariant) else 1
-        self.verify(lambda st, cc: z3.substitute_vars(invariant, *flat(st), cc))
+        self.verify(
+            lambda st, cc: z3.And(self._known(st, cc), z3.substitute_vars(invariant, *flat(st), cc))
+        )
         return SpacerAnswer(True, lemmas, time.perf_counter() - started)
 
     def verify(self, holds: Callable[[SState, IntT], BoolT]) -> None:
