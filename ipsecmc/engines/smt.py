@@ -32,7 +32,10 @@ fewest seconds of model time is taken (more zero-time events can occasionally bu
 earlier violation). The inductive step asks for a simple path (pairwise distinct states,
 monitor included) of k good states, all within ``Encoding.ranges``, followed by a bad
 one; unsat proves the property for all depths (HOLDS, ``facts["k"]``). The ranges are
-themselves checked to be inductive before a proof relies on them. No counterexample and
+themselves checked to be inductive before a proof relies on them. Once depth
+``SPACER_DEPTH`` has no counterexample, the IC3/PDR step (``smt_proof``: Spacer, its
+invariant checked against this relation) gets up to ``SPACER_SECONDS``; a checked
+invariant is a proof (HOLDS, ``facts["proof"] == "spacer"``). No counterexample and
 no proof up to ``max_depth``: HOLDS_UP_TO with ``bound = max_depth`` steps (each step is
 at least zero seconds, so this is a bound on events, not on time).
 
