@@ -90,9 +90,11 @@ UNSUPPORTED = "not supported by the z3 engine"
 
 #: The IC3/PDR proof step (``smt_proof``) runs once BMC has found no counterexample up to
 #: ``SPACER_DEPTH`` steps (cheap: short counterexamples come first), for at most
-#: ``SPACER_SECONDS`` of the time budget; then BMC goes on deepening.
+#: ``SPACER_SECONDS`` of the time budget (``SPACER_TRIES`` restarts); then BMC goes on.
 SPACER_DEPTH = 2
 SPACER_SECONDS = 120
+#: Spacer runs (random seeds ``spacer_seed`` + 0, 1, ...) sharing ``SPACER_SECONDS``.
+SPACER_TRIES = 4
 
 #: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
 SECONDS_SLACK = 2
@@ -236,7 +238,6 @@ class _Search:
         )
         self.started = time.perf_counter()
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
-        self.spacer_ranges = True
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -411,9 +412,8 @@ class _Search:
                 self.cap,
                 self.limit,
                 seed=self.spacer_seed,
-                ranges=self.spacer_ranges,
             )
-            answer = prover.run(budget_ms)
+            answer = prover.prove(budget_ms, SPACER_TRIES)
         finally:
             set_width(saved[0])
             self.enc, self.pred = saved[1], saved[2]
