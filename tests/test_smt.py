@@ -178,17 +178,22 @@ def _plan_disagree(bound: int) -> Plan:
     return Plan("agreement", "bounded", lambda s: s.a.p2 != s.b.p2, bound)
 
 
-@pytest.mark.slow  # about 90 s: BMC to 24 steps plus the seconds minimisation
-def test_small_seed_agrees_with_explicit(tunnel) -> None:  # type: ignore[no-untyped-def]
-    """The seed with a 8 s session TTL, DPD every 3 s and T=20: VIOLATED by both, in the
-    same number of seconds; replayed by the engine itself."""
+def _small_seed(tunnel) -> TransitionSystem:  # type: ignore[no-untyped-def]
+    """The seed with a 8 s session TTL, DPD every 3 s, no rekey: disagrees after 43 s."""
     base = build(tunnel, "any")
     ends = tuple(
         dataclasses.replace(e, session_ttl=8, dpd_retryinterval=3, p1_keylife=None, p2_keylife=None)
         for e in base.params.ends
     )
     profile = parse_profile("both:10,site1-to-site2", tunnel.a.name, tunnel.b.name)
-    system = TransitionSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, False))
+    return TransitionSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, False))
+
+
+@pytest.mark.slow  # about 90 s: BMC to 24 steps plus the seconds minimisation
+def test_small_seed_agrees_with_explicit(tunnel) -> None:  # type: ignore[no-untyped-def]
+    """The seed with a 8 s session TTL, DPD every 3 s and T=20: VIOLATED by both, in the
+    same number of seconds; replayed by the engine itself."""
+    system = _small_seed(tunnel)
     plan = _plan_disagree(20)
     explicit = ExplicitEngine().check(system, plan)
     smt = SmtEngine(max_depth=30, induction=False).check(system, plan)
@@ -246,13 +251,7 @@ def test_spacer_holds_agrees_with_explicit() -> None:
 def test_spacer_proves_nothing_false(tunnel) -> None:  # type: ignore[no-untyped-def]
     """Where the explicit engine finds a violation, the proof step must not claim one
     (a wrong clause set would be caught by the invariant check as an InternalError)."""
-    base = build(tunnel, "both:10,site1-to-site2")
-    ends = tuple(
-        dataclasses.replace(e, session_ttl=8, dpd_retryinterval=3, p1_keylife=None, p2_keylife=None)
-        for e in base.params.ends
-    )
-    profile = parse_profile("both:10,site1-to-site2", tunnel.a.name, tunnel.b.name)
-    system = TransitionSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, False))
+    system = _small_seed(tunnel)
     plan = _plan_disagree(20)
     assert ExplicitEngine().check(system, plan).verdict is Verdict.VIOLATED
     assert _spacer(system, plan, 10) is None
