@@ -34,8 +34,11 @@ counterexample gives the fewest steps). The inductive step asks for a simple pat
 (HOLDS, ``facts["k"]``). The ranges are themselves checked to be inductive before a
 proof relies on them. An inductive-step query that runs past ``INDUCTION_STEP_MS``
 ends k-induction (the reason says so) and BMC goes on alone. No counterexample and no
-proof up to ``max_depth``: HOLDS_UP_TO with ``bound = max_depth`` steps (each step is at
-least zero seconds, so this is a bound on events, not on time).
+proof up to ``max_depth``: the IC3/PDR step (``smt_proof``: Spacer, its invariant
+checked against this relation) gets up to ``SPACER_SECONDS``; a checked invariant is a
+proof (HOLDS, ``facts["proof"] == "spacer"``). Else HOLDS_UP_TO with ``bound =
+max_depth`` steps (each step is at least zero seconds, so this is a bound on events, not
+on time).
 
 The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK`` steps,
 the fewest seconds of model time (a zero-time event more can buy an earlier violation),
@@ -61,6 +64,7 @@ import time
 from collections.abc import Callable
 from itertools import product
 
+from ipsecmc.engines import smt_encoding
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt_encoding import (
     IV,
@@ -78,6 +82,7 @@ from ipsecmc.engines.smt_encoding import (
     states_equal,
     transition,
 )
+from ipsecmc.engines.smt_proof import SpacerProof
 from ipsecmc.engines.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
 from ipsecmc.model.semantics import Label
@@ -91,6 +96,12 @@ INDUCTION_STEP_MS = 2_000
 
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
+#: The IC3/PDR proof step (``smt_proof``) runs once BMC has found no counterexample up to
+#: ``max_depth`` steps (counterexamples first: a violated property never waits for it),
+#: for at most ``SPACER_SECONDS`` of the time budget (``SPACER_TRIES`` restarts).
+SPACER_SECONDS = 120
+#: Spacer runs (random seeds ``spacer_seed`` + 0, 1, ...) sharing ``SPACER_SECONDS``.
+SPACER_TRIES = 4
 
 #: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
 SECONDS_SLACK = 2
@@ -102,11 +113,16 @@ class SmtEngine:
     name = "z3"
 
     def __init__(
-        self, budget: Budget | None = None, max_depth: int = DEFAULT_DEPTH, induction: bool = True
+        self,
+        budget: Budget | None = None,
+        max_depth: int = DEFAULT_DEPTH,
+        induction: bool = True,
+        spacer_seed: int = 0,
     ) -> None:
         self.budget = budget or Budget()
         self.max_depth = max_depth
         self.induction = induction
+        self.spacer_seed = spacer_seed
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         if plan.kind not in ("invariant", "bounded", "reachable"):
@@ -116,7 +132,9 @@ class SmtEngine:
                 bound=plan.bound,
                 reason=f"{plan.kind}: {UNSUPPORTED}",
             )
-        return _Search(system, plan, self.budget, self.max_depth, self.induction).run()
+        search = _Search(system, plan, self.budget, self.max_depth, self.induction)
+        search.spacer_seed = self.spacer_seed
+        return search.run()
 
 
 # ---------------------------------------------------------------------- the predicate
@@ -157,13 +175,16 @@ class PredicateEncoder:
         self.domains = domains
         base = enc.initial
         self.table = {v: predicate(_representative(base, v)) for v in product(*domains)}
-        self._cache: dict[int, BoolT] = {}
+        self._cache: dict[tuple[int, ...], tuple[list[BoolT], BoolT]] = {}
 
     def term(self, s: SState, enc: Encoding) -> BoolT:
-        key = s.phase.get_id()
+        # keyed on the observed fields (states built from one another share ``phase``);
+        # the entry keeps them alive so that their ids cannot be reused
+        feats = [t for t, _ in _observation(enc, s)]
+        key = tuple(t.get_id() for t in feats)
         if key not in self._cache:
-            self._cache[key] = self._term(s, enc)
-        return self._cache[key]
+            self._cache[key] = (feats, self._term(s, enc))
+        return self._cache[key][1]
 
     def _term(self, s: SState, enc: Encoding) -> BoolT:
         feats = [t for t, _ in _observation(enc, s)]
@@ -223,6 +244,7 @@ class _Search:
             + (self.limit + 2 if self.bounded else 0)
         )
         self.started = time.perf_counter()
+        self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -249,15 +271,23 @@ class _Search:
 
     def _monitor(self, s: SState, s2: SState, c: IntT, step: Step) -> IntT:
         """Next monitor value (``explicit._Search._monitor``, a delay adding d)."""
+        tick, delay = step.events[("tick", -1)], step.events[("delay", -1)]
+        return self._monitor_of(s, s2, c, tick, delay, step.d)
+
+    def _monitor_of(
+        self, s: SState, s2: SState, c: IntT, tick: BoolT, delay: BoolT, d: IntT
+    ) -> IntT:
+        """``_monitor`` for a step of ``d`` seconds (a tick, a delay, else zero time)."""
+        if not self.bounded:
+            return IV(0)
         cap = self.limit + 1
         p, p2 = self.pred.term(s, self.enc), self.pred.term(s2, self.enc)
-        tick, delay = step.events[("tick", -1)], step.events[("delay", -1)]
 
         def capped(x: IntT) -> IntT:
             return z3.If(x <= cap, x, cap)
 
         after_tick = z3.If(p, capped(c + 1), 0)
-        after_delay = z3.If(p, capped(c + step.d), capped(step.d - 1))
+        after_delay = z3.If(p, capped(c + d), capped(d - 1))
         moved = z3.If(tick, after_tick, z3.If(delay, after_delay, c))
         return z3.If(p2, moved, 0)
 
@@ -338,15 +368,21 @@ class _Search:
                 ind.add(self.enc.ranges(new, i_mons[-1], self.limit))
                 for old, c_old in zip(i_states[:-1], i_mons[:-1], strict=True):
                     ind.add(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
+        if self.induction:
+            proof = self._spacer_proof()
+            if proof is not None:
+                return proof
         stats = self._stats(self.max_depth)
         induction = (
-            "k-induction was not tried"
+            "no proof was tried"
             if not self.induction
             else "k-induction did not close"
             if gave_up is None
             else f"k-induction gave up at k={gave_up} (step query over "
             f"{INDUCTION_STEP_MS / 1000:g} s)"
         )
+        if self.induction:
+            induction += f"; IC3/PDR (Spacer) found no invariant within {SPACER_SECONDS} s"
         if self.kind == "reachable":
             return EngineResult(
                 Verdict.INCONCLUSIVE,
@@ -374,6 +410,49 @@ class _Search:
         solver = z3.SolverFor("QF_BV")
         solver.add(query)
         return bool(self._check(solver) == z3.unsat)
+
+    def _spacer_proof(self) -> EngineResult | None:
+        """The IC3/PDR proof step (``smt_proof``): HOLDS (VIOLATED for ``reachable``)
+        when Spacer finds an invariant, checked against the transition relation; ``None``
+        when it finds a bad state or runs out of its share of the time budget."""
+        budget_ms = SPACER_SECONDS * 1000
+        left = self._deadline_ms()
+        if left is not None:
+            budget_ms = min(budget_ms, left)
+        saved = (smt_encoding.WIDTH, self.enc, self.pred)
+        set_width(None)  # Spacer reasons over mathematical integers (smt_proof's doc)
+        try:
+            self.enc = Encoding(self.system.params)
+            self.pred = PredicateEncoder(self.enc, self.plan.predicate)
+            prover = SpacerProof(
+                self.enc,
+                self.system.initial(),
+                self._bad,
+                self._monitor_of,
+                self._monitor,
+                self.cap,
+                self.limit,
+                seed=self.spacer_seed,
+            )
+            answer = prover.prove(budget_ms, SPACER_TRIES)
+        finally:
+            set_width(saved[0])
+            self.enc, self.pred = saved[1], saved[2]
+        if not answer.proved:
+            return None
+        stats = self._stats(0)
+        facts: dict[str, object] = {"proof": "spacer", "lemmas": answer.lemmas}
+        how = f"IC3/PDR (Spacer): inductive invariant of {answer.lemmas} lemmas, checked"
+        if self.kind == "reachable":
+            return EngineResult(
+                Verdict.VIOLATED,
+                stats,
+                reason=f"no reachable state satisfies the formula ({how})",
+                facts=facts,
+            )
+        return EngineResult(
+            Verdict.HOLDS, stats, bound=self.plan.bound, reason=f"proved by {how}", facts=facts
+        )
 
     def _proved(self, k: int) -> EngineResult:
         stats = self._stats(k)
