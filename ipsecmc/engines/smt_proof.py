@@ -55,26 +55,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import z3
-
 from ipsecmc.config import DpdMode
 from ipsecmc.engines.smt_encoding import (
     CODE,
     IV,
     URGENT,
-    BoolT,
     Encoding,
-    IntT,
     SEnd,
     SState,
     Step,
-    Term,
     const_state,
     flat,
     fresh_choices,
     fresh_state,
     transition,
 )
+from ipsecmc.engines.z3_api import BoolT, IntT, Term, z3
 from ipsecmc.errors import InternalError
 from ipsecmc.model.state import NO_TIMER, UP, State
 
