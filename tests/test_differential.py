@@ -1,0 +1,391 @@
+"""Both engines agree (issue 4, item 7): explicit vs z3 verdicts, and the z3 step relation
+vs its explicit twin ``ipsecmc.engines.step_graph``.
+
+* ``test_engines_agree``: random small scenarios x random plans (the library's bounded
+  properties with a random T, invariants over the same atoms). Wherever both engines
+  answer, the verdicts are equal; a z3 counterexample has exactly as many steps as the
+  shortest one of the step graph (breadth-first), and every counterexample (z3, explicit,
+  step graph) replays through the model and violates the property at its last label.
+  The tallies print with ``-s``; the slow variant runs 2000 scenarios.
+* ``StepRelationMachine``: random walks of small systems; at every visited state the
+  models of the z3 ``transition`` are exactly the step graph's successors, and there is
+  at least one (no deadlock).
+* ``test_jump_length_twin``: ``Encoding.jump_length`` equals its Python twin.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from random import Random
+from typing import ClassVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+z3 = pytest.importorskip("z3")
+
+from ipsecmc.check import plan_for  # noqa: E402
+from ipsecmc.engines.explicit import ExplicitEngine  # noqa: E402
+from ipsecmc.engines.result import EngineResult, Plan, Verdict  # noqa: E402
+from ipsecmc.engines.smt import SmtEngine  # noqa: E402
+from ipsecmc.engines.smt_encoding import (  # noqa: E402
+    Choices,
+    Encoding,
+    const_state,
+    fresh_state,
+    needed_width,
+    read_state,
+    set_width,
+    states_equal,
+    transition,
+)
+from ipsecmc.engines.step_graph import (  # noqa: E402
+    Shortest,
+    StateBudgetExceeded,
+    StepGraph,
+    jump_cap,
+    shortest_counterexample,
+)
+from ipsecmc.model.semantics import Label  # noqa: E402
+from ipsecmc.model.state import State  # noqa: E402
+from ipsecmc.model.system import TransitionSystem  # noqa: E402
+from ipsecmc.properties import load_property, parse_property  # noqa: E402
+from ipsecmc.strategies import GeneratedScenario, small_scenarios  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Depths:
+    """How deep the z3 engine is asked to search (its cost grows with depth: about
+    0.1-0.3 s per step on this machine, plus a few tenths of a second per check).
+
+    ``cap``: BMC depth beyond which z3 is not asked for a counterexample; such a scenario
+    only checks that z3 finds none shallower. ``margin``: steps searched past the
+    shortest counterexample, so a z3 run preferring a longer one (its fewest-seconds
+    tie-breaking) shows in ``facts["steps"]``. ``holds``: depth of the z3 run when the
+    step graph finds no counterexample at all (with k-induction if ``induction``).
+    """
+
+    cap: int
+    margin: int
+    holds: int
+    induction: bool
+
+    def for_run(self, shortest: Shortest | None) -> int:
+        if shortest is None:
+            return self.holds
+        return min(shortest.steps + self.margin, self.cap)
+
+
+CI = Depths(cap=3, margin=0, holds=0, induction=False)
+SLOW = Depths(cap=6, margin=1, holds=1, induction=False)
+PROOFS = Depths(cap=6, margin=0, holds=10, induction=True)
+
+INVARIANTS = (
+    "not (up(end_a) and not up(end_b))",
+    "not (up(end_b) and not up(end_a))",
+    "dpd_failures(end_a) < 1",
+    "dpd_failures(end_b) < 2",
+    "not blackhole(end_a) and not blackhole(end_b)",
+    "not up(end_a)",
+    "p1(end_b) != UP or session(end_b, udp/500)",
+    "p2(end_a) == UP or p1(end_a) != UP",
+)
+
+
+def _invariant(formula: str) -> object:
+    text = f"name: inv\ndescription: a test invariant\nkind: invariant\nformula: {formula}\n"
+    return parse_property(text, "inv.prop")
+
+
+BOUNDED = (load_property("agreement"), load_property("no-blackhole"))
+
+
+@st.composite
+def plans(draw: st.DrawFn, system: TransitionSystem) -> Plan:
+    """A library bounded property with T in 0..15, or an invariant over the same atoms."""
+    if draw(st.booleans()):
+        prop = draw(st.sampled_from(BOUNDED))
+        return plan_for(system, prop, draw(st.integers(0, 15)))
+    formula = draw(st.sampled_from(INVARIANTS))
+    return plan_for(system, _invariant(formula), None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- replay helpers
+def _monitor_hit(system: TransitionSystem, plan: Plan, labels: tuple[Label, ...]) -> int:
+    """Replay ``labels`` with the explicit monitor; the index after which the property is
+    first violated (-1: at the initial state), or raise if it never is."""
+    limit = plan.bound or 0
+    state, c = system.initial(), 0
+
+    def hit() -> bool:
+        return c > limit if plan.kind == "bounded" else not plan.predicate(state)
+
+    if hit():
+        return -1
+    for n, label in enumerate(labels):
+        nxt = system.replay_step(state, label).state
+        if plan.kind == "bounded":
+            if label.kind in ("tick", "delay"):
+                secs = 1 if label.kind == "tick" else label.arg
+                c = min(c + secs, limit + 1) if plan.predicate(state) else 0
+            c = c if plan.predicate(nxt) else 0
+        state = nxt
+        if hit():
+            return n
+    raise AssertionError(f"counterexample does not violate {plan.name}: {labels}")
+
+
+def _assert_replays(system: TransitionSystem, plan: Plan, labels: tuple[Label, ...]) -> None:
+    """The path replays and violates the property at its last label, not before."""
+    assert _monitor_hit(system, plan, labels) == len(labels) - 1
+
+
+def _steps_of(graph: StepGraph, system: TransitionSystem, labels: tuple[Label, ...]) -> int:
+    """How many steps of the step relation spell ``labels`` (the last may be cut short)."""
+    state, at, steps = system.initial(), 0, 0
+    while at < len(labels):
+        rest = labels[at:]
+        for step_labels, end in graph.successors(state):
+            n = len(step_labels)
+            if rest[:n] == step_labels or (len(rest) < n and step_labels[: len(rest)] == rest):
+                state, at, steps = end, at + n, steps + 1
+                break
+        else:
+            raise AssertionError(f"labels {rest[:3]}... are no step from {state}")
+    return steps
+
+
+def _seconds(labels: tuple[Label, ...]) -> int:
+    return sum(1 if lb.kind == "tick" else lb.arg if lb.kind == "delay" else 0 for lb in labels)
+
+
+# ---------------------------------------------------------------------- the comparison
+@dataclass
+class Tally:
+    """What the runs answered; printed at the end of a differential run."""
+
+    counts: Counter[str]
+
+    def line(self) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
+
+
+def compare(scenario: GeneratedScenario, plan: Plan, depths: Depths, tally: Tally) -> None:
+    """Run both engines and the step graph on one scenario; assert they agree."""
+    system = scenario.system()
+    explicit = ExplicitEngine().check(system, plan)
+    try:
+        shortest: Shortest | None = shortest_counterexample(system, plan)
+    except StateBudgetExceeded:
+        tally.counts["step graph over budget"] += 1
+        return
+    # Both are exhaustive: the explicit engine and the step graph agree on everything.
+    if explicit.verdict is Verdict.VIOLATED:
+        assert shortest is not None, "explicit VIOLATED, step graph finds no counterexample"
+        assert explicit.path is not None
+        _assert_replays(system, plan, explicit.path.labels)
+    else:
+        assert explicit.verdict is Verdict.HOLDS, explicit.reason
+        assert shortest is None, f"explicit HOLDS, step graph finds {shortest}"
+    graph = StepGraph(system, jump_cap(system.params, plan))
+    if shortest is not None:
+        _assert_replays(system, plan, shortest.labels)
+        assert _steps_of(graph, system, shortest.labels) == shortest.steps
+    induction = depths.induction and shortest is None
+    smt = SmtEngine(max_depth=depths.for_run(shortest), induction=induction).check(system, plan)
+    tally.counts[f"explicit {explicit.verdict.value} / z3 {smt.verdict.value}"] += 1
+    _agree(system, plan, graph, explicit, smt, shortest)
+
+
+def _agree(
+    system: TransitionSystem,
+    plan: Plan,
+    graph: StepGraph,
+    explicit: EngineResult,
+    smt: EngineResult,
+    shortest: Shortest | None,
+) -> None:
+    if smt.verdict is Verdict.INCONCLUSIVE:
+        return  # no answer (no budget is set, so this does not happen today)
+    if smt.verdict is Verdict.HOLDS_UP_TO:
+        # no answer; but a counterexample within BMC's bound would be a miss
+        assert smt.bound is not None
+        assert shortest is None or shortest.steps > smt.bound, (
+            f"z3: {smt.reason}; the step graph has a counterexample of {shortest.steps} steps"
+        )
+        return
+    assert smt.verdict is explicit.verdict, f"z3 {smt.verdict}, explicit {explicit.verdict}"
+    if smt.verdict is Verdict.HOLDS:
+        return
+    assert shortest is not None and smt.path is not None
+    assert smt.facts["steps"] == shortest.steps, (
+        f"z3 counterexample of {smt.facts['steps']} steps, shortest has {shortest.steps}"
+    )
+    _assert_replays(system, plan, smt.path.labels)
+    assert smt.facts["seconds"] == _seconds(smt.path.labels)
+    assert _steps_of(graph, system, smt.path.labels) == shortest.steps
+
+
+def _run(n: int, depths: Depths) -> Counter[str]:
+    tally = Tally(Counter())
+
+    @settings(
+        derandomize=True,
+        database=None,
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        scenario = data.draw(small_scenarios(), label="scenario")
+        plan = data.draw(plans(scenario.system()), label="plan")
+        compare(scenario, plan, depths, tally)
+
+    check()
+    print(f"\ndifferential ({n} scenarios): {tally.line()}")
+    assert sum(tally.counts.values()) == n
+    return tally.counts
+
+
+def test_engines_agree() -> None:
+    _run(200, CI)
+
+
+@pytest.mark.slow
+def test_engines_agree_2000() -> None:
+    _run(2000, SLOW)
+
+
+@pytest.mark.slow
+def test_proofs_agree() -> None:
+    """k-induction proofs (z3 HOLDS) against exhaustive search, on fewer scenarios: a
+    proof attempt of depth 10 costs several seconds, and most do not close by then."""
+    counts = _run(40, PROOFS)
+    assert counts["explicit HOLDS / z3 HOLDS"] > 0
+
+
+# ---------------------------------------------------------------------- step relation
+class Z3Successors:
+    """The z3 step relation of one system, built once; ``of(state)`` enumerates the
+    states it allows after ``state`` with blocking clauses (as ``tests/test_smt.py``)."""
+
+    def __init__(self, system: TransitionSystem, cap: int) -> None:
+        set_width(needed_width(system.params, 4, cap))
+        self.s, self.s2 = fresh_state("s"), fresh_state("t")
+        rel, _ = transition(Encoding(system.params), self.s, self.s2, "x", cap=cap)
+        self.solver = z3.Solver()
+        self.solver.add(rel)
+
+    def of(self, state: State) -> set[State]:
+        self.solver.push()
+        self.solver.add(states_equal(self.s, const_state(state)))
+        got: set[State] = set()
+        while self.solver.check() == z3.sat:
+            nxt = read_state(self.solver.model(), self.s2)
+            got.add(nxt)
+            self.solver.add(z3.Not(states_equal(self.s2, const_state(nxt))))
+        self.solver.pop()
+        return got
+
+
+class StepRelationMachine(RuleBasedStateMachine):
+    """Walks a small system along step-graph successors; checks the z3 relation agrees."""
+
+    #: (states checked, steps that were delays) over all runs, so the test can show the
+    #: walks met delays at all
+    seen: ClassVar[Counter[str]] = Counter()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.graph: StepGraph | None = None
+        self.z3: Z3Successors | None = None
+        self.state: State | None = None
+
+    @initialize(scenario=small_scenarios(), cap=st.integers(2, 30))
+    def start(self, scenario: GeneratedScenario, cap: int) -> None:
+        system = scenario.system()
+        self.graph = StepGraph(system, cap)
+        self.z3 = Z3Successors(system, cap)
+        self.state = system.initial()
+
+    @rule(pick=st.integers(0, 7))
+    def step(self, pick: int) -> None:
+        assert self.graph is not None and self.state is not None
+        nxt = self.graph.successors(self.state)
+        self.state = nxt[pick % len(nxt)][1]
+
+    @invariant()
+    def same_successors(self) -> None:
+        if self.graph is None or self.state is None or self.z3 is None:
+            return
+        steps = self.graph.successors(self.state)
+        mine = {s2 for _, s2 in steps}
+        assert mine, f"deadlock at {self.state}"
+        assert self.z3.of(self.state) == mine, self.state
+        self.seen["states"] += 1
+        self.seen["delays"] += sum(1 for labels, _ in steps if len(labels) > 1)
+
+
+def test_step_relation() -> None:
+    """Random walks: the z3 relation's successors are the step graph's, never none."""
+    StepRelationMachine.seen.clear()
+    run_state_machine_as_test(  # type: ignore[no-untyped-call]
+        StepRelationMachine,
+        settings=settings(
+            derandomize=True,
+            database=None,
+            max_examples=25,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    seen = StepRelationMachine.seen
+    print(f"\nstep relation: {seen['states']} states, {seen['delays']} delay steps")
+    assert seen["delays"] > 0
+
+
+def _int(value: object) -> int:
+    v = z3.simplify(value)
+    return int(v.as_long()) if z3.is_int_value(v) else int(v.as_signed_long())
+
+
+def test_jump_length_twin() -> None:
+    """On states of random walks where a jump is possible, ``Encoding.jump_length``
+    equals the step graph's twin."""
+    compared: list[int] = []
+
+    @settings(derandomize=True, database=None, max_examples=25, deadline=None)
+    @given(small_scenarios(), st.randoms(use_true_random=False), st.integers(2, 40))
+    def check(scenario: GeneratedScenario, rng: Random, cap: int) -> None:
+        system = scenario.system()
+        graph = StepGraph(system, cap)
+        set_width(needed_width(system.params, 4, cap))
+        enc = Encoding(system.params)
+        state = system.initial()
+        for _ in range(30):
+            for label, s1 in system.successors(state):
+                if not graph.jump_possible(state, s1):
+                    continue
+                ab, ba = bool(label.arg & 1), bool(label.arg & 2)
+                s = const_state(state)
+                acc = (z3.BoolVal(True), z3.BoolVal(True))
+                ch = Choices(z3.BoolVal(ab), z3.BoolVal(ba), (acc, acc))
+                symbolic = enc.jump_length(s, enc.tick(s, ch.ab, ch.ba), ch, cap)
+                assert _int(symbolic) == graph.jump_length(state, s1, ab, ba), state
+                compared.append(1)
+            state = rng.choice(graph.successors(state))[1]
+
+    check()
+    print(f"\njump length: {len(compared)} states compared")
+    assert compared
