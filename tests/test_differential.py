@@ -201,7 +201,9 @@ def compare(scenario: GeneratedScenario, plan: Plan, depths: Depths, tally: Tall
         _assert_replays(system, plan, shortest.labels)
         assert _steps_of(graph, system, shortest.labels) == shortest.steps
     induction = depths.induction and shortest is None
-    smt = SmtEngine(max_depth=depths.for_run(shortest), induction=induction).check(system, plan)
+    smt = SmtEngine(max_depth=depths.for_run(shortest), induction=induction, spacer=False).check(
+        system, plan
+    )
     tally.counts[f"explicit {explicit.verdict.value} / z3 {smt.verdict.value}"] += 1
     _agree(system, plan, graph, explicit, smt, shortest)
 

@@ -108,7 +108,11 @@ SECONDS_SLACK = 2
 
 
 class SmtEngine:
-    """Z3 BMC + k-induction; same ``check`` contract as ``ExplicitEngine``."""
+    """Z3 BMC + proofs; same ``check`` contract as ``ExplicitEngine``.
+
+    ``induction`` turns the proof attempts on (k-induction alongside BMC, then IC3/PDR
+    unless ``spacer`` is False); without it the engine only looks for counterexamples.
+    """
 
     name = "z3"
 
@@ -118,11 +122,13 @@ class SmtEngine:
         max_depth: int = DEFAULT_DEPTH,
         induction: bool = True,
         spacer_seed: int = 0,
+        spacer: bool = True,
     ) -> None:
         self.budget = budget or Budget()
         self.max_depth = max_depth
         self.induction = induction
         self.spacer_seed = spacer_seed
+        self.spacer = spacer
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         if plan.kind not in ("invariant", "bounded", "reachable"):
@@ -134,6 +140,7 @@ class SmtEngine:
             )
         search = _Search(system, plan, self.budget, self.max_depth, self.induction)
         search.spacer_seed = self.spacer_seed
+        search.spacer = self.spacer
         return search.run()
 
 
@@ -245,6 +252,7 @@ class _Search:
         )
         self.started = time.perf_counter()
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
+        self.spacer = True  # IC3/PDR after BMC (when ``induction``)
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -368,7 +376,7 @@ class _Search:
                 ind.add(self.enc.ranges(new, i_mons[-1], self.limit))
                 for old, c_old in zip(i_states[:-1], i_mons[:-1], strict=True):
                     ind.add(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
-        if self.induction:
+        if self.induction and self.spacer:
             proof = self._spacer_proof()
             if proof is not None:
                 return proof
@@ -381,7 +389,7 @@ class _Search:
             else f"k-induction gave up at k={gave_up} (step query over "
             f"{INDUCTION_STEP_MS / 1000:g} s)"
         )
-        if self.induction:
+        if self.induction and self.spacer:
             induction += f"; IC3/PDR (Spacer) found no invariant within {SPACER_SECONDS} s"
         if self.kind == "reachable":
             return EngineResult(
