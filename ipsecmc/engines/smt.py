@@ -183,6 +183,7 @@ class PredicateEncoder:
         base = enc.initial
         self.table = {v: predicate(_representative(base, v)) for v in product(*domains)}
         self._cache: dict[tuple[int, ...], tuple[list[BoolT], BoolT]] = {}
+        self._template: tuple[list[BoolT | IntT], BoolT] | None = None
 
     def term(self, s: SState, enc: Encoding) -> BoolT:
         # keyed on the observed fields (states built from one another share ``phase``);
@@ -190,11 +191,21 @@ class PredicateEncoder:
         feats = [t for t, _ in _observation(enc, s)]
         key = tuple(t.get_id() for t in feats)
         if key not in self._cache:
-            self._cache[key] = (feats, self._term(s, enc))
+            self._cache[key] = (feats, self._instance(feats))
         return self._cache[key][1]
 
-    def _term(self, s: SState, enc: Encoding) -> BoolT:
-        feats = [t for t, _ in _observation(enc, s)]
+    def _instance(self, feats: list[BoolT | IntT]) -> BoolT:
+        """The decision diagram is built once, over placeholder features of the same
+        sorts, and instantiated per state by substitution (building it walks the whole
+        table: tens of thousands of entries, too slow to repeat for every unrolled
+        state)."""
+        if self._template is None:
+            holes = [z3.Const(f"obs!{n}", t.sort()) for n, t in enumerate(feats)]
+            self._template = (holes, self._term(holes))
+        holes, template = self._template
+        return z3.substitute(template, *zip(holes, feats, strict=True))
+
+    def _term(self, feats: list[BoolT | IntT]) -> BoolT:
         memo: dict[tuple[object, ...], BoolT] = {}
 
         # Build bottom-up: a sub-table is identified by its prefix; identical children
