@@ -289,3 +289,15 @@ def test_spacer_proves_seed(model: str, prop: str) -> None:
     result = SmtEngine().check(system, plan)
     assert result.verdict is Verdict.HOLDS
     assert result.facts["proof"] == "spacer"
+
+
+def test_spacer_proves_seed_fixed_agreement() -> None:
+    """Issue 4 acceptance in the default suite: the z3 engine's proof step proves
+    seed-fixed agreement at its real timers (T = 110 s, 43,200 s keylives) with a checked
+    invariant (the slow test above runs the whole engine on four cases)."""
+    root = SEED.parent / "seed-fixed"
+    system = build(load_scenario([str(root)]).tunnels[0], "both:200,site1-to-site2")
+    plan = plan_for(system, load_property("agreement"), None)
+    proof = _spacer(system, plan, 120)
+    assert proof is not None and proof.verdict is Verdict.HOLDS
+    assert proof.facts["proof"] == "spacer"
