@@ -57,6 +57,7 @@ proofs), and because 1-second ticks remain in the relation, nothing is lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
@@ -270,6 +271,19 @@ def read_state(model: z3.ModelRef, s: SState) -> State:
         return EndState(*(val(t) for t in e))  # type: ignore[arg-type]
 
     return State(end(s.a), end(s.b), int(val(s.phase)), int(val(s.phase_left)))
+
+
+def count_down(e: SEnd, dec: Callable[[IntT], IntT], quiet: IntT) -> SEnd:
+    """``e`` with every countdown moved by ``dec`` and ``quiet`` replaced: the timer part
+    of a tick (``age``), of a delay (``shift``) and of ``smt_proof``'s linear delay."""
+    return e._replace(
+        sess=dec(e.sess),
+        quiet=quiet,
+        p1_life=dec(e.p1_life),
+        p2_life=dec(e.p2_life),
+        req_timer=dec(e.req_timer),
+        dpd_timer=dec(e.dpd_timer),
+    )
 
 
 def _min(x: IntT, y: IntT) -> IntT:
@@ -668,14 +682,7 @@ class Encoding:
         def dec(t: IntT) -> IntT:
             return z3.If(t > 0, t - 1, t)
 
-        return e._replace(
-            sess=dec(e.sess),
-            quiet=quiet,
-            p1_life=dec(e.p1_life),
-            p2_life=dec(e.p2_life),
-            req_timer=dec(e.req_timer),
-            dpd_timer=dec(e.dpd_timer),
-        )
+        return count_down(e, dec, quiet)
 
     # ------------------------------------------------------------------ delay
     def shift(self, s1: SState, m: IntT, ab: BoolT, ba: BoolT) -> SState:
@@ -697,14 +704,7 @@ class Encoding:
                     _min(quiet + m, p.dpd_retryinterval),
                     quiet,
                 )
-            return e._replace(
-                sess=dec(e.sess),
-                quiet=quiet,
-                p1_life=dec(e.p1_life),
-                p2_life=dec(e.p2_life),
-                req_timer=dec(e.req_timer),
-                dpd_timer=dec(e.dpd_timer),
-            )
+            return count_down(e, dec, quiet)
 
         left = z3.If(s1.phase_left != NO_TIMER, s1.phase_left - m, s1.phase_left)
         return SState(end(0), end(1), s1.phase, left)

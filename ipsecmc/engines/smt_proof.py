@@ -65,6 +65,7 @@ from ipsecmc.engines.smt_encoding import (
     SState,
     Step,
     const_state,
+    count_down,
     flat,
     fresh_choices,
     fresh_state,
@@ -140,14 +141,7 @@ def _linear_delay(
         def dec(t: IntT) -> IntT:
             return z3.If(t > 0, t - m, t)
 
-        return e._replace(
-            sess=dec(e.sess),
-            quiet=quiet,
-            p1_life=dec(e.p1_life),
-            p2_life=dec(e.p2_life),
-            req_timer=dec(e.req_timer),
-            dpd_timer=dec(e.dpd_timer),
-        )
+        return count_down(e, dec, quiet)
 
     a, b = end(0), end(1)
     left = z3.If(s1.phase_left != NO_TIMER, s1.phase_left - m, s1.phase_left)
