@@ -83,6 +83,7 @@ from ipsecmc.engines.smt_encoding import (
     transition,
 )
 from ipsecmc.engines.smt_proof import SpacerProof
+from ipsecmc.engines.step_graph import jump_cap
 from ipsecmc.engines.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
 from ipsecmc.model.semantics import Label
@@ -255,12 +256,7 @@ class _Search:
         )
         self.enc = Encoding(system.params)
         self.pred = PredicateEncoder(self.enc, plan.predicate)
-        # a jump over a timer-free future: long enough to saturate quiet and the monitor
-        self.cap = (
-            max(p.dpd_retryinterval for p in self.enc.ends)
-            + 2
-            + (self.limit + 2 if self.bounded else 0)
-        )
+        self.cap = jump_cap(system.params, plan)
         self.started = time.perf_counter()
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
         self.spacer = True  # IC3/PDR after BMC (when ``induction``)

@@ -41,8 +41,9 @@ Step = tuple[tuple[Label, ...], tuple[State, ...]]
 
 
 def jump_cap(params: TunnelParams, plan: Plan) -> int:
-    """The length of a jump over a timer-free future, as ``smt._Search.cap``: long enough
-    to saturate ``quiet`` and a bounded plan's monitor."""
+    """The length of a jump over a timer-free future (the ``cap`` of ``transition``, used
+    by the z3 engine and this twin alike): long enough to saturate ``quiet`` and a bounded
+    plan's monitor."""
     cap = max(p.dpd_retryinterval for p in params.ends) + 2
     if plan.kind == "bounded":
         cap += (plan.bound or 0) + 2
