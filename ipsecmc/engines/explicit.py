@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import NamedTuple
 
+from ipsecmc.engines import zone_search
 from ipsecmc.engines.fast_successors import FastSuccessors
 from ipsecmc.engines.meter import BudgetedSearch
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
@@ -95,15 +96,18 @@ class ExplicitEngine:
         accelerate: bool = True,
         compiled: bool = True,
         keylife_prefix: bool = True,
+        zones: bool = True,
     ) -> None:
-        """``accelerate``, ``compiled`` and ``keylife_prefix`` switch the reductions
-        (time jumps, memoized successors with the sent-quotient, keylife-free search
-        first); each keeps verdicts, and tests compare them on and off."""
+        """``accelerate``, ``compiled``, ``keylife_prefix`` and ``zones`` switch the
+        reductions (time jumps, memoized successors with the sent-quotient, keylife-free
+        search first, timers as symbolic clocks under free traffic); each keeps verdicts,
+        and tests compare them on and off."""
         self.budget = budget or Budget()
         self.progress = progress
         self.accelerate = accelerate
         self.compiled = compiled
         self.keylife_prefix = keylife_prefix
+        self.zones = zones
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         started = time.perf_counter()  # one time budget for both searches
@@ -112,11 +116,20 @@ class ExplicitEngine:
             early, spent = self._keylife_free_hit(system, plan, started)
             if early is not None:
                 return early
+        result = self._search(system, plan, started)
+        return replace(result, stats=_plus(result.stats, spent))
+
+    def _search(self, system: TransitionSystem, plan: Plan, started: float) -> EngineResult:
+        """The zone search where it applies and lifts the model, else the one-second one."""
+        if self.zones and zone_search.applicable(system, plan):
+            zoned = zone_search.ZoneSearch(system, plan, self.budget, self.progress, started)
+            found = zoned.run()
+            if found is not None:
+                return found
         search = _Search(
             system, plan, self.budget, self.progress, self.accelerate, self.compiled, started
         )
-        result = search.run()
-        return replace(result, stats=_plus(result.stats, spent))
+        return search.run()
 
     def _keylife_free_hit(
         self, system: TransitionSystem, plan: Plan, started: float
@@ -146,10 +159,7 @@ class ExplicitEngine:
         a, b = (replace(e, p1_keylife=None, p2_keylife=None) for e in system.params.ends)
         free_params = replace(system.params, ends=(a, b), rekey=False)
         free = TransitionSystem(system.tunnel, free_params)
-        found = _Search(
-            free, plan, self.budget, self.progress, self.accelerate, self.compiled, started
-        )
-        result = found.run()
+        result = self._search(free, plan, started)
         if result.path is None or result.verdict is Verdict.INCONCLUSIVE:
             return None, result.stats
         if not _confirm(_Search(system, plan, self.budget, None), result.path, min(lives)):
@@ -163,6 +173,12 @@ _EARLY_HIT_KINDS = ("invariant", "bounded", "reachable")
 def _plus(a: Stats, b: Stats) -> Stats:
     """Statistics of search ``a`` run after ``b`` (``a``'s clock started with ``b``)."""
     return replace(a, states=a.states + b.states, transitions=a.transitions + b.transitions)
+
+
+def confirm_path(system: TransitionSystem, plan: Plan, path: Path) -> bool:
+    """Whether ``path`` replays through the one-second model and ends in a state that
+    ends the search for ``plan`` (a counterexample, or a witness)."""
+    return _confirm(_Search(system, plan, Budget(), None), path, 1 << 62)
 
 
 def _confirm(search: _Search, path: Path, horizon: int) -> bool:

@@ -1,0 +1,279 @@
+"""The model's timers as clocks: which state fields run, and each step of ``Semantics``
+lifted from one state to a whole zone of timer values.
+
+A model state (``State``) mixes discrete fields (SA states, counters, flags) with timers:
+per end the UDP 500 session TTL, the DPD clock ``quiet``, the two keylives and the
+request and DPD countdowns, and the traffic phase's countdown; a bounded property adds
+its monitor (seconds the predicate has held). A timer is *running* when one second of
+time moves it (``Semantics._age``): a countdown above 0, ``quiet`` while the IKE SA is up
+with DPD enabled and below the retry interval, the phase clock above 0, the monitor
+while the predicate holds. Everything else in the state, including the value of a timer
+that is not running (0 = expired or due, -1 = off, ``quiet`` saturated), is discrete.
+
+**Clocks.** Running timers become clocks of a DBM (``dbm.Zone``). All clocks must grow
+with time, so a countdown ``v`` is the clock ``x = -v``; ``quiet`` and the monitor are
+``x = v``. Each running clock has a *ceiling* in clock space (a countdown's 0, ``quiet``'s
+retry interval, the monitor's T + 1) at which it stops running: reaching it is the only way
+time alone changes the discrete part (a session expires, a timer becomes due, ``quiet``
+saturates, the phase changes, the monitor exceeds T).
+
+**Lifting a step.** The discrete step of an urgent event or of one second's traffic is
+computed by running ``Semantics``' own code on a *symbolic* state: each running field holds
+a ``Sym`` that knows only its range of values. Every comparison the code makes on it
+(``sess != 0``, ``req_timer == 0``, ``quiet >= interval``) must be decided by that range;
+with the ranges every reachable zone has (``canonical_range``: a running countdown is >= 1,
+a running ``quiet`` is below the interval, because ceilings are taken out by
+``ZoneSearch``'s normalisation) they all are, so the result depends on the discrete part
+alone and is computed once per discrete state (``Lifter`` memoizes it). A comparison the
+range does not decide raises ``Undecided`` and the zone search declines the model
+(the explicit search then runs): nothing is guessed. A field of the result that still holds
+its ``Sym`` kept its value (the step did not touch that timer); a field holding an int was
+set to that value (a reset), and becomes a clock again if it runs. Arithmetic on a ``Sym``
+raises ``TypeError``: a step that computed a new timer value from an old one could not be
+lifted this way, and is not (only ``_age`` does, and time is the zone search's job).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ipsecmc.config import DpdMode
+from ipsecmc.model.params import EndParams
+from ipsecmc.model.semantics import Label, Semantics, Sink
+from ipsecmc.model.state import UP, EndState, State
+
+#: EndState fields that are timers, in clock order (end a's clocks 1-6, end b's 7-12).
+TIMER_FIELDS = ("sess", "quiet", "p1_life", "p2_life", "req_timer", "dpd_timer")
+PHASE_CLOCK = 1 + 2 * len(TIMER_FIELDS)
+MONITOR_CLOCK = PHASE_CLOCK + 1
+DIM = MONITOR_CLOCK + 1
+#: What a running timer's field holds in the discrete part of a zone state.
+RUNNING = -1000
+_FAR = 1 << 30
+
+
+def clock_of(end: int, field: str) -> int:
+    return 1 + end * len(TIMER_FIELDS) + TIMER_FIELDS.index(field)
+
+
+class Undecided(Exception):
+    """A step compared a timer with a value its range does not decide."""
+
+
+class Sym:
+    """A running timer's value during a lifted step: only its range is known."""
+
+    __slots__ = ("clock", "hi", "lo")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, clock: int, lo: int, hi: int) -> None:
+        self.clock, self.lo, self.hi = clock, lo, hi
+
+    def _side(self, c: object) -> int:
+        """-1, 0 or 1: the whole range is below, equal to, or above ``c``."""
+        if not isinstance(c, int) or isinstance(c, bool):
+            raise TypeError(f"timer compared with {c!r}")
+        if self.hi < c:
+            return -1
+        if self.lo > c:
+            return 1
+        if self.lo == self.hi == c:
+            return 0
+        raise Undecided(f"clock {self.clock} in [{self.lo}, {self.hi}] compared with {c}")
+
+    def __eq__(self, c: object) -> bool:
+        return self._side(c) == 0
+
+    def __ne__(self, c: object) -> bool:
+        return self._side(c) != 0
+
+    def __lt__(self, c: object) -> bool:
+        return self._side(c) < 0
+
+    def __le__(self, c: object) -> bool:
+        return self._side(c) <= 0
+
+    def __gt__(self, c: object) -> bool:
+        return self._side(c) > 0
+
+    def __ge__(self, c: object) -> bool:
+        return self._side(c) >= 0
+
+    def __bool__(self) -> bool:
+        raise TypeError("truth value of a timer")
+
+
+class Op(NamedTuple):
+    """What a discrete step does to one clock: keep it, reset it (``value`` in clock
+    space), or stop it (``value`` is None: the field is discrete afterwards)."""
+
+    clock: int
+    kind: str  # keep | reset | stop
+    value: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One lifted discrete step from a discrete state: its label, the discrete state after
+    it (running fields hold ``RUNNING``; ``sent`` is forgotten) and its clock ops."""
+
+    label: Label
+    after: State
+    ops: tuple[Op, ...]
+
+
+class Lifter:
+    """``Semantics`` on discrete states with running timers as clocks (module doc)."""
+
+    def __init__(self, semantics: Semantics) -> None:
+        self.sem = semantics
+        self.ends: tuple[EndParams, EndParams] = semantics.ends
+        self._urgent: dict[State, tuple[Step, ...]] = {}
+        self._traffic: dict[tuple[State, int], Step] = {}
+        self.ceiling = [0] * DIM
+        self.sign = [0] * DIM
+        for i, p in enumerate(self.ends):
+            for field in TIMER_FIELDS:
+                k = clock_of(i, field)
+                self.sign[k] = 1 if field == "quiet" else -1
+                self.ceiling[k] = p.dpd_retryinterval if field == "quiet" else 0
+        self.sign[PHASE_CLOCK] = -1
+        self.sign[MONITOR_CLOCK] = 1
+
+    def field_of(self, k: int) -> tuple[int, str]:
+        """The end and field of timer clock ``k`` (not the phase or monitor clock)."""
+        i, j = divmod(k - 1, len(TIMER_FIELDS))
+        return i, TIMER_FIELDS[j]
+
+    # ------------------------------------------------------------------ running timers
+    def runs(self, end: EndState, i: int, field: str, value: int) -> bool:
+        """Whether a timer field with this (int) value moves with time in ``end``."""
+        if field != "quiet":
+            return value > 0
+        p = self.ends[i]
+        return (
+            value >= 0
+            and end.p1 == UP
+            and p.dpd is not DpdMode.DISABLE
+            and value < p.dpd_retryinterval
+        )
+
+    def running(self, d: State) -> list[int]:
+        """Clocks running in discrete state ``d`` (the monitor is not included)."""
+        out = [
+            clock_of(i, field)
+            for i in (0, 1)
+            for field in TIMER_FIELDS
+            if getattr(d.end(i), field) == RUNNING
+        ]
+        if d.phase_left == RUNNING:
+            out.append(PHASE_CLOCK)
+        return out
+
+    def canonical_range(self, k: int) -> tuple[int, int]:
+        """Values a running timer can have in a normalised zone (ceilings taken out)."""
+        if self.sign[k] > 0:
+            return 0, self.ceiling[k] - 1
+        return 1, _FAR
+
+    def symbolic(self, d: State) -> State:
+        """``d`` with every running field holding a ``Sym`` of its canonical range."""
+        ends = []
+        for i in (0, 1):
+            e = d.end(i)
+            changes: dict[str, object] = {}
+            for field in TIMER_FIELDS:
+                if getattr(e, field) == RUNNING:
+                    k = clock_of(i, field)
+                    changes[field] = Sym(k, *self.canonical_range(k))
+            ends.append(e._replace(**changes) if changes else e)  # type: ignore[arg-type]
+        left: int | Sym = d.phase_left
+        if left == RUNNING:
+            left = Sym(PHASE_CLOCK, *self.canonical_range(PHASE_CLOCK))
+        return State(ends[0], ends[1], d.phase, left)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ from concrete
+    def discretize(self, s: State) -> tuple[State, tuple[Op, ...]]:
+        """Split a state whose fields are ints or kept ``Sym``s into its discrete part
+        and the ops that give its clocks their values."""
+        ops: list[Op] = []
+        ends = []
+        for i in (0, 1):
+            e = s.end(i)
+            changes: dict[str, object] = {"sent": False}
+            for field in TIMER_FIELDS:
+                value = getattr(e, field)
+                k = clock_of(i, field)
+                if isinstance(value, Sym):
+                    if value.clock != k:  # pragma: no cover - Semantics never moves timers
+                        raise Undecided("a timer moved to another field")
+                    if field == "quiet" and (e.p1 != UP or self.ends[i].dpd is DpdMode.DISABLE):
+                        raise Undecided("a running DPD clock stopped without a reset")
+                    ops.append(Op(k, "keep"))
+                    changes[field] = RUNNING
+                elif self.runs(e, i, field, value):
+                    ops.append(Op(k, "reset", self.sign[k] * value))
+                    changes[field] = RUNNING
+                else:
+                    ops.append(Op(k, "stop"))
+            ends.append(e._replace(**changes))  # type: ignore[arg-type]
+        left = s.phase_left
+        if isinstance(left, Sym):
+            ops.append(Op(PHASE_CLOCK, "keep"))
+            left = RUNNING
+        elif left > 0:
+            ops.append(Op(PHASE_CLOCK, "reset", -left))
+            left = RUNNING
+        else:
+            ops.append(Op(PHASE_CLOCK, "stop"))
+        return State(ends[0], ends[1], s.phase, left), tuple(ops)
+
+    # ------------------------------------------------------------------ lifted steps
+    def urgent(self, d: State) -> tuple[Step, ...]:
+        """The urgent events of ``d`` (``Semantics.successors`` order); empty if none."""
+        try:
+            return self._urgent[d]
+        except KeyError:
+            pass
+        s = self.symbolic(d)
+        steps: list[Step] = []
+        for i in (0, 1):
+            kind = self.sem.due(s, i)
+            if kind is None:
+                continue
+            outcomes = self.sem._handlers[kind](s, i, Sink(False))
+            for idx, outcome in enumerate(outcomes):
+                after, ops = self.discretize(outcome.state)
+                steps.append(Step(Label(kind, i, idx), after, ops))
+        result = self._urgent[d] = tuple(steps)
+        return result
+
+    def traffic(self, d: State, bits: int) -> Step:
+        """The traffic part of one second (``Semantics._tick`` before aging)."""
+        try:
+            return self._traffic[(d, bits)]
+        except KeyError:
+            pass
+        s = self.symbolic(d)
+        sink = Sink(False)
+        a, b = self.sem._traffic(0, s.a, s.b, bool(bits & 1), sink)
+        b, a = self.sem._traffic(1, b, a, bool(bits & 2), sink)
+        after, ops = self.discretize(State(a, b, s.phase, s.phase_left))
+        step = self._traffic[(d, bits)] = Step(Label("tick", -1, bits), after, ops)
+        return step
+
+
+__all__ = [
+    "DIM",
+    "MONITOR_CLOCK",
+    "PHASE_CLOCK",
+    "RUNNING",
+    "TIMER_FIELDS",
+    "Lifter",
+    "Op",
+    "Step",
+    "Sym",
+    "Undecided",
+    "clock_of",
+]

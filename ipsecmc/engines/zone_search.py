@@ -1,0 +1,446 @@
+"""Zone search: the explicit engine's exhaustive search with timers as symbolic clocks.
+
+Under a free traffic profile (``any``: each second, each direction may or may not carry
+traffic) every second branches, so the one-second search stores every combination of
+timer values the environment can produce: its states grow linearly with the session TTL
+and the DPD interval and multiply by the keylives (issue 5). Here a search node is a
+*discrete* state (``zone_model``: the state with every running timer replaced by a
+marker) together with a **zone**: a convex set of values of the running timers, as
+difference constraints (``dbm.Zone``). One node stands for all the one-second states it
+contains, and a node whose zone is included in an already stored node's zone of the same
+discrete state is not stored again (inclusion subsumption). The number of nodes depends on
+the order in which timers can expire, not on their values.
+
+**Successors of a node** (the same steps as ``Semantics.successors``, on all the node's
+valuations at once):
+
+* If an urgent event is due (``Lifter.urgent``), its outcomes, in zero time: each clock is
+  kept, reset to a constant or stopped, as the lifted step says.
+* Else one second's host traffic (a choice with traffic in it): the lifted traffic step,
+  then exactly one second (``Zone.shift``), then normalisation.
+* Else, if the phase allows a second without traffic, any number of such seconds: the
+  zone's future (``Zone.up``) cut at every running clock's ceiling, then normalisation.
+* **Normalisation** splits a zone at each clock's ceiling: the part where the clock has
+  reached it becomes a new discrete state (the session expired, the timer is due, the DPD
+  clock saturated, the phase moved on); the rest keeps running.
+* A bounded property's monitor is one more clock (``MONITOR_CLOCK``), running while the
+  predicate holds, with ceiling T + 1: a non-empty part at T + 1 where the predicate holds
+  is a counterexample, exactly when the one-second monitor exceeds T.
+
+**Soundness** (why the verdict equals the one-second search's). Time is whole seconds,
+every constant and reset is an integer, so every zone is an integer DBM, and ``Zone``'s
+operations are exact on integer points (``dbm`` module doc). By induction over the search,
+the integer points of the stored zones of a discrete state are exactly (up to inclusion
+subsumption, which drops only points already stored) the one-second states reachable with
+that discrete part: (1) a lifted step computes ``Semantics``' own step for every valuation
+of the zone at once, because ``Semantics`` reads a running timer only through comparisons
+its range decides (``zone_model``) and writes it only by resets; (2) ``k`` seconds without
+traffic from a state where nothing is due are the state shifted by ``k`` as long as no clock
+reaches its ceiling (``Semantics._age`` moves exactly the running timers by one, and
+``due`` and the atoms change only at ceilings), which is ``up`` cut at the ceilings;
+(3) a second with traffic is the lifted traffic step followed by the same shift by one;
+(4) at a ceiling the one-second model changes the discrete part, which normalisation
+does. The predicate is evaluated on the discrete part (the atoms read timers only as
+``session`` = ``sess != 0``, decided by running-ness). So the set of reachable
+(discrete state, predicate, monitor) values is the same, hence the verdict.
+``tests/engines/test_zone_search.py`` checks it against the unreduced one-second search on
+random small-timer scenarios.
+
+**Counterexamples** are made concrete by walking back along the stored parents: from an
+integer point of the violating zone, each step's inverse (undo normalisation, undo the
+shift or find the delay, undo resets) is intersected with the parent's zone to get an
+integer point there; the points give the delays, hence a path of one-second labels. That
+path is replayed through ``Semantics`` with the monitor before it is reported; a path that
+does not replay is never reported (the one-second search runs instead).
+
+The engine declines (returns None) when a step cannot be lifted (``Undecided``); the
+explicit engine then runs its one-second search. It handles ``invariant`` and ``bounded``
+properties whose atoms do not read ``sent`` (the ``blackhole`` atom), on profiles whose every
+phase allows a second without traffic.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from ipsecmc.engines.dbm import Zone, point_zone
+from ipsecmc.engines.meter import BudgetedSearch
+from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
+from ipsecmc.engines.zone_model import (
+    DIM,
+    MONITOR_CLOCK,
+    PHASE_CLOCK,
+    RUNNING,
+    Lifter,
+    Op,
+    Undecided,
+)
+from ipsecmc.model.semantics import Label
+from ipsecmc.model.state import NO_TIMER, State
+from ipsecmc.model.system import TransitionSystem
+
+Key = tuple[State, bool]  # discrete state, monitor running
+_CHECK_EVERY = 256
+_NO_TRAFFIC = Label("tick", -1, 0)
+
+
+class _Deriv(NamedTuple):
+    """How a node was made from its parent, enough to walk back from one of its points."""
+
+    parent: int
+    kind: str  # urgent | tick | delay
+    label: Label
+    ops: tuple[Op, ...]
+    moved: tuple[int, ...]  # clocks that time moved (tick, delay)
+    frozen: tuple[tuple[int, int], ...]  # (clock, ceiling) reached and taken out
+    monitor: str  # keep | reset | stop | none
+
+
+class _Part(NamedTuple):
+    discrete: State
+    zone: Zone
+    frozen: tuple[tuple[int, int], ...]
+
+
+def applicable(system: TransitionSystem, plan: Plan) -> bool:
+    """Whether the zone search handles this property on this system (module doc)."""
+    phases = system.params.traffic.phases
+    return (
+        plan.kind in ("invariant", "bounded")
+        and plan.reads is not None
+        and "blackhole" not in plan.reads
+        and all((False, False) in phase.choices() for phase in phases)
+        and not system.params.traffic.deterministic
+    )
+
+
+class ZoneSearch(BudgetedSearch):
+    """Breadth-first search over (discrete state, zone) nodes (module doc)."""
+
+    def __init__(
+        self,
+        system: TransitionSystem,
+        plan: Plan,
+        budget: Budget,
+        progress: Callable[[Stats], None] | None,
+        started: float,
+    ) -> None:
+        self.system = system
+        self.plan = plan
+        self.budget = budget
+        self.progress = progress
+        self.started = started
+        self.last_report = started
+        self.lifter = Lifter(system.semantics)
+        self.bounded = plan.kind == "bounded"
+        self.limit = plan.bound if plan.bound is not None else 0
+        self.ceiling = list(self.lifter.ceiling)
+        self.ceiling[MONITOR_CLOCK] = self.limit + 1
+        self.phases = system.params.traffic.phases
+        self.keys: list[Key] = []
+        self.zones: list[Zone] = []
+        self.derivs: list[_Deriv | None] = []
+        self.depth: list[int] = []
+        self.passed: dict[Key, _Passed] = {}
+        self.covered: set[int] = set()  # stored nodes whose zone a later one includes
+        self.visited = 0
+        self.transitions = 0
+        self._pred: dict[State, bool] = {}
+
+    # ------------------------------------------------------------------ predicate
+    def pred(self, d: State) -> bool:
+        try:
+            return self._pred[d]
+        except KeyError:
+            value = self._pred[d] = self.plan.predicate(self.lifter.symbolic(d))
+            return value
+
+    # ------------------------------------------------------------------ search
+    def run(self) -> EngineResult | None:
+        """The verdict, or None if the model cannot be lifted (module doc)."""
+        try:
+            return self._search()
+        except (Undecided, TypeError):
+            return None
+
+    def _search(self) -> EngineResult | None:
+        s0 = self.system.initial()
+        d0, ops = self.lifter.discretize(s0)
+        zone = point_zone(DIM, {op.clock: op.value for op in ops if op.value is not None})
+        root = _Part(d0, zone, ())
+        found = self._finish(-1, "none", _NO_TRAFFIC, (), (), root, monitor_was=False)
+        if found is not None:
+            return found
+        queue: deque[int] = deque(range(len(self.keys)))
+        expanded = 0
+        while queue:
+            u = queue.popleft()
+            expanded += 1
+            if expanded % _CHECK_EVERY == 0:
+                reason = self._over_budget()
+                if reason is not None:
+                    return EngineResult(
+                        Verdict.INCONCLUSIVE, self._stats(), bound=self.plan.bound, reason=reason
+                    )
+            if u in self.covered:
+                continue
+            before = len(self.keys)
+            found = self._expand(u)
+            if found is not None:
+                return found
+            queue.extend(range(before, len(self.keys)))
+        return EngineResult(
+            Verdict.HOLDS,
+            self._stats(),
+            bound=self.plan.bound,
+            reason="exhaustive search of all reachable states (timers as symbolic clocks)",
+        )
+
+    def _expand(self, u: int) -> EngineResult | None:
+        d, monitor = self.keys[u]
+        zone = self.zones[u]
+        steps = self.lifter.urgent(d)
+        for step in steps:
+            moved_zone = _apply(zone, step.ops)
+            found = self._finish(
+                u, "urgent", step.label, step.ops, (), _Part(step.after, moved_zone, ()), monitor
+            )
+            if found is not None:
+                return found
+        if steps:
+            return None
+        mon = (MONITOR_CLOCK,) if monitor else ()
+        for ab, ba in self.phases[d.phase].choices():
+            bits = (1 if ab else 0) | (2 if ba else 0)
+            if bits == 0:
+                moved = tuple(self.lifter.running(d)) + mon
+                later: Zone | None = zone.up()
+                for k in moved:
+                    later = later.at_most(k, self.ceiling[k]) if later is not None else None
+                after, kind, label, ops = d, "delay", _NO_TRAFFIC, tuple[Op, ...]()
+            else:
+                step = self.lifter.traffic(d, bits)
+                moved = tuple(self.lifter.running(step.after)) + mon
+                later = _apply(zone, step.ops).shift(moved, 1)
+                after, kind, label, ops = step.after, "tick", step.label, step.ops
+            if later is None:  # pragma: no cover - a normalised zone is below its ceilings
+                raise Undecided("empty zone after time passed")
+            for part in self._normalise(after, later, moved):
+                found = self._finish(u, kind, label, ops, moved, part, monitor)
+                if found is not None:
+                    return found
+        return None
+
+    def _normalise(self, d: State, zone: Zone, moved: tuple[int, ...]) -> list[_Part]:
+        """Split ``zone`` at the ceiling of every clock time moved (module doc)."""
+        parts = [_Part(d, zone, ())]
+        for k in moved:
+            if k == MONITOR_CLOCK:
+                continue
+            ceiling = self.ceiling[k]
+            out: list[_Part] = []
+            for part in parts:
+                if part.zone.upper(k) < ceiling:
+                    out.append(part)
+                    continue
+                reached = part.zone.at_least(k, ceiling)
+                if reached is not None:
+                    stopped, stopped_zone = self._stop(part.discrete, k, reached.free(k))
+                    out.append(_Part(stopped, stopped_zone, (*part.frozen, (k, ceiling))))
+                below = part.zone.at_most(k, ceiling - 1)
+                if below is not None:
+                    out.append(_Part(part.discrete, below, part.frozen))
+            parts = out
+        return parts
+
+    def _stop(self, d: State, k: int, zone: Zone) -> tuple[State, Zone]:
+        """The discrete state once clock ``k`` reached its ceiling."""
+        if k == PHASE_CLOCK:
+            phase = d.phase + 1
+            duration = self.phases[phase].duration
+            if duration is None:
+                return d._replace(phase=phase, phase_left=NO_TIMER), zone
+            return d._replace(phase=phase, phase_left=RUNNING), zone.reset(k, -duration)
+        i, field = self.lifter.field_of(k)
+        value = self.ceiling[k] * self.lifter.sign[k]
+        stopped = d.end(i)._replace(**{field: value})  # type: ignore[arg-type]
+        return d.with_end(i, stopped), zone
+
+    def _finish(
+        self,
+        parent: int,
+        kind: str,
+        label: Label,
+        ops: tuple[Op, ...],
+        moved: tuple[int, ...],
+        part: _Part,
+        monitor_was: bool,
+    ) -> EngineResult | None:
+        """Apply the monitor to a successor part, detect a violation, store the node."""
+        d, zone = part.discrete, part.zone
+        holds = self.pred(d)
+        monitor = False
+        action = "none"
+        if self.bounded:
+            if holds and monitor_was:
+                over = zone.at_least(MONITOR_CLOCK, self.limit + 1)
+                deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, "keep")
+                if over is not None:
+                    return self._counterexample(deriv, over, (d, True))
+                below = zone.at_most(MONITOR_CLOCK, self.limit)
+                if below is None:
+                    return None
+                zone, monitor, action = below, True, "keep"
+            elif holds:
+                zone, monitor, action = zone.reset(MONITOR_CLOCK, 0), True, "reset"
+            elif monitor_was:
+                zone, action = zone.free(MONITOR_CLOCK), "stop"
+        deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, action)
+        self.visited += 1
+        self.transitions += 1
+        if not self.bounded and not holds:
+            return self._counterexample(deriv, zone, (d, False))
+        key: Key = (d, monitor)
+        passed = self.passed.get(key)
+        if passed is None:
+            passed = self.passed[key] = _Passed()
+        elif passed.covers(zone):
+            return None
+        self.covered.update(passed.add(len(self.keys), zone))
+        self.keys.append(key)
+        self.zones.append(zone)
+        self.derivs.append(deriv if parent >= 0 else None)
+        self.depth.append(self.depth[parent] + 1 if parent >= 0 else 0)
+        return None
+
+    # ------------------------------------------------------------------ counterexamples
+    def _counterexample(self, deriv: _Deriv, zone: Zone, key: Key) -> EngineResult | None:
+        """A concrete path to a point of ``zone`` (module doc); None if it does not
+        replay (then the one-second search decides)."""
+        _, point = zone.point(self._clocks(key))
+        labels: list[Label] = []
+        step: _Deriv | None = deriv
+        while step is not None and step.parent >= 0:
+            parent_point, more = self._back(step, point)
+            labels.extend(reversed(more))
+            point = parent_point
+            step = self.derivs[step.parent] if step.parent >= 0 else None
+        labels.reverse()
+        path = Path(tuple(labels))
+        if not self._replays(path):
+            return None
+        return EngineResult(
+            Verdict.VIOLATED,
+            self._stats(),
+            path,
+            bound=self.plan.bound,
+            reason="counterexample found",
+        )
+
+    def _clocks(self, key: Key) -> list[int]:
+        d, monitor = key
+        return self.lifter.running(d) + ([MONITOR_CLOCK] if monitor else [])
+
+    def _back(self, step: _Deriv, point: dict[int, int]) -> tuple[dict[int, int], list[Label]]:
+        """A point of the parent's zone that ``step`` takes to ``point``, and the labels."""
+        frozen = dict(step.frozen)
+        pre = {k: v for k, v in point.items() if k not in frozen and k != MONITOR_CLOCK}
+        pre.update(frozen)
+        if step.monitor == "keep":
+            pre[MONITOR_CLOCK] = point[MONITOR_CLOCK]
+        parent = self.zones[step.parent]
+        kept = {op.clock for op in step.ops if op.kind == "keep"} | {MONITOR_CLOCK}
+        labels = [step.label]
+        if step.kind == "delay":
+            known = [k for k in step.moved if k in pre]
+            zone: Zone | None = parent
+            delay = 0
+            if known:
+                ref = known[0]
+                for k in known[1:]:
+                    zone = _fix(zone, k, ref, pre[k] - pre[ref])
+                zone = zone.at_most(ref, pre[ref]) if zone is not None else None
+                zone = zone.equal(ref, zone.upper(ref)) if zone is not None else None
+                if zone is None:
+                    raise Undecided("no delay leads back into the parent zone")
+                delay = pre[ref] - zone.upper(ref)
+            labels = [_NO_TRAFFIC] * delay
+        else:
+            shift = 1 if step.kind == "tick" else 0
+            zone = parent
+            for k, v in pre.items():
+                if k in kept and zone is not None:
+                    zone = zone.equal(k, v - shift if k in step.moved else v)
+        if zone is None:
+            raise Undecided("no point of the parent zone leads to the child")
+        _, parent_point = zone.point(self._clocks(self.keys[step.parent]))
+        return parent_point, labels
+
+    def _replays(self, path: Path) -> bool:
+        """Whether ``path`` replays through ``Semantics`` and ends in a violation."""
+        from ipsecmc.engines.explicit import confirm_path
+
+        return confirm_path(self.system, self.plan, path)
+
+
+class _Passed:
+    """The stored zones of one discrete state that no later zone includes, as one array
+    so that an inclusion test against all of them is a single numpy comparison."""
+
+    __slots__ = ("count", "matrices", "nodes")
+
+    def __init__(self) -> None:
+        self.matrices = np.empty((4, DIM, DIM), dtype=np.int64)
+        self.nodes: list[int] = []
+        self.count = 0
+
+    def covers(self, zone: Zone) -> bool:
+        """Whether a stored zone includes ``zone``."""
+        live = self.matrices[: self.count]
+        return bool((zone.m[None] <= live).all(axis=(1, 2)).any())
+
+    def add(self, node: int, zone: Zone) -> list[int]:
+        """Store ``zone``; drop and return the stored nodes whose zones it includes
+        (everything reachable from them is reachable from the new node: each step is
+        monotone in the zone)."""
+        live = self.matrices[: self.count]
+        inside = (live <= zone.m[None]).all(axis=(1, 2))
+        dropped = [self.nodes[j] for j in np.flatnonzero(inside)]
+        if dropped:
+            keep = ~inside
+            self.matrices[: int(keep.sum())] = live[keep]
+            flags: list[bool] = keep.tolist()
+            self.nodes = [n for n, k in zip(self.nodes, flags, strict=True) if k]
+            self.count = len(self.nodes)
+        if self.count == len(self.matrices):
+            grown = np.empty((2 * self.count, DIM, DIM), dtype=np.int64)
+            grown[: self.count] = self.matrices[: self.count]
+            self.matrices = grown
+        self.matrices[self.count] = zone.m
+        self.nodes.append(node)
+        self.count += 1
+        return dropped
+
+
+def _apply(zone: Zone, ops: tuple[Op, ...]) -> Zone:
+    for op in ops:
+        if op.kind == "reset" and op.value is not None:
+            zone = zone.reset(op.clock, op.value)
+        elif op.kind == "stop":
+            zone = zone.free(op.clock)
+    return zone
+
+
+def _fix(zone: Zone | None, k: int, ref: int, diff: int) -> Zone | None:
+    """``zone`` with ``x_k - x_ref == diff``."""
+    if zone is None:
+        return None
+    zone = zone.constrain(k, ref, diff)
+    return zone.constrain(ref, k, -diff) if zone is not None else None
+
+
+__all__ = ["ZoneSearch", "applicable"]
