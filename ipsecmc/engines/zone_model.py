@@ -70,35 +70,33 @@ class Sym:
     def __init__(self, clock: int, lo: int, hi: int) -> None:
         self.clock, self.lo, self.hi = clock, lo, hi
 
-    def _side(self, c: object) -> int:
-        """-1, 0 or 1: the whole range is below, equal to, or above ``c``."""
+    def _decide(self, c: object, true_if: bool, false_if: bool) -> bool:
         if not isinstance(c, int) or isinstance(c, bool):
             raise TypeError(f"timer compared with {c!r}")
-        if self.hi < c:
-            return -1
-        if self.lo > c:
-            return 1
-        if self.lo == self.hi == c:
-            return 0
+        if true_if:
+            return True
+        if false_if:
+            return False
         raise Undecided(f"clock {self.clock} in [{self.lo}, {self.hi}] compared with {c}")
 
     def __eq__(self, c: object) -> bool:
-        return self._side(c) == 0
+        lo, hi = self.lo, self.hi
+        return self._decide(c, lo == hi == c, isinstance(c, int) and not lo <= c <= hi)
 
     def __ne__(self, c: object) -> bool:
-        return self._side(c) != 0
+        return not self.__eq__(c)
 
-    def __lt__(self, c: object) -> bool:
-        return self._side(c) < 0
+    def __lt__(self, c: int) -> bool:
+        return self._decide(c, self.hi < c, self.lo >= c)
 
-    def __le__(self, c: object) -> bool:
-        return self._side(c) <= 0
+    def __le__(self, c: int) -> bool:
+        return self._decide(c, self.hi <= c, self.lo > c)
 
-    def __gt__(self, c: object) -> bool:
-        return self._side(c) > 0
+    def __gt__(self, c: int) -> bool:
+        return self._decide(c, self.lo > c, self.hi <= c)
 
-    def __ge__(self, c: object) -> bool:
-        return self._side(c) >= 0
+    def __ge__(self, c: int) -> bool:
+        return self._decide(c, self.lo >= c, self.hi < c)
 
     def __bool__(self) -> bool:
         raise TypeError("truth value of a timer")

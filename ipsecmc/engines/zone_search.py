@@ -83,7 +83,7 @@ from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import NO_TIMER, State
 from ipsecmc.model.system import TransitionSystem
 
-Key = tuple[State, bool]  # discrete state, monitor running
+Key = tuple[State, bool, bool]  # discrete state, monitor running, closed under delays
 _CHECK_EVERY = 256
 _NO_TRAFFIC = Label("tick", -1, 0)
 
@@ -147,6 +147,7 @@ class ZoneSearch(BudgetedSearch):
         self.depth: list[int] = []
         self.passed: dict[Key, _Passed] = {}
         self.covered: set[int] = set()  # stored nodes whose zone a later one includes
+        self.frontier: deque[int] = deque()
         self.visited = 0
         self.transitions = 0
         self._pred: dict[State, bool] = {}
@@ -175,10 +176,9 @@ class ZoneSearch(BudgetedSearch):
         found = self._finish(-1, "none", _NO_TRAFFIC, (), (), root, monitor_was=False)
         if found is not None:
             return found
-        queue: deque[int] = deque(range(len(self.keys)))
         expanded = 0
-        while queue:
-            u = queue.popleft()
+        while self.frontier:
+            u = self.frontier.popleft()
             expanded += 1
             if expanded % _CHECK_EVERY == 0:
                 reason = self._over_budget()
@@ -188,11 +188,9 @@ class ZoneSearch(BudgetedSearch):
                     )
             if u in self.covered:
                 continue
-            before = len(self.keys)
             found = self._expand(u)
             if found is not None:
                 return found
-            queue.extend(range(before, len(self.keys)))
         return EngineResult(
             Verdict.HOLDS,
             self._stats(),
@@ -201,38 +199,55 @@ class ZoneSearch(BudgetedSearch):
         )
 
     def _expand(self, u: int) -> EngineResult | None:
-        d, monitor = self.keys[u]
+        """Successors of a stored node: its urgent events, or (a node closed under
+        seconds without traffic) one second of each traffic choice."""
+        d, monitor, closed = self.keys[u]
         zone = self.zones[u]
-        steps = self.lifter.urgent(d)
-        for step in steps:
-            moved_zone = _apply(zone, step.ops)
-            found = self._finish(
-                u, "urgent", step.label, step.ops, (), _Part(step.after, moved_zone, ()), monitor
-            )
-            if found is not None:
-                return found
-        if steps:
+        if not closed:
+            for step in self.lifter.urgent(d):
+                moved_zone = _apply(zone, step.ops)
+                found = self._finish(
+                    u,
+                    "urgent",
+                    step.label,
+                    step.ops,
+                    (),
+                    _Part(step.after, moved_zone, ()),
+                    monitor,
+                )
+                if found is not None:
+                    return found
             return None
         mon = (MONITOR_CLOCK,) if monitor else ()
         for ab, ba in self.phases[d.phase].choices():
             bits = (1 if ab else 0) | (2 if ba else 0)
             if bits == 0:
-                moved = tuple(self.lifter.running(d)) + mon
-                later: Zone | None = zone.up()
-                for k in moved:
-                    later = later.at_most(k, self.ceiling[k]) if later is not None else None
-                after, kind, label, ops = d, "delay", _NO_TRAFFIC, tuple[Op, ...]()
-            else:
-                step = self.lifter.traffic(d, bits)
-                moved = tuple(self.lifter.running(step.after)) + mon
-                later = _apply(zone, step.ops).shift(moved, 1)
-                after, kind, label, ops = step.after, "tick", step.label, step.ops
-            if later is None:  # pragma: no cover - a normalised zone is below its ceilings
-                raise Undecided("empty zone after time passed")
-            for part in self._normalise(after, later, moved):
-                found = self._finish(u, kind, label, ops, moved, part, monitor)
+                continue  # seconds without traffic are inside the closed zone already
+            step = self.lifter.traffic(d, bits)
+            moved = (*self.lifter.running(step.after), *mon)
+            later = _apply(zone, step.ops).shift(moved, 1)
+            for part in self._normalise(step.after, later, moved):
+                found = self._finish(u, "tick", step.label, step.ops, moved, part, monitor)
                 if found is not None:
                     return found
+        return None
+
+    def _close(self, v: int) -> EngineResult | None:
+        """Let time pass without traffic from fresh node ``v`` (nothing due): the part
+        that stays in its discrete state is stored closed, the parts where a clock
+        reached its ceiling arrive as fresh nodes of their own."""
+        d, monitor, _ = self.keys[v]
+        moved = (*self.lifter.running(d), *((MONITOR_CLOCK,) if monitor else ()))
+        later: Zone | None = self.zones[v].up()
+        for k in moved:
+            later = later.at_most(k, self.ceiling[k]) if later is not None else None
+        if later is None:  # pragma: no cover - a normalised zone is below its ceilings
+            raise Undecided("empty zone after time passed")
+        for part in self._normalise(d, later, moved):
+            closed = not part.frozen
+            found = self._finish(v, "delay", _NO_TRAFFIC, (), moved, part, monitor, closed)
+            if found is not None:
+                return found
         return None
 
     def _normalise(self, d: State, zone: Zone, moved: tuple[int, ...]) -> list[_Part]:
@@ -279,8 +294,10 @@ class ZoneSearch(BudgetedSearch):
         moved: tuple[int, ...],
         part: _Part,
         monitor_was: bool,
+        closed: bool = False,
     ) -> EngineResult | None:
-        """Apply the monitor to a successor part, detect a violation, store the node."""
+        """Apply the monitor to a successor part, detect a violation, store the node
+        (closed: the result of letting time pass; fresh: of a step or a ceiling)."""
         d, zone = part.discrete, part.zone
         holds = self.pred(d)
         monitor = False
@@ -290,7 +307,7 @@ class ZoneSearch(BudgetedSearch):
                 over = zone.at_least(MONITOR_CLOCK, self.limit + 1)
                 deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, "keep")
                 if over is not None:
-                    return self._counterexample(deriv, over, (d, True))
+                    return self._counterexample(deriv, over, (d, True, closed))
                 below = zone.at_most(MONITOR_CLOCK, self.limit)
                 if below is None:
                     return None
@@ -303,19 +320,35 @@ class ZoneSearch(BudgetedSearch):
         self.visited += 1
         self.transitions += 1
         if not self.bounded and not holds:
-            return self._counterexample(deriv, zone, (d, False))
-        key: Key = (d, monitor)
+            return self._counterexample(deriv, zone, (d, False, closed))
+        if closed or self.lifter.urgent(d):
+            self._store((d, monitor, closed), zone, deriv)
+            return None
+        # Fresh and nothing due: time may pass. Covered if a closed zone includes it.
+        passed = self.passed.get((d, monitor, True))
+        if passed is not None and passed.covers(zone):
+            return None
+        return self._close(self._record((d, monitor, False), zone, deriv))
+
+    def _record(self, key: Key, zone: Zone, deriv: _Deriv) -> int:
+        """Keep a node for walking back; returns its index."""
+        node = len(self.keys)
+        self.keys.append(key)
+        self.zones.append(zone)
+        self.derivs.append(deriv if deriv.parent >= 0 else None)
+        self.depth.append(self.depth[deriv.parent] + 1 if deriv.parent >= 0 else 0)
+        return node
+
+    def _store(self, key: Key, zone: Zone, deriv: _Deriv) -> None:
+        """Store a node to expand, unless a stored zone of the same key includes it."""
         passed = self.passed.get(key)
         if passed is None:
             passed = self.passed[key] = _Passed()
         elif passed.covers(zone):
-            return None
-        self.covered.update(passed.add(len(self.keys), zone))
-        self.keys.append(key)
-        self.zones.append(zone)
-        self.derivs.append(deriv if parent >= 0 else None)
-        self.depth.append(self.depth[parent] + 1 if parent >= 0 else 0)
-        return None
+            return
+        node = self._record(key, zone, deriv)
+        self.covered.update(passed.add(node, zone))
+        self.frontier.append(node)
 
     # ------------------------------------------------------------------ counterexamples
     def _counterexample(self, deriv: _Deriv, zone: Zone, key: Key) -> EngineResult | None:
@@ -342,7 +375,7 @@ class ZoneSearch(BudgetedSearch):
         )
 
     def _clocks(self, key: Key) -> list[int]:
-        d, monitor = key
+        d, monitor, _ = key
         return self.lifter.running(d) + ([MONITOR_CLOCK] if monitor else [])
 
     def _back(self, step: _Deriv, point: dict[int, int]) -> tuple[dict[int, int], list[Label]]:
@@ -409,12 +442,11 @@ class _Passed:
         monotone in the zone)."""
         live = self.matrices[: self.count]
         inside = (live <= zone.m[None]).all(axis=(1, 2))
-        dropped = [self.nodes[j] for j in np.flatnonzero(inside)]
+        gone = set(np.flatnonzero(inside).tolist())
+        dropped = [self.nodes[j] for j in sorted(gone)]
         if dropped:
-            keep = ~inside
-            self.matrices[: int(keep.sum())] = live[keep]
-            flags: list[bool] = keep.tolist()
-            self.nodes = [n for n, k in zip(self.nodes, flags, strict=True) if k]
+            self.matrices[: self.count - len(gone)] = live[~inside]
+            self.nodes = [n for j, n in enumerate(self.nodes) if j not in gone]
             self.count = len(self.nodes)
         if self.count == len(self.matrices):
             grown = np.empty((2 * self.count, DIM, DIM), dtype=np.int64)

@@ -1,0 +1,282 @@
+"""The zone search (timers as DBM clocks) keeps every verdict of the one-second model.
+
+Issue 5: "Every reduction must keep verdicts identical to the unreduced model (a test on
+small timer values)". The reference is the explicit engine with every reduction off
+(one-second ticks, no memo, no sent-quotient, no keylife-free prefix, no zones): a plain
+breadth-first enumeration of ``Semantics.successors``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ipsecmc.config import DpdMode
+from ipsecmc.engines import zone_model
+from ipsecmc.engines.dbm import Zone, point_zone
+from ipsecmc.engines.explicit import ExplicitEngine, confirm_path
+from ipsecmc.engines.result import Budget, EngineResult, Plan, Verdict
+from ipsecmc.engines.zone_model import Sym, Undecided
+from ipsecmc.engines.zone_search import ZoneSearch, applicable
+from ipsecmc.model.params import TunnelParams
+from ipsecmc.model.state import UP, State
+from ipsecmc.model.system import TransitionSystem, build
+from ipsecmc.topology import load_scenario
+from ipsecmc.trace import replay
+from tests.model.helpers import MODELS, small_system
+
+FREE_PROFILES = [
+    "any",
+    "any:15,none",
+    "none:10,any",
+    "end_a-to-end_b?",
+    "any:12,end_b-to-end_a?",
+    "end_a-to-end_b?+end_b-to-end_a?:9,any",
+]
+DPD = st.sampled_from([DpdMode.DISABLE, DpdMode.ON_IDLE, DpdMode.ON_DEMAND])
+SMALL = {
+    "dpd": st.tuples(DPD, DPD),
+    "ike": st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2])),
+    "ttl": st.tuples(st.integers(3, 12), st.integers(3, 12)),
+    "interval": st.tuples(st.integers(2, 6), st.integers(2, 6)),
+    "retries": st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    "accept": st.tuples(st.booleans(), st.booleans()),
+    "keylife": st.tuples(st.sampled_from([None, None, 20]), st.sampled_from([None, None, 20])),
+    "traffic": st.sampled_from(FREE_PROFILES),
+}
+
+
+def _plans(bound: int) -> list[Plan]:
+    up = frozenset({"up"})
+    session = frozenset({"session", "up"})
+    return [
+        Plan("agreement", "bounded", lambda s: s.a.p2 != s.b.p2, bound, up),
+        Plan("never-both-up", "invariant", lambda s: not (s.a.p2 == UP == s.b.p2), None, up),
+        Plan(
+            "sessions-agree",
+            "bounded",
+            lambda s: (s.a.sess != 0) != (s.b.sess != 0),
+            bound,
+            session,
+        ),
+        Plan(
+            "up-without-session",
+            "invariant",
+            lambda s: not (s.a.p2 == UP and s.b.sess == 0),
+            None,
+            session,
+        ),
+    ]
+
+
+def _zones(system: TransitionSystem, plan: Plan) -> EngineResult:
+    result = ZoneSearch(system, plan, Budget(), None, time.perf_counter()).run()
+    assert result is not None, "the zone search declined a model it should lift"
+    return result
+
+
+def _one_second(system: TransitionSystem, plan: Plan) -> EngineResult:
+    engine = ExplicitEngine(
+        Budget(max_states=3_000_000),
+        accelerate=False,
+        compiled=False,
+        keylife_prefix=False,
+        zones=False,
+    )
+    return engine.check(system, plan)
+
+
+def _same_verdict(system: TransitionSystem, plan: Plan) -> None:
+    assert applicable(system, plan)
+    zoned = _zones(system, plan)
+    reference = _one_second(system, plan)
+    assert zoned.verdict == reference.verdict, plan.name
+    if zoned.verdict is Verdict.VIOLATED:
+        assert zoned.path is not None
+        replay(system, zoned.path)  # every step is a step of the one-second model
+        assert confirm_path(system, plan, zoned.path)  # and it ends in a violation
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bound=st.integers(3, 30), **SMALL)
+def test_zone_search_keeps_verdicts_on_small_timers(bound: int, **kw: object) -> None:
+    system = small_system(**kw)  # type: ignore[arg-type]
+    for plan in _plans(bound):
+        _same_verdict(system, plan)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bound=st.integers(3, 40), **SMALL)
+def test_zone_search_keeps_verdicts_many(bound: int, **kw: object) -> None:
+    system = small_system(**kw)  # type: ignore[arg-type]
+    for plan in _plans(bound):
+        _same_verdict(system, plan)
+
+
+def _seed(name: str, ttl: int, interval: int, rekey: bool = False) -> TransitionSystem:
+    tunnel = load_scenario([str(MODELS / name)]).tunnels[0]
+    system = build(tunnel, "any", rekey=rekey)
+    ends = tuple(
+        replace(e, session_ttl=ttl, dpd_retryinterval=interval) for e in system.params.ends
+    )
+    params = TunnelParams((ends[0], ends[1]), system.params.traffic, rekey)
+    return TransitionSystem(tunnel, params)
+
+
+def _agreement(system: TransitionSystem) -> Plan:
+    return Plan("agreement", "bounded", lambda s: s.a.p2 != s.b.p2, 120, frozenset({"up"}))
+
+
+def test_seed_zone_count_does_not_grow_with_the_timers() -> None:
+    """The point of zones: seed-fixed at TTL 180 / DPD 20 and at TTL 3600 / DPD 60 (the
+    one-second model: 7,723 and 446,463 states) is the same handful of zone nodes."""
+    small = _zones(_seed("seed-fixed", 180, 20), _agreement(_seed("seed-fixed", 180, 20)))
+    large = _zones(_seed("seed-fixed", 3600, 60), _agreement(_seed("seed-fixed", 3600, 60)))
+    assert small.verdict is large.verdict is Verdict.HOLDS
+    assert small.stats.stored_nodes == large.stats.stored_nodes < 100
+
+
+def test_seed_intended_counterexample_replays_at_real_timers() -> None:
+    system = _seed("seed-intended", 3600, 60)
+    plan = _agreement(system)
+    result = _zones(system, plan)
+    assert result.verdict is Verdict.VIOLATED and result.path is not None
+    assert confirm_path(system, plan, result.path)
+    assert replay(system, result.path).duration > 3600  # the session had to age out
+
+
+def test_seed_fixed_with_keylives_holds() -> None:
+    """Keylives of 43,200 / 86,400 s (SPIN runs out of memory here) are clocks too."""
+    system = _seed("seed-fixed", 180, 20, rekey=True)
+    assert system.params.ends[0].p2_keylife == 43200
+    assert _zones(system, _agreement(system)).verdict is Verdict.HOLDS
+
+
+def test_engine_falls_back_when_a_step_cannot_be_lifted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model the zone search cannot lift is searched one second at a time instead."""
+    system = _seed("seed-fixed", 30, 5)
+    plan = _agreement(system)
+
+    def refuse(self: object, d: State) -> tuple[zone_model.Step, ...]:
+        raise Undecided("test")
+
+    expected = ExplicitEngine(zones=False).check(system, plan)
+    monkeypatch.setattr(zone_model.Lifter, "urgent", refuse)
+    assert ZoneSearch(system, plan, Budget(), None, time.perf_counter()).run() is None
+    fallback = ExplicitEngine().check(system, plan)
+    assert fallback.verdict is expected.verdict
+    assert fallback.stats.states == expected.stats.states
+
+
+def test_not_applicable_to_pinned_traffic_or_blackhole() -> None:
+    system = _seed("seed-fixed", 180, 20)
+    assert not applicable(system, Plan("x", "bounded", bool, 5, frozenset({"blackhole"})))
+    assert not applicable(system, Plan("x", "recoverable", bool, None, frozenset({"up"})))
+    assert not applicable(system, Plan("x", "bounded", bool, 5, None))
+    pinned = small_system(
+        dpd=(DpdMode.ON_IDLE, DpdMode.ON_IDLE),
+        ike=(1, 1),
+        ttl=(5, 5),
+        interval=(2, 2),
+        retries=(1, 1),
+        accept=(True, True),
+        keylife=(None, None),
+        traffic="both:10,end_a-to-end_b",
+    )
+    assert not applicable(pinned, _agreement(pinned))
+
+
+# ---------------------------------------------------------------------- symbolic values
+def test_sym_answers_only_what_its_range_decides() -> None:
+    v = Sym(1, 1, 10)
+    assert v != 0 and v > 0 and v >= 1 and not v == -1 and v < 11
+    with pytest.raises(Undecided):
+        _ = v == 5
+    with pytest.raises(Undecided):
+        _ = v < 5
+    with pytest.raises(TypeError):
+        _ = v + 1  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        bool(v)
+    assert Sym(2, 4, 4) == 4
+
+
+# ---------------------------------------------------------------------- DBMs, exactly
+BOX = range(-6, 7)
+DIM = 4  # three clocks
+
+
+def _points(zone: Zone) -> set[tuple[int, ...]]:
+    """The integer points of ``zone`` within ``BOX`` (brute force)."""
+    m = zone.m
+    out = set()
+    for values in itertools.product(BOX, repeat=DIM - 1):
+        x = (0, *values)
+        if all(x[i] - x[j] <= m[i, j] for i in range(DIM) for j in range(DIM)):
+            out.add(values)
+    return out
+
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("reset"), st.integers(1, 3), st.integers(-3, 0)),
+        st.tuples(st.just("constrain"), st.integers(0, 3), st.integers(0, 3), st.integers(-3, 3)),
+        st.tuples(st.just("shift"), st.integers(1, 2)),
+        st.tuples(st.just("up"), st.integers(0, 2)),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=st.tuples(*[st.integers(-3, 0)] * (DIM - 1)), ops=OPS)
+def test_dbm_operations_are_exact_on_integer_points(
+    start: tuple[int, ...], ops: list[tuple[object, ...]]
+) -> None:
+    """Each operation maps the integer points of a zone exactly to those of the result
+    (the zone search's soundness argument rests on this). Time stays within BOX: ``up``
+    is always cut at a ceiling, as in the search."""
+    zone: Zone | None = point_zone(DIM, {k + 1: v for k, v in enumerate(start)})
+    points = {start}
+    for op in ops:
+        assert zone is not None
+        if op[0] == "reset":
+            _, k, c = op
+            zone = zone.reset(int(k), int(c))  # type: ignore[call-overload]
+            points = {p[: int(k) - 1] + (int(c),) + p[int(k) :] for p in points}  # type: ignore[call-overload]
+        elif op[0] == "constrain":
+            _, i, j, c = op
+            x = (lambda p, n: 0 if n == 0 else p[n - 1])  # noqa: E731
+            zone = zone.constrain(int(i), int(j), int(c))  # type: ignore[call-overload]
+            points = {p for p in points if x(p, i) - x(p, j) <= c}  # type: ignore[operator]
+        elif op[0] == "shift":
+            d = int(op[1])  # type: ignore[call-overload]
+            if max((max(p) for p in points), default=0) + d > 3:
+                continue
+            zone = zone.shift(range(1, DIM), d)
+            points = {tuple(v + d for v in p) for p in points}
+        else:
+            ceiling = int(op[1])  # type: ignore[call-overload]
+            later: Zone | None = zone.up()
+            for k in range(1, DIM):
+                later = later.at_most(k, ceiling) if later is not None else None
+            zone = later
+            points = {
+                tuple(v + d for v in p)
+                for p in points
+                for d in range(0, 13)
+                if max(p) + d <= ceiling
+            }
+        if zone is None:
+            assert not points
+            return
+        assert _points(zone) == points
+        if points:
+            _, picked = zone.point(range(1, DIM))
+            assert tuple(picked[k] for k in range(1, DIM)) in points
