@@ -147,9 +147,10 @@ class ExplicitEngine:
         through the real model with the property's monitor, which confirms it step by
         step; if it is not confirmed (longer than the horizon, or a predicate that does
         read keylives) or none is found, the full search decides, so the verdict is
-        always the full model's. Counterexamples found this way are shortest among the
-        runs shorter than the horizon, as the full search's would be: below the horizon
-        both searches explore the same runs.
+        always the full model's. With the one-second search, counterexamples found this
+        way are shortest among the runs shorter than the horizon, as the full search's
+        would be: below the horizon both searches explore the same runs. (The zone
+        search, used under free traffic, does not promise shortest counterexamples.)
         """
         lives = [
             v for e in system.params.ends for v in (e.p1_keylife, e.p2_keylife) if v is not None
