@@ -140,4 +140,4 @@ def point_zone(dim: int, values: dict[int, int]) -> Zone:
     return zone
 
 
-__all__ = ["INF", "Zone", "point_zone"]
+__all__ = ["INF", "Matrix", "Zone", "point_zone"]

@@ -192,9 +192,12 @@ class Lifter:
         return State(ends[0], ends[1], d.phase, left)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ from concrete
-    def discretize(self, s: State) -> tuple[State, tuple[Op, ...]]:
+    def discretize(
+        self, s: State, was_running: list[int] | None = None
+    ) -> tuple[State, tuple[Op, ...]]:
         """Split a state whose fields are ints or kept ``Sym``s into its discrete part
-        and the ops that give its clocks their values."""
+        and the ops that give its clocks their values (a clock that was not running
+        before, ``was_running``, needs no "stop": it is free already)."""
         ops: list[Op] = []
         ends = []
         for i in (0, 1):
@@ -225,6 +228,8 @@ class Lifter:
             left = RUNNING
         else:
             ops.append(Op(PHASE_CLOCK, "stop"))
+        if was_running is not None:
+            ops = [op for op in ops if op.kind != "stop" or op.clock in was_running]
         return State(ends[0], ends[1], s.phase, left), tuple(ops)
 
     # ------------------------------------------------------------------ lifted steps
@@ -242,7 +247,7 @@ class Lifter:
                 continue
             outcomes = self.sem._handlers[kind](s, i, Sink(False))
             for idx, outcome in enumerate(outcomes):
-                after, ops = self.discretize(outcome.state)
+                after, ops = self.discretize(outcome.state, self.running(d))
                 steps.append(Step(Label(kind, i, idx), after, ops))
         result = self._urgent[d] = tuple(steps)
         return result
@@ -257,7 +262,7 @@ class Lifter:
         sink = Sink(False)
         a, b = self.sem._traffic(0, s.a, s.b, bool(bits & 1), sink)
         b, a = self.sem._traffic(1, b, a, bool(bits & 2), sink)
-        after, ops = self.discretize(State(a, b, s.phase, s.phase_left))
+        after, ops = self.discretize(State(a, b, s.phase, s.phase_left), self.running(d))
         step = self._traffic[(d, bits)] = Step(Label("tick", -1, bits), after, ops)
         return step
 

@@ -67,7 +67,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ipsecmc.engines.dbm import Zone, point_zone
+from ipsecmc.engines.dbm import Matrix, Zone, point_zone
 from ipsecmc.engines.meter import BudgetedSearch
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.zone_model import (
@@ -422,37 +422,53 @@ class ZoneSearch(BudgetedSearch):
 
 class _Passed:
     """The stored zones of one discrete state that no later zone includes, as one array
-    so that an inclusion test against all of them is a single numpy comparison."""
+    so that an inclusion test against all of them is a few numpy comparisons. The clock
+    bounds (row and column 0) are kept apart as a cheap first filter: a zone includes
+    another only if each of its bounds is at least as loose."""
 
-    __slots__ = ("count", "matrices", "nodes")
+    __slots__ = ("bounds", "count", "matrices", "nodes")
 
     def __init__(self) -> None:
         self.matrices = np.empty((4, DIM, DIM), dtype=np.int64)
+        self.bounds = np.empty((4, 2 * DIM), dtype=np.int64)
         self.nodes: list[int] = []
         self.count = 0
 
+    @staticmethod
+    def _bounds(m: Matrix) -> Matrix:
+        return np.concatenate((m[:, 0], m[0, :]))
+
     def covers(self, zone: Zone) -> bool:
         """Whether a stored zone includes ``zone``."""
-        live = self.matrices[: self.count]
-        return bool((zone.m[None] <= live).all(axis=(1, 2)).any())
+        mine = self._bounds(zone.m)
+        candidates = np.flatnonzero((mine <= self.bounds[: self.count]).all(axis=1))
+        if not len(candidates):
+            return False
+        return bool((zone.m[None] <= self.matrices[candidates]).all(axis=(1, 2)).any())
 
     def add(self, node: int, zone: Zone) -> list[int]:
         """Store ``zone``; drop and return the stored nodes whose zones it includes
         (everything reachable from them is reachable from the new node: each step is
         monotone in the zone)."""
-        live = self.matrices[: self.count]
-        inside = (live <= zone.m[None]).all(axis=(1, 2))
-        gone = set(np.flatnonzero(inside).tolist())
+        mine = self._bounds(zone.m)
+        candidates = np.flatnonzero((self.bounds[: self.count] <= mine).all(axis=1))
+        if len(candidates):
+            inside = (self.matrices[candidates] <= zone.m[None]).all(axis=(1, 2))
+            gone = set(candidates[inside].tolist())
+        else:
+            gone = set()
         dropped = [self.nodes[j] for j in sorted(gone)]
         if dropped:
-            self.matrices[: self.count - len(gone)] = live[~inside]
-            self.nodes = [n for j, n in enumerate(self.nodes) if j not in gone]
-            self.count = len(self.nodes)
+            keep = [j for j in range(self.count) if j not in gone]
+            self.matrices[: len(keep)] = self.matrices[keep]
+            self.bounds[: len(keep)] = self.bounds[keep]
+            self.nodes = [self.nodes[j] for j in keep]
+            self.count = len(keep)
         if self.count == len(self.matrices):
-            grown = np.empty((2 * self.count, DIM, DIM), dtype=np.int64)
-            grown[: self.count] = self.matrices[: self.count]
-            self.matrices = grown
+            self.matrices = np.concatenate((self.matrices, np.empty_like(self.matrices)))
+            self.bounds = np.concatenate((self.bounds, np.empty_like(self.bounds)))
         self.matrices[self.count] = zone.m
+        self.bounds[self.count] = mine
         self.nodes.append(node)
         self.count += 1
         return dropped
