@@ -11,21 +11,30 @@ contains, and a node whose zone is included in an already stored node's zone of 
 discrete state is not stored again (inclusion subsumption). The number of nodes depends on
 the order in which timers can expire, not on their values.
 
-**Successors of a node** (the same steps as ``Semantics.successors``, on all the node's
-valuations at once):
+**Nodes and successors** (the steps of ``Semantics.successors``, on all the node's
+valuations at once). A *fresh* node is what a step produced; if an urgent event is due in
+it, its successors are that event's outcomes (``Lifter.urgent``), in zero time: each
+clock kept, reset to a constant or stopped, as the lifted step says. If nothing is due,
+time may pass: every profile phase here allows a second without traffic, so any number
+of such seconds is possible, and the fresh zone is *closed* under them: its future
+(``Zone.up``) cut at every running clock's ceiling, then normalised. The part that stays
+in the same discrete state is stored as a *closed* node; the parts where a clock reached
+its ceiling arrive as fresh nodes of their own. A closed node's successors are the
+seconds *with* traffic: the lifted traffic step, exactly one second (``Zone.shift``),
+normalisation; seconds without traffic are inside it already. Closing zones before
+branching on traffic matters: a zone made by one traffic second is a thin slice (one
+clock pinned one second after a reset), and without closure every such slice was a node
+of its own.
 
-* If an urgent event is due (``Lifter.urgent``), its outcomes, in zero time: each clock is
-  kept, reset to a constant or stopped, as the lifted step says.
-* Else one second's host traffic (a choice with traffic in it): the lifted traffic step,
-  then exactly one second (``Zone.shift``), then normalisation.
-* Else, if the phase allows a second without traffic, any number of such seconds: the
-  zone's future (``Zone.up``) cut at every running clock's ceiling, then normalisation.
 * **Normalisation** splits a zone at each clock's ceiling: the part where the clock has
   reached it becomes a new discrete state (the session expired, the timer is due, the DPD
   clock saturated, the phase moved on); the rest keeps running.
 * A bounded property's monitor is one more clock (``MONITOR_CLOCK``), running while the
   predicate holds, with ceiling T + 1: a non-empty part at T + 1 where the predicate holds
   is a counterexample, exactly when the one-second monitor exceeds T.
+* A zone included in a stored zone of the same discrete state (and monitor and kind) is
+  not stored; a stored zone included in a new one is dropped and not expanded (each step
+  is monotone in the zone, so the new node reaches everything the old one would).
 
 **Soundness** (why the verdict equals the one-second search's). Time is whole seconds,
 every constant and reset is an integer, so every zone is an integer DBM, and ``Zone``'s
@@ -40,11 +49,15 @@ reaches its ceiling (``Semantics._age`` moves exactly the running timers by one,
 ``due`` and the atoms change only at ceilings), which is ``up`` cut at the ceilings;
 (3) a second with traffic is the lifted traffic step followed by the same shift by one;
 (4) at a ceiling the one-second model changes the discrete part, which normalisation
-does. The predicate is evaluated on the discrete part (the atoms read timers only as
-``session`` = ``sess != 0``, decided by running-ness). So the set of reachable
-(discrete state, predicate, monitor) values is the same, hence the verdict.
-``tests/engines/test_zone_search.py`` checks it against the unreduced one-second search on
-random small-timer scenarios.
+does; (5) closing a fresh zone adds exactly the states reachable from it by seconds
+without traffic (allowed in every phase, and nothing is due before a ceiling), and it
+includes the fresh zone itself (zero seconds), so taking traffic seconds only from closed
+nodes misses no state. ``sent`` is not kept (``fast_successors``: states that differ only
+in it are bisimilar, and no property handled here reads it). The predicate is evaluated
+on the discrete part (the atoms read timers only as ``session`` = ``sess != 0``, decided
+by running-ness). So the set of reachable (discrete state, predicate, monitor) values is
+the same, hence the verdict. ``tests/model/test_zone_search.py`` checks it against the
+unreduced one-second search on random small-timer scenarios.
 
 **Counterexamples** are made concrete by walking back along the stored parents: from an
 integer point of the violating zone, each step's inverse (undo normalisation, undo the
