@@ -84,6 +84,14 @@ class _Segments:
             self.open_since = at
 
 
+#: Zone nodes after which the zone search gives way to the one-second search. Zones pay
+#: off with real timers (the seeds need 27-1,600 nodes at any TTL, DPD interval and
+#: keylife); with timers of a few seconds they stay thin, a zone node costs about 50
+#: one-second states, and the one-second search is the faster one (benchmarks/README.md,
+#: "Zone search"). 20,000 nodes are 3-5 s of zone search.
+ZONE_CAP = 20_000
+
+
 class ExplicitEngine:
     """Breadth-first explicit-state checker with chain compression and budgets."""
 
@@ -97,17 +105,20 @@ class ExplicitEngine:
         compiled: bool = True,
         keylife_prefix: bool = True,
         zones: bool = True,
+        zone_cap: int | None = ZONE_CAP,
     ) -> None:
         """``accelerate``, ``compiled``, ``keylife_prefix`` and ``zones`` switch the
         reductions (time jumps, memoized successors with the sent-quotient, keylife-free
         search first, timers as symbolic clocks under free traffic); each keeps verdicts,
-        and tests compare them on and off."""
+        and tests compare them on and off. ``zone_cap``: nodes after which the zone
+        search gives way to the one-second search (``ZONE_CAP``)."""
         self.budget = budget or Budget()
         self.progress = progress
         self.accelerate = accelerate
         self.compiled = compiled
         self.keylife_prefix = keylife_prefix
         self.zones = zones
+        self.zone_cap = zone_cap
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         started = time.perf_counter()  # one time budget for both searches
@@ -122,7 +133,9 @@ class ExplicitEngine:
     def _search(self, system: TransitionSystem, plan: Plan, started: float) -> EngineResult:
         """The zone search where it applies and lifts the model, else the one-second one."""
         if self.zones and zone_search.applicable(system, plan):
-            zoned = zone_search.ZoneSearch(system, plan, self.budget, self.progress, started)
+            zoned = zone_search.ZoneSearch(
+                system, plan, self.budget, self.progress, started, self.zone_cap
+            )
             found = zoned.run()
             if found is not None:
                 return found

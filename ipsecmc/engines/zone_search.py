@@ -66,10 +66,10 @@ integer point there; the points give the delays, hence a path of one-second labe
 path is replayed through ``Semantics`` with the monitor before it is reported; a path that
 does not replay is never reported (the one-second search runs instead).
 
-The engine declines (returns None) when a step cannot be lifted (``Undecided``); the
-explicit engine then runs its one-second search. It handles ``invariant`` and ``bounded``
-properties whose atoms do not read ``sent`` (the ``blackhole`` atom), on profiles whose every
-phase allows a second without traffic.
+The engine declines (returns None) when a step cannot be lifted (``Undecided``) or when
+it reaches its node cap; the explicit engine then runs its one-second search. It handles
+``invariant`` and ``bounded`` properties whose atoms do not read ``sent`` (the
+``blackhole`` atom), on profiles whose every phase allows a second without traffic.
 """
 
 from __future__ import annotations
@@ -141,7 +141,11 @@ class ZoneSearch(BudgetedSearch):
         budget: Budget,
         progress: Callable[[Stats], None] | None,
         started: float,
+        node_cap: int | None = None,
     ) -> None:
+        """``node_cap``: give up (``run`` returns None) after that many nodes, so that the
+        caller can try the one-second search instead (see ``ExplicitEngine``)."""
+        self.node_cap = node_cap
         self.system = system
         self.plan = plan
         self.budget = budget
@@ -201,6 +205,8 @@ class ZoneSearch(BudgetedSearch):
                     )
             if u in self.covered:
                 continue
+            if self.node_cap is not None and len(self.keys) >= self.node_cap:
+                return None
             found = self._expand(u)
             if found is not None:
                 return found

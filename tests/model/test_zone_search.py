@@ -174,6 +174,17 @@ def test_engine_falls_back_when_a_step_cannot_be_lifted(monkeypatch: pytest.Monk
     assert fallback.stats.states == expected.stats.states
 
 
+def test_node_cap_gives_way_to_the_one_second_search() -> None:
+    system = _seed("seed-fixed", 30, 5)
+    plan = _agreement(system)
+    assert ZoneSearch(system, plan, Budget(), None, time.perf_counter(), node_cap=5).run() is None
+    capped = ExplicitEngine(zone_cap=5).check(system, plan)
+    plain = ExplicitEngine(zones=False).check(system, plan)
+    assert capped.verdict is plain.verdict is Verdict.HOLDS
+    assert capped.stats.states == plain.stats.states
+    assert ExplicitEngine().check(system, plan).stats.stored_nodes < 100  # uncapped: zones
+
+
 def test_not_applicable_to_pinned_traffic_or_blackhole() -> None:
     system = _seed("seed-fixed", 180, 20)
     assert not applicable(system, Plan("x", "bounded", bool, 5, frozenset({"blackhole"})))
