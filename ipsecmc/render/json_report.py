@@ -117,6 +117,15 @@ def condition_dict(c: Condition) -> dict[str, Any]:
     }
 
 
+def result_json(r: PropertyResult) -> str:
+    """One result's text in :func:`iter_json` (indented for its place in the list).
+
+    ``ipsecmc check --format json`` passes this to ``check_paths``, so worker processes
+    run it next to the replay of each trace (``ipsecmc.parallel``).
+    """
+    return textwrap.indent(json.dumps(result_dict(r), indent=2), "    ")
+
+
 def render_json(report: CheckReport) -> str:
     return "".join(iter_json(report))
 
@@ -148,6 +157,5 @@ def iter_json(report: CheckReport) -> Iterator[str]:
     before, after = json.dumps(head, indent=2).rsplit('"results": null', 1)
     yield before + '"results": ['
     for k, r in enumerate(report.results):
-        body = textwrap.indent(json.dumps(result_dict(r), indent=2), "    ")
-        yield ("," if k else "") + "\n" + body
+        yield ("," if k else "") + "\n" + r.render(result_json)
     yield ("\n  ]" if report.results else "]") + after

@@ -133,7 +133,7 @@ def _unknowns_block(r: PropertyResult, verbose: bool, colour: bool) -> list[str]
     for case in (primary, *others):
         if case is not primary and case.verdict is not Verdict.VIOLATED and not verbose:
             continue
-        one = replace(r, result=case.result, trace=case.trace)
+        one = replace(r, result=case.result, replayed=case.trace)
         when = cond.when(case) if cond.symbols else ""
         if case is not primary:
             out.append(f"    case {when}: {case.verdict.value} ({case.result.reason})")
