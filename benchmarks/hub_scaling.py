@@ -13,7 +13,8 @@ which covers the reaped worker processes too) and the sum over the process tree 
 every 50 ms from ``/proc`` (an over-estimate: pages forked workers share with the parent
 are counted once per process).
 
-Run from the repo root: ``python benchmarks/hub_scaling.py [--spokes 10 100 1000] [--jobs J]``.
+Run from the repo root: ``python benchmarks/hub_scaling.py [--spokes 10 100 1000] [--jobs J...]``
+(``--jobs 1 2``: both, one after the other, for each N).
 """
 
 from __future__ import annotations
@@ -148,7 +149,14 @@ def run(n: int, jobs: int | None, seed: int, workdir: Path) -> Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spokes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--jobs", type=int, default=None, help="default: ipsecmc's (all CPUs)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        nargs="+",
+        default=[None],
+        help="default: ipsecmc's (all CPUs); several (--jobs 1 2): one run each per N, "
+        "one after the other, for a comparison on the same machine state",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None, help="write the hubs here")
     args = parser.parse_args()
@@ -165,8 +173,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ipsecmc-hub-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        for n in args.spokes:
-            r = run(n, args.jobs, args.seed, workdir)
+        for n, jobs in [(n, j) for n in args.spokes for j in args.jobs]:
+            r = run(n, jobs, args.seed, workdir)
             tree = f"{r.tree_rss_mb:.0f}" if r.tree_rss_mb is not None else "n/a"
             print(
                 f"| {r.spokes} | {r.tunnels} | {r.results} | {r.searches} | {r.violations} "
