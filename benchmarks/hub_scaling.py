@@ -6,7 +6,9 @@ spoke in ten blocked by the seed bug's local-in deny), runs
 tunnels, distinct searches after symmetry, violations, wall time, CPU time of the process
 tree (CPU/wall above 1 means more than one core worked), peak memory, and the jobs used.
 It also checks every verdict: a blocked spoke's tunnel must violate ``agreement`` and hold
-everything else, an open spoke's tunnel must hold everything.
+everything else, an open spoke's tunnel must hold everything. The last column is a digest
+of the report with the measured seconds blanked: runs of the same N with different
+``--jobs`` must show the same digest (the report is the same byte for byte).
 
 Peak memory is given two ways: the largest single process (``ru_maxrss`` from ``wait4``,
 which covers the reaped worker processes too) and the sum over the process tree sampled
@@ -20,9 +22,12 @@ Run from the repo root: ``python benchmarks/hub_scaling.py [--spokes 10 100 1000
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import multiprocessing
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -119,7 +124,40 @@ def _verdicts_ok(hub: Hub, doc: dict[str, Any]) -> bool:
     return True
 
 
-def run(n: int, jobs: int | None, seed: int, workdir: Path) -> Run:
+@dataclass(frozen=True)
+class Summary:
+    """What the report says, read in a separate process (see :func:`_summarize`)."""
+
+    tunnels: int
+    results: int
+    searches: int
+    violations: int
+    verdicts_ok: bool
+    digest: str  # of the report with the measured seconds blanked: equal for any --jobs
+
+
+def _summarize(hub: Hub, out: Path) -> Summary:
+    text = out.read_text()
+    doc = json.loads(text)
+    results = doc["results"]
+    blanked = re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text)
+    return Summary(
+        tunnels=len({r["tunnel"] for r in results}),
+        results=len(results),
+        searches=sum(1 for r in results if SHARED_FACT not in r["facts"]),
+        violations=sum(1 for r in results if r["verdict"] == "VIOLATED"),
+        verdicts_ok=_verdicts_ok(hub, doc),
+        digest=hashlib.sha256(blanked.encode()).hexdigest()[:12],
+    )
+
+
+def run(n: int, jobs: int | None, seed: int, workdir: Path) -> tuple[Run, str]:
+    """One measured ``ipsecmc check`` and its report's digest.
+
+    The report (400 MB of JSON for N = 1000) is parsed in a spawned process: parsed here,
+    it would grow this process to a gigabyte, and the next measured child, forked from
+    it, would report that as its peak (``ru_maxrss`` survives ``exec``).
+    """
     hub = generate(workdir / f"hub-{n}", n, seed=seed)
     cmd = [sys.executable, "-m", "ipsecmc", "check", str(hub.path), "--format", "json"]
     if jobs is not None:
@@ -128,22 +166,23 @@ def run(n: int, jobs: int | None, seed: int, workdir: Path) -> Run:
     code, wall, cpu, max_rss, tree_rss = _measure(cmd, out)
     if code not in (0, 1):
         raise SystemExit(f"ipsecmc check exited {code} on {hub.path}")
-    doc = json.loads(out.read_text())
-    results = doc["results"]
-    return Run(
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        s = pool.apply(_summarize, (hub, out))
+    run = Run(
         spokes=n,
-        tunnels=len({r["tunnel"] for r in results}),
-        results=len(results),
-        searches=sum(1 for r in results if SHARED_FACT not in r["facts"]),
-        violations=sum(1 for r in results if r["verdict"] == "VIOLATED"),
+        tunnels=s.tunnels,
+        results=s.results,
+        searches=s.searches,
+        violations=s.violations,
         wall=wall,
         cpu=cpu,
         max_rss_mb=max_rss,
         tree_rss_mb=tree_rss,
         jobs=jobs if jobs is not None else (os.cpu_count() or 1),
-        verdicts_ok=_verdicts_ok(hub, doc),
+        verdicts_ok=s.verdicts_ok,
         exit_code=code,
     )
+    return run, s.digest
 
 
 def main() -> None:
@@ -167,19 +206,20 @@ def main() -> None:
     )
     print(
         "| spokes | tunnels | results | distinct searches | violations | wall (s) | CPU (s) "
-        "| peak RSS, largest process (MB) | peak RSS, process tree (MB) | jobs | verdicts |"
+        "| peak RSS, largest process (MB) | peak RSS, process tree (MB) | jobs | verdicts "
+        "| report digest |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     with tempfile.TemporaryDirectory(prefix="ipsecmc-hub-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         for n, jobs in [(n, j) for n in args.spokes for j in args.jobs]:
-            r = run(n, jobs, args.seed, workdir)
+            r, digest = run(n, jobs, args.seed, workdir)
             tree = f"{r.tree_rss_mb:.0f}" if r.tree_rss_mb is not None else "n/a"
             print(
                 f"| {r.spokes} | {r.tunnels} | {r.results} | {r.searches} | {r.violations} "
                 f"| {r.wall:.1f} | {r.cpu:.1f} | {r.max_rss_mb:.0f} | {tree} | {r.jobs} "
-                f"| {'as expected' if r.verdicts_ok else 'MISMATCH'} |",
+                f"| {'as expected' if r.verdicts_ok else 'MISMATCH'} | {digest} |",
                 flush=True,
             )
 
