@@ -23,6 +23,10 @@ from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import InternalError, SourceLoc
 from ipsecmc.model.semantics import Note
 from ipsecmc.render.json_report import iter_json, result_dict, result_json
+from ipsecmc.render.junit import render_junit
+from ipsecmc.render.mermaid import render_mermaid
+from ipsecmc.render.sarif import render_sarif
+from ipsecmc.render.svg import render_svg
 from ipsecmc.render.text import render_text
 from ipsecmc.trace import Trace, TraceEvent, replay
 
@@ -101,6 +105,9 @@ def test_a_rendered_text_is_only_used_for_its_own_renderer(
 def test_counterexamples_are_replayed_at_once_witnesses_on_first_use(hub: Hub) -> None:
     props = ("agreement", "establishes")  # short searches; establishes has a witness
     report = check_paths([hub.path], CheckOptions(properties=props, jobs=2))
+    for render in (render_text, render_mermaid, render_svg, render_sarif, render_junit):
+        render(report)  # formats that show counterexamples only: no witness replayed
+    assert not any("trace" in vars(r) for r in report.results if r.verdict is Verdict.HOLDS)
     for r in report.results:
         assert r.rendered is None
         if r.verdict is Verdict.VIOLATED:

@@ -109,7 +109,8 @@ def render_trace(
 
 def _trace_block(r: PropertyResult, verbose: bool, colour: bool, when: str = "") -> list[str]:
     """The explanation and the trace of ``r`` (``when``: the case of the unknowns)."""
-    if r.trace is None or not (r.verdict is Verdict.VIOLATED or verbose):
+    # the verdict first: reading ``r.trace`` replays a witness (``PropertyResult.trace``)
+    if not (r.verdict is Verdict.VIOLATED or verbose) or r.trace is None:
         return []
     out: list[str] = []
     kind = "witness" if r.verdict is Verdict.HOLDS else "counterexample"
