@@ -4,24 +4,34 @@ For each N (default 10, 100, 1000) this writes a hub with ``benchmarks/hub_gen.p
 spoke in ten blocked by the seed bug's local-in deny), runs
 ``python -m ipsecmc check DIR --format json [--jobs J]`` and prints a markdown table:
 tunnels, distinct searches after symmetry, violations, wall time, CPU time of the process
-tree (CPU/wall above 1 means more than one core worked), peak memory, and the jobs used.
+tree (CPU/wall above 1 means more than one core worked), the CPU time of the main
+process plus that of its busiest worker (sampled from ``/proc``: about the wall time the
+run would take on idle cores, a figure other people's jobs on a shared machine do not
+inflate), peak memory, and the jobs used.
 It also checks every verdict: a blocked spoke's tunnel must violate ``agreement`` and hold
-everything else, an open spoke's tunnel must hold everything.
+everything else, an open spoke's tunnel must hold everything. The last column is a digest
+of the report with the measured seconds blanked: runs of the same N with different
+``--jobs`` in one invocation must show the same digest (the report is the same byte for
+byte; another invocation writes the hub to another folder, and the report names its files).
 
 Peak memory is given two ways: the largest single process (``ru_maxrss`` from ``wait4``,
 which covers the reaped worker processes too) and the sum over the process tree sampled
 every 50 ms from ``/proc`` (an over-estimate: pages forked workers share with the parent
 are counted once per process).
 
-Run from the repo root: ``python benchmarks/hub_scaling.py [--spokes 10 100 1000] [--jobs J]``.
+Run from the repo root: ``python benchmarks/hub_scaling.py [--spokes 10 100 1000] [--jobs J...]``
+(``--jobs 1 2``: both, one after the other, for each N).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import multiprocessing
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -49,6 +59,7 @@ class Run:
     violations: int
     wall: float
     cpu: float
+    critical_cpu: float | None
     max_rss_mb: float
     tree_rss_mb: float | None
     jobs: int
@@ -56,8 +67,12 @@ class Run:
     exit_code: int
 
 
-def _tree_rss_kb(root: int) -> int | None:
-    """Sum of VmRSS over ``root`` and its descendants (Linux ``/proc``), else None."""
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _tree_sample(root: int, cpu: dict[int, float]) -> int | None:
+    """Sum of VmRSS over ``root`` and its descendants (Linux ``/proc``), else None; records
+    each process's own CPU seconds so far (user + system) in ``cpu``."""
     total, stack = 0, [root]
     try:
         while stack:
@@ -67,6 +82,9 @@ def _tree_rss_kb(root: int) -> int | None:
                     for line in f:
                         if line.startswith("VmRSS:"):
                             total += int(line.split()[1])
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
                 for task in os.listdir(f"/proc/{pid}/task"):
                     with open(f"/proc/{pid}/task/{task}/children") as f:
                         stack.extend(int(c) for c in f.read().split())
@@ -77,9 +95,22 @@ def _tree_rss_kb(root: int) -> int | None:
     return total
 
 
-def _measure(cmd: list[str], out: Path) -> tuple[int, float, float, float, float | None]:
-    """(exit code, wall s, CPU s, peak single-process RSS MB, peak tree RSS MB) of ``cmd``."""
+@dataclass(frozen=True)
+class Measured:
+    exit_code: int
+    wall: float
+    cpu: float  # the whole tree (from wait4)
+    max_rss_mb: float
+    tree_rss_mb: float | None
+    #: CPU of the main process plus that of its busiest worker (sampled every 50 ms): about
+    #: the wall time on idle cores, whatever else the machine is doing (None: no /proc)
+    critical_cpu: float | None
+
+
+def _measure(cmd: list[str], out: Path) -> Measured:
+    """Time, CPU and peak memory of ``cmd``, its stdout written to ``out``."""
     peak_tree: list[int] = []
+    cpu: dict[int, float] = {}
     done = threading.Event()
     start = time.perf_counter()
     with out.open("w") as stdout:
@@ -87,7 +118,7 @@ def _measure(cmd: list[str], out: Path) -> tuple[int, float, float, float, float
 
         def sample() -> None:
             while not done.is_set():
-                kb = _tree_rss_kb(proc.pid)
+                kb = _tree_sample(proc.pid, cpu)
                 if kb is not None:
                     peak_tree.append(kb)
                 done.wait(0.05)
@@ -97,11 +128,15 @@ def _measure(cmd: list[str], out: Path) -> tuple[int, float, float, float, float
         _, status, usage = os.wait4(proc.pid, 0)
         done.set()
         sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    cpu = usage.ru_utime + usage.ru_stime
-    tree = max(peak_tree) / 1024 if peak_tree else None
-    return proc.returncode, wall, cpu, usage.ru_maxrss / 1024, tree
+    workers = [c for pid, c in cpu.items() if pid != proc.pid]
+    return Measured(
+        exit_code=os.waitstatus_to_exitcode(status),
+        wall=time.perf_counter() - start,
+        cpu=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024,
+        tree_rss_mb=max(peak_tree) / 1024 if peak_tree else None,
+        critical_cpu=cpu[proc.pid] + max(workers, default=0.0) if proc.pid in cpu else None,
+    )
 
 
 def _verdicts_ok(hub: Hub, doc: dict[str, Any]) -> bool:
@@ -118,37 +153,79 @@ def _verdicts_ok(hub: Hub, doc: dict[str, Any]) -> bool:
     return True
 
 
-def run(n: int, jobs: int | None, seed: int, workdir: Path) -> Run:
+@dataclass(frozen=True)
+class Summary:
+    """What the report says, read in a separate process (see :func:`_summarize`)."""
+
+    tunnels: int
+    results: int
+    searches: int
+    violations: int
+    verdicts_ok: bool
+    digest: str  # of the report with the measured seconds blanked: equal for any --jobs
+
+
+def _summarize(hub: Hub, out: Path) -> Summary:
+    text = out.read_text()
+    doc = json.loads(text)
+    results = doc["results"]
+    blanked = re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text)
+    return Summary(
+        tunnels=len({r["tunnel"] for r in results}),
+        results=len(results),
+        searches=sum(1 for r in results if SHARED_FACT not in r["facts"]),
+        violations=sum(1 for r in results if r["verdict"] == "VIOLATED"),
+        verdicts_ok=_verdicts_ok(hub, doc),
+        digest=hashlib.sha256(blanked.encode()).hexdigest()[:12],
+    )
+
+
+def run(n: int, jobs: int | None, seed: int, workdir: Path) -> tuple[Run, str]:
+    """One measured ``ipsecmc check`` and its report's digest.
+
+    The report (400 MB of JSON for N = 1000) is parsed in a spawned process: parsed here,
+    it would grow this process to a gigabyte, and the next measured child, forked from
+    it, would report that as its peak (``ru_maxrss`` survives ``exec``).
+    """
     hub = generate(workdir / f"hub-{n}", n, seed=seed)
     cmd = [sys.executable, "-m", "ipsecmc", "check", str(hub.path), "--format", "json"]
     if jobs is not None:
         cmd += ["--jobs", str(jobs)]
     out = workdir / f"hub-{n}.json"
-    code, wall, cpu, max_rss, tree_rss = _measure(cmd, out)
-    if code not in (0, 1):
-        raise SystemExit(f"ipsecmc check exited {code} on {hub.path}")
-    doc = json.loads(out.read_text())
-    results = doc["results"]
-    return Run(
+    m = _measure(cmd, out)
+    if m.exit_code not in (0, 1):
+        raise SystemExit(f"ipsecmc check exited {m.exit_code} on {hub.path}")
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        s = pool.apply(_summarize, (hub, out))
+    run = Run(
         spokes=n,
-        tunnels=len({r["tunnel"] for r in results}),
-        results=len(results),
-        searches=sum(1 for r in results if SHARED_FACT not in r["facts"]),
-        violations=sum(1 for r in results if r["verdict"] == "VIOLATED"),
-        wall=wall,
-        cpu=cpu,
-        max_rss_mb=max_rss,
-        tree_rss_mb=tree_rss,
+        tunnels=s.tunnels,
+        results=s.results,
+        searches=s.searches,
+        violations=s.violations,
+        wall=m.wall,
+        cpu=m.cpu,
+        critical_cpu=m.critical_cpu,
+        max_rss_mb=m.max_rss_mb,
+        tree_rss_mb=m.tree_rss_mb,
         jobs=jobs if jobs is not None else (os.cpu_count() or 1),
-        verdicts_ok=_verdicts_ok(hub, doc),
-        exit_code=code,
+        verdicts_ok=s.verdicts_ok,
+        exit_code=m.exit_code,
     )
+    return run, s.digest
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spokes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--jobs", type=int, default=None, help="default: ipsecmc's (all CPUs)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        nargs="+",
+        default=[None],
+        help="default: ipsecmc's (all CPUs); several (--jobs 1 2): one run each per N, "
+        "one after the other, for a comparison on the same machine state",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None, help="write the hubs here")
     args = parser.parse_args()
@@ -159,19 +236,22 @@ def main() -> None:
     )
     print(
         "| spokes | tunnels | results | distinct searches | violations | wall (s) | CPU (s) "
-        "| peak RSS, largest process (MB) | peak RSS, process tree (MB) | jobs | verdicts |"
+        "| CPU, main + busiest worker (s) | peak RSS, largest process (MB) "
+        "| peak RSS, process tree (MB) | jobs | verdicts | report digest |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     with tempfile.TemporaryDirectory(prefix="ipsecmc-hub-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        for n in args.spokes:
-            r = run(n, args.jobs, args.seed, workdir)
+        for n, jobs in [(n, j) for n in args.spokes for j in args.jobs]:
+            r, digest = run(n, jobs, args.seed, workdir)
             tree = f"{r.tree_rss_mb:.0f}" if r.tree_rss_mb is not None else "n/a"
+            critical = f"{r.critical_cpu:.1f}" if r.critical_cpu is not None else "n/a"
             print(
                 f"| {r.spokes} | {r.tunnels} | {r.results} | {r.searches} | {r.violations} "
-                f"| {r.wall:.1f} | {r.cpu:.1f} | {r.max_rss_mb:.0f} | {tree} | {r.jobs} "
-                f"| {'as expected' if r.verdicts_ok else 'MISMATCH'} |",
+                f"| {r.wall:.1f} | {r.cpu:.1f} | {critical} | {r.max_rss_mb:.0f} | {tree} "
+                f"| {r.jobs} "
+                f"| {'as expected' if r.verdicts_ok else 'MISMATCH'} | {digest} |",
                 flush=True,
             )
 

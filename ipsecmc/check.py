@@ -8,7 +8,8 @@ every counterexample or witness into a ``Trace``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from ipsecmc.engines.explicit import ExplicitEngine
@@ -50,22 +51,71 @@ class CheckOptions:
     jobs: int = 1  # worker processes for the distinct searches (ipsecmc.parallel)
 
 
+#: Renders one result as a piece of a report (``render.json_report.result_json``); a
+#: module-level function, so a worker process can run it (``ipsecmc.parallel``).
+ResultRenderer = Callable[["PropertyResult"], str]
+
+
 @dataclass(frozen=True)
 class PropertyResult:
+    """One property on one tunnel: the engine's answer and, through ``trace``, its path
+    replayed through this tunnel's own system.
+
+    A counterexample is replayed when the result is made (:func:`make_result`): the replay
+    checks it step by step, so a path the model rejects is an ``InternalError``, never a
+    VIOLATED verdict. A witness of a property that holds is replayed only when ``trace``
+    is first read: a blocked hub spoke's recovery witness has ~10^4 events, and only
+    ``--verbose`` text and JSON show it. ``replayed`` is a trace already at hand (it must
+    belong to ``result.path`` through ``system``); ``rendered`` is this result already
+    rendered, with the renderer that made it, by a worker process (:meth:`render`).
+    """
+
     tunnel: Tunnel
     system: TransitionSystem
     prop: Property
     bound: int | None
     engine: str
     result: EngineResult
-    trace: Trace | None
     expected: str | None
     #: with --assume-unknown: when each verdict happens (``ipsecmc.unknowns``)
     condition: Condition | None = None
+    replayed: Trace | None = field(default=None, compare=False, repr=False)
+    rendered: tuple[ResultRenderer, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def verdict(self) -> Verdict:
         return self.result.verdict
+
+    @cached_property
+    def trace(self) -> Trace | None:
+        """The path replayed (once, on first use); ``None`` when the engine gave none."""
+        if self.replayed is not None:
+            return self.replayed
+        path = self.result.path
+        return None if path is None else replay(self.system, path)
+
+    def render(self, renderer: ResultRenderer) -> str:
+        """``renderer(self)``: the text a worker made already if it used ``renderer``."""
+        if self.rendered is not None and self.rendered[0] is renderer:
+            return self.rendered[1]
+        return renderer(self)
+
+
+def make_result(
+    system: TransitionSystem,
+    prop: Property,
+    bound: int | None,
+    engine: str,
+    result: EngineResult,
+    expected: str | None,
+) -> PropertyResult:
+    """A result whose counterexample, if any, is replayed (checked) now."""
+    replayed = None
+    if result.verdict is Verdict.VIOLATED and result.path is not None:
+        replayed = replay(system, result.path)
+    return PropertyResult(
+        system.tunnel, system, prop, bound, engine, result, expected, replayed=replayed
+    )
 
 
 @dataclass(frozen=True)
@@ -146,10 +196,7 @@ def check_tunnel(
             "second and real keylife timers the state space is very large: pin "
             "a --traffic profile or try --no-rekey",
         )
-    trace = replay(system, result.path) if result.path is not None else None
-    return PropertyResult(
-        system.tunnel, system, prop, plan.bound, engine_name, result, trace, expected
-    )
+    return make_result(system, prop, plan.bound, engine_name, result, expected)
 
 
 _DEFINITE = {Verdict.HOLDS, Verdict.VIOLATED}
@@ -198,8 +245,15 @@ def check_paths(
     paths: Sequence[str | Path],
     options: CheckOptions,
     progress: Callable[[Stats], None] | None = None,
+    *,
+    render: ResultRenderer | None = None,
 ) -> CheckReport:
-    """The whole ``ipsecmc check`` job for config files or scenario folders."""
+    """The whole ``ipsecmc check`` job for config files or scenario folders.
+
+    ``render``: the renderer the caller will apply to every result; the worker processes
+    run it where they replay the traces (``PropertyResult.render``), which is what makes
+    ``--jobs`` pay off for a report with long traces (``ipsecmc.parallel``).
+    """
     if options.engine not in ENGINES:
         raise UsageError(f"unknown engine {options.engine!r}; expected one of {', '.join(ENGINES)}")
     settings = read_settings(paths)
@@ -226,7 +280,7 @@ def check_paths(
     # One system per tunnel; identical tunnels share a search, searches run in
     # ``options.jobs`` processes; results keep the tunnel-then-property order.
     systems = [build(tunnel, traffic, rekey) for tunnel in scenario.tunnels]
-    shared = check_systems(systems, props, options, settings.expect, progress)
+    shared = check_systems(systems, props, options, settings.expect, progress, render=render)
     return CheckReport(scenario, settings, traffic, rekey, shared, unknowns)
 
 

@@ -22,7 +22,7 @@ import click
 from ipsecmc.check import ENGINES, CheckOptions, check_paths, exit_code
 from ipsecmc.cli import handle_errors, main
 from ipsecmc.cli_options import budget_options, progress_line
-from ipsecmc.render.json_report import iter_json
+from ipsecmc.render.json_report import iter_json, result_json
 from ipsecmc.render.junit import render_junit
 from ipsecmc.render.mermaid import render_mermaid
 from ipsecmc.render.sarif import render_sarif
@@ -111,7 +111,9 @@ def check(
         jobs=jobs if jobs is not None else (os.cpu_count() or 1),
         assume_unknown=assume_unknown,
     )
-    report = check_paths(paths, options, progress_line)
+    # JSON shows every trace: render each result where its trace is replayed (a worker)
+    render = result_json if fmt == "json" else None
+    report = check_paths(paths, options, progress_line, render=render)
     if fmt == "json":  # streamed: a big hub's document need not be built in memory
         for chunk in iter_json(report):
             click.echo(chunk, nl=False)

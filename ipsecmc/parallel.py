@@ -24,34 +24,40 @@ the graph: a class whose search ran out of time reports INCONCLUSIVE for every m
 INCONCLUSIVE claims nothing), and a shared result carries the first member's statistics.
 
 **Processes.** The distinct searches are independent, so they run in a pool of worker
-processes (``jobs``), forked so that the built systems are inherited rather than pickled;
-then the same pool replays each member's path (a blocked spoke's recovery witness has
-some ten thousand events, so replaying a thousand spokes is real work too).
-Results are collected in the order of the sequential loop (tunnel by tunnel, property by
-property), so the report is identical for any ``jobs``; ``jobs=1`` (or a single result, or a
-platform without ``fork``) runs in-process. An error raised in a worker is
-re-raised in the parent as the same ipsecmc error (clean message, exit code 2).
+processes (``jobs``), forked so that the built systems are inherited rather than pickled.
+As each search is answered, its members are *finished* in the same pool: each member's
+counterexample is replayed through its own system (the replay checks it), and, when the
+caller passes a renderer (``ipsecmc check --format json`` does), each member is rendered
+there, so only text comes back to the parent. Shipping ``Trace`` objects instead was the
+bottleneck: a blocked spoke's recovery witness has ~11,500 events, a thousand-spoke hub
+about a million, and unpickling them cost the parent more than the workers saved. A
+witness of a property that holds is otherwise replayed only when someone reads
+``PropertyResult.trace`` (in the parent, once). Results are collected in the order of the
+sequential loop (tunnel by tunnel, property by property), so the report is identical for
+any ``jobs``; ``jobs=1`` (or a single result, or a platform without ``fork``) runs the
+same steps in-process. An error raised in a worker is re-raised in the parent as the same
+ipsecmc error (clean message, exit code 2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import gc
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
-from ipsecmc.engines.result import EngineResult, Stats
-from ipsecmc.engines.result import Path as EnginePath
+from ipsecmc.engines.result import EngineResult, Stats, Verdict
 from ipsecmc.errors import IpsecmcError, SourceLoc
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import STANDARD_ATOMS, Property, validate
-from ipsecmc.trace import Trace, replay
+from ipsecmc.trace import Trace
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
+    from multiprocessing.pool import AsyncResult, Pool
 
-    from ipsecmc.check import CheckOptions, PropertyResult
+    from ipsecmc.check import CheckOptions, PropertyResult, ResultRenderer
 
 #: ``facts`` key on a result whose search was shared with an identical tunnel (its name).
 SHARED_FACT = "search_shared_with"
@@ -133,8 +139,34 @@ class _Failure:
         return self.kind(*self.args)
 
 
-#: Member replays per worker task (a trace of a blocked spoke's recovery has ~10^4 events).
-REPLAY_CHUNK = 16
+#: Members finished per worker task (a blocked spoke's recovery witness has ~10^4 events).
+FINISH_CHUNK = 16
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One (tunnel, property) pair of the report: its system and its class's search."""
+
+    system: int  # index into ``_Job.systems``
+    prop: Property
+    search: int  # index into ``_Job.searches``
+
+
+@dataclass(frozen=True)
+class _Finished:
+    """What a worker sends back for one member: small, fast to pickle.
+
+    ``text`` is the member's result rendered with the job's renderer (the trace it needed
+    stays in the worker); without a renderer, ``trace`` is the replayed counterexample of
+    a VIOLATED member (a witness of a property that holds is left to replay on demand).
+    """
+
+    trace: Trace | None
+    text: str | None
+
+
+#: A finishing task: a class's answer and the members (indices) to finish with it.
+_Task = tuple[_Answer, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -143,8 +175,10 @@ class _Job:
 
     systems: Sequence[TransitionSystem]
     searches: Sequence[_Search]
+    members: Sequence[_Member]
     options: CheckOptions
     progress: Progress | None
+    render: ResultRenderer | None
 
     def search(self, index: int) -> _Answer | _Failure:
         from ipsecmc.check import check_tunnel
@@ -156,13 +190,72 @@ class _Job:
             return _Failure.of(exc)
         return _Answer(r.bound, r.engine, r.result)
 
-    def replay(self, task: tuple[EnginePath, tuple[int, ...]]) -> tuple[Trace, ...] | _Failure:
-        """Replay one search's path through each listed system (by index)."""
-        path, indices = task
+    @cached_property
+    def _groups(self) -> dict[int, list[int]]:
+        """Member indices by search index, in member order."""
+        groups: dict[int, list[int]] = {}
+        for m, member in enumerate(self.members):
+            groups.setdefault(member.search, []).append(m)
+        return groups
+
+    def tasks(self, index: int, answer: _Answer) -> list[_Task]:
+        """The finishing tasks of search ``index``'s members, in member order.
+
+        Without a renderer only counterexamples need work (their replay checks them);
+        with one, every member is rendered where its trace is made.
+        """
+        needed = self.render is not None or (
+            answer.result.verdict is Verdict.VIOLATED and answer.result.path is not None
+        )
+        if not needed:
+            return []
+        group = self._groups.get(index, [])
+        return [
+            (answer, tuple(group[c : c + FINISH_CHUNK])) for c in range(0, len(group), FINISH_CHUNK)
+        ]
+
+    def result(self, m: int, answer: _Answer, finished: _Finished | None = None) -> PropertyResult:
+        """Member ``m``'s result from its class's answer (the same in parent and worker)."""
+        from ipsecmc.check import PropertyResult
+
+        member = self.members[m]
+        system, search = self.systems[member.system], self.searches[member.search]
+        result = answer.result
+        if search.system is not system:
+            result = replace(result, facts={**result.facts, SHARED_FACT: search.system.tunnel.name})
+        rendered = None
+        if finished is not None and finished.text is not None:
+            assert self.render is not None, "a rendered text without a renderer"
+            rendered = (self.render, finished.text)
+        return PropertyResult(
+            system.tunnel,
+            system,
+            member.prop,
+            answer.bound,
+            answer.engine,
+            result,
+            search.expected,
+            replayed=None if finished is None else finished.trace,
+            rendered=rendered,
+        )
+
+    def finish(self, task: _Task) -> tuple[_Finished, ...] | _Failure:
+        """Replay (and so check) each listed member's counterexample through its own
+        system, and render each member if the job has a renderer."""
+        answer, chunk = task
+        out = []
         try:
-            return tuple(replay(self.systems[i], path) for i in indices)
+            for m in chunk:
+                r = self.result(m, answer)
+                if r.verdict is Verdict.VIOLATED:
+                    _ = r.trace  # the replay that checks the counterexample
+                if self.render is not None:
+                    out.append(_Finished(None, self.render(r)))
+                else:
+                    out.append(_Finished(r.trace if r.verdict is Verdict.VIOLATED else None, None))
         except IpsecmcError as exc:
             return _Failure.of(exc)
+        return tuple(out)
 
 
 # Set in each worker by the pool initializer (inherited through fork, not pickled).
@@ -174,56 +267,67 @@ def _init_worker(job: _Job) -> None:
     _WORKER_JOB = job
 
 
-def _search_in_worker(index: int) -> _Answer | _Failure:
+def _search_in_worker(index: int) -> tuple[int, _Answer | _Failure]:
     assert _WORKER_JOB is not None, "worker not initialised"
-    return _WORKER_JOB.search(index)
+    return index, _WORKER_JOB.search(index)
 
 
-def _replay_in_worker(task: tuple[EnginePath, tuple[int, ...]]) -> tuple[Trace, ...] | _Failure:
+def _finish_in_worker(task: _Task) -> tuple[_Finished, ...] | _Failure:
     assert _WORKER_JOB is not None, "worker not initialised"
-    return _WORKER_JOB.replay(task)
-
-
-class _Runner:
-    """Runs a job's searches and replays in this process or in a forked pool, in order."""
-
-    def __init__(self, job: _Job, pool: Pool | None) -> None:
-        self.job = job
-        self.pool = pool
-
-    def searches(self) -> list[_Answer | _Failure]:
-        indices = range(len(self.job.searches))
-        if self.pool is None:
-            return [self.job.search(i) for i in indices]
-        return list(self.pool.imap(_search_in_worker, indices, chunksize=1))
-
-    def replays(
-        self, tasks: Sequence[tuple[EnginePath, tuple[int, ...]]]
-    ) -> list[tuple[Trace, ...] | _Failure]:
-        if self.pool is None:
-            return [self.job.replay(t) for t in tasks]
-        return list(self.pool.imap(_replay_in_worker, tasks, chunksize=1))
-
-
-@contextmanager
-def _runner(job: _Job, jobs: int, results: int) -> Iterator[_Runner]:
-    """A pool of ``jobs`` forked workers, unless one process will do (or fork is missing)."""
-    if min(jobs, results) > 1:
-        import multiprocessing  # here: a one-result check should not pay for the import
-
-        if "fork" in multiprocessing.get_all_start_methods():
-            with multiprocessing.get_context("fork").Pool(
-                min(jobs, results), _init_worker, (job,)
-            ) as pool:
-                yield _Runner(job, pool)
-                return
-    yield _Runner(job, None)
+    return _WORKER_JOB.finish(task)
 
 
 def _ok(value: _T | _Failure) -> _T:
     if isinstance(value, _Failure):
         raise value.rebuild()
     return value
+
+
+def _run_here(job: _Job) -> tuple[list[_Answer], dict[int, _Finished]]:
+    """Searches, then finishing tasks, in this process."""
+    answers = [_ok(job.search(i)) for i in range(len(job.searches))]
+    finished: dict[int, _Finished] = {}
+    for index, answer in enumerate(answers):
+        for task in job.tasks(index, answer):
+            finished.update(zip(task[1], _ok(job.finish(task)), strict=True))
+    return answers, finished
+
+
+def _run_in_pool(job: _Job, pool: Pool) -> tuple[list[_Answer], dict[int, _Finished]]:
+    """Searches in the pool; each class's finishing tasks are queued as soon as its search
+    is answered, behind the searches still waiting, so no worker idles while another
+    finishes a long search."""
+    answers: dict[int, _Answer] = {}
+    pending: list[tuple[tuple[int, ...], AsyncResult[tuple[_Finished, ...] | _Failure]]] = []
+    for index, answer in pool.imap_unordered(_search_in_worker, range(len(job.searches))):
+        answers[index] = _ok(answer)
+        for task in job.tasks(index, answers[index]):
+            pending.append((task[1], pool.apply_async(_finish_in_worker, (task,))))
+    finished: dict[int, _Finished] = {}
+    for chunk, async_result in pending:
+        finished.update(zip(chunk, _ok(async_result.get()), strict=True))
+    return [answers[i] for i in range(len(job.searches))], finished
+
+
+def _run(job: _Job, jobs: int) -> tuple[list[_Answer], dict[int, _Finished]]:
+    """In a pool of ``jobs`` forked workers, unless one process will do (or fork is missing).
+
+    The cyclic garbage collector is frozen while the pool lives: a worker's collections
+    would otherwise walk (and so copy, page by page) every object it inherited.
+    """
+    if min(jobs, len(job.members)) > 1:
+        import multiprocessing  # here: a one-result check should not pay for the import
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            gc.freeze()
+            try:
+                with multiprocessing.get_context("fork").Pool(
+                    min(jobs, len(job.members)), _init_worker, (job,)
+                ) as pool:
+                    return _run_in_pool(job, pool)
+            finally:
+                gc.unfreeze()
+    return _run_here(job)
 
 
 def check_systems(
@@ -234,18 +338,19 @@ def check_systems(
     progress: Progress | None = None,
     *,
     symmetry: bool = True,
+    render: ResultRenderer | None = None,
 ) -> tuple[PropertyResult, ...]:
     """Every property on every tunnel, in the order ``for system: for prop:``.
 
     ``options.jobs`` worker processes search the distinct classes, then replay each
-    member's path through its own system; ``symmetry=False`` searches every pair itself
-    (the reference the symmetry reduction is tested against).
+    member's counterexample through its own system; with ``render``, they also render
+    each member (``PropertyResult.render`` returns that text), so only text comes back
+    and a report of long witnesses is written without shipping them. ``symmetry=False``
+    searches every pair itself (the reference the symmetry reduction is tested against).
     """
-    from ipsecmc.check import PropertyResult
-
     classes: dict[Hashable, int] = {}
     searches: list[_Search] = []
-    members: list[tuple[int, Property, int]] = []  # (system index, property, search index)
+    members: list[_Member] = []
     for k, system in enumerate(systems):
         for prop in props:
             validate(prop, STANDARD_ATOMS, system.names)
@@ -253,44 +358,9 @@ def check_systems(
             if key not in classes:
                 classes[key] = len(searches)
                 searches.append(_Search(system, prop, expect.get(prop.name)))
-            members.append((k, prop, classes[key]))
-    job = _Job(systems, searches, options, progress)
-    with _runner(job, options.jobs, len(members)) as runner:
-        answers = [_ok(a) for a in runner.searches()]
-        # who needs a replay, grouped by search, in chunks: (path, system indices)
-        waiting: dict[int, list[int]] = {}
-        for m, (_, _, index) in enumerate(members):
-            if answers[index].result.path is not None:
-                waiting.setdefault(index, []).append(m)
-        tasks: list[tuple[EnginePath, tuple[int, ...]]] = []
-        owners: list[tuple[int, ...]] = []
-        for index, group in waiting.items():
-            path = answers[index].result.path
-            assert path is not None
-            for c in range(0, len(group), REPLAY_CHUNK):
-                chunk = tuple(group[c : c + REPLAY_CHUNK])
-                tasks.append((path, tuple(members[m][0] for m in chunk)))
-                owners.append(chunk)
-        traces: dict[int, Trace] = {}
-        for chunk, replayed in zip(owners, runner.replays(tasks), strict=True):
-            traces.update(zip(chunk, _ok(replayed), strict=True))
-    out: list[PropertyResult] = []
-    for m, (k, prop, index) in enumerate(members):
-        system, answer = systems[k], answers[index]
-        first = searches[index].system
-        result = answer.result
-        if first is not system:
-            result = replace(result, facts={**result.facts, SHARED_FACT: first.tunnel.name})
-        out.append(
-            PropertyResult(
-                system.tunnel,
-                system,
-                prop,
-                answer.bound,
-                answer.engine,
-                result,
-                traces.get(m),
-                expect.get(prop.name),
-            )
-        )
-    return tuple(out)
+            members.append(_Member(k, prop, classes[key]))
+    job = _Job(systems, searches, members, options, progress, render)
+    answers, finished = _run(job, options.jobs)
+    return tuple(
+        job.result(m, answers[member.search], finished.get(m)) for m, member in enumerate(members)
+    )

@@ -8,6 +8,7 @@ defined. The agreement property then holds exactly when site1's address is in of
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from ipsecmc.engines.result import EngineResult, Stats, Verdict
 from ipsecmc.errors import ConfigError
 from ipsecmc.fortios.resolver import read_gateways
 from ipsecmc.model.system import build
-from ipsecmc.render.json_report import render_json
+from ipsecmc.render.json_report import render_json, result_dict, result_json
 from ipsecmc.render.text import render_text
 from ipsecmc.topology import load_scenario
 from ipsecmc.unknowns import CaseOutcome, Condition, Symbol, split
@@ -175,6 +176,14 @@ def test_json_fields_are_additive(office1: CheckReport) -> None:
     )
     doc = json.loads(out)
     assert code == 0 and doc["unknowns"] == [] and doc["results"][0]["condition"] is None
+
+
+def test_fast_result_json_writes_the_cases_traces_like_json_dumps(office1: CheckReport) -> None:
+    """``result_json`` splices hand-written events lists into ``json.dumps`` text; here
+    they sit at two depths (the result's trace and each case's)."""
+    (r,) = office1.results
+    reference = textwrap.indent(json.dumps(result_dict(r), indent=2), "    ")
+    assert result_json(r) == reference and reference.count('"events": [') == 2
 
 
 def test_a_defined_object_declared_unknown(tmp_path: Path) -> None:

@@ -36,14 +36,18 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from ipsecmc.check import CheckReport, PropertyResult
-from ipsecmc.trace import Trace
+from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.unknowns import Condition
 
 SCHEMA_VERSION = 1
+
+
+TraceToDict = Callable[[Trace], dict[str, Any]]
 
 
 def trace_dict(trace: Trace) -> dict[str, Any]:
@@ -75,7 +79,7 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
     }
 
 
-def result_dict(r: PropertyResult) -> dict[str, Any]:
+def result_dict(r: PropertyResult, trace_to: TraceToDict = trace_dict) -> dict[str, Any]:
     return {
         "tunnel": r.tunnel.name,
         "ends": list(r.system.names),
@@ -90,12 +94,12 @@ def result_dict(r: PropertyResult) -> dict[str, Any]:
         "expected": r.expected,
         "stats": r.result.stats.as_dict(),
         "facts": {k: v for k, v in r.result.facts.items() if isinstance(v, int | str | float)},
-        "trace": None if r.trace is None else trace_dict(r.trace),
-        "condition": None if r.condition is None else condition_dict(r.condition),
+        "trace": None if r.trace is None else trace_to(r.trace),
+        "condition": None if r.condition is None else condition_dict(r.condition, trace_to),
     }
 
 
-def condition_dict(c: Condition) -> dict[str, Any]:
+def condition_dict(c: Condition, trace_to: TraceToDict = trace_dict) -> dict[str, Any]:
     return {
         "text": c.text(),
         "exact": c.exact,
@@ -110,11 +114,75 @@ def condition_dict(c: Condition) -> dict[str, Any]:
                 "verdict": case.verdict.value,
                 "reason": case.result.reason,
                 "assignments": [c.assignment(bits) for bits in case.assignments],
-                "trace": None if case.trace is None else trace_dict(case.trace),
+                "trace": None if case.trace is None else trace_to(case.trace),
             }
             for case in c.cases
         ],
     }
+
+
+def result_json(r: PropertyResult) -> str:
+    """One result's text in :func:`iter_json`: ``json.dumps(result_dict(r), indent=2)``,
+    indented for its place in the list, byte for byte.
+
+    ``ipsecmc check --format json`` passes this to ``check_paths``, so worker processes
+    run it next to the replay of each trace (``ipsecmc.parallel``). Trace events, nearly
+    all of a big report, are written by :func:`_events_json` (``json.dumps`` with
+    ``indent`` runs the pure-Python encoder); the rest goes through ``json.dumps`` with a
+    placeholder per events list, spliced afterwards.
+    """
+    events: list[tuple[TraceEvent, ...]] = []
+
+    def skeleton(trace: Trace) -> dict[str, Any]:
+        events.append(trace.events)
+        return {**trace_dict(replace(trace, events=())), "events": _EVENTS_HOLE}
+
+    text = textwrap.indent(json.dumps(result_dict(r, skeleton), indent=2), "    ")
+    pieces = text.split(_EVENTS_HOLE_JSON)
+    assert len(pieces) == len(events) + 1, "a placeholder string in the result itself"
+    out = [pieces[0]]
+    for evs, after in zip(events, pieces[1:], strict=True):
+        key_line = out[-1][out[-1].rfind("\n") + 1 :]
+        out += [_events_json(evs, key_line[: len(key_line) - len(key_line.lstrip())]), after]
+    return "".join(out)
+
+
+#: Placeholder for an events list in :func:`result_json` (no note or name contains NUL).
+_EVENTS_HOLE = "\x00events\x00"
+_EVENTS_HOLE_JSON = json.dumps(_EVENTS_HOLE)
+_str = json.encoder.encode_basestring_ascii  # the encoder json.dumps uses for str
+
+
+def _json_scalar(value: str | int | None) -> str:
+    return "null" if value is None else _str(value) if isinstance(value, str) else str(value)
+
+
+def _events_json(events: tuple[TraceEvent, ...], indent: str) -> str:
+    """``json.dumps`` of ``trace_dict``'s events list with ``indent=2``, for a list whose
+    key starts at ``indent`` (tested against ``json.dumps`` itself)."""
+    if not events:
+        return "[]"
+    item, key, sub = indent + "  ", indent + "    ", indent + "      "
+    out = []
+    for ev in events:
+        note, loc = ev.note, ev.note.loc
+        where = (
+            "null"
+            if loc is None
+            else f'{{\n{sub}"file": {_str(loc.file)},\n{sub}"line": {loc.line},\n'
+            f'{sub}"column": {loc.column}\n{key}}}'
+        )
+        out.append(
+            f'{item}{{\n{key}"time": {ev.time},\n'
+            f'{key}"gateway": {_json_scalar(ev.gateway)},\n'
+            f'{key}"category": {_str(note.category)},\n'
+            f'{key}"text": {_str(note.text)},\n'
+            f'{key}"direction": {_str(note.direction)},\n'
+            f'{key}"dropped_by_policy": {_json_scalar(note.dropped_by)},\n'
+            f'{key}"loc": {where},\n'
+            f'{key}"in_loop": {"true" if ev.in_loop else "false"}\n{item}}}'
+        )
+    return "[\n" + ",\n".join(out) + "\n" + indent + "]"
 
 
 def render_json(report: CheckReport) -> str:
@@ -148,6 +216,5 @@ def iter_json(report: CheckReport) -> Iterator[str]:
     before, after = json.dumps(head, indent=2).rsplit('"results": null', 1)
     yield before + '"results": ['
     for k, r in enumerate(report.results):
-        body = textwrap.indent(json.dumps(result_dict(r), indent=2), "    ")
-        yield ("," if k else "") + "\n" + body
+        yield ("," if k else "") + "\n" + r.render(result_json)
     yield ("\n  ]" if report.results else "]") + after

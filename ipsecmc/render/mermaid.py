@@ -183,7 +183,7 @@ def render_mermaid(report: CheckReport) -> str:
     blocks = [
         mermaid_for(r)
         for r in report.results
-        if r.trace is not None and r.verdict is Verdict.VIOLATED
+        if r.verdict is Verdict.VIOLATED and r.trace is not None
     ]
     if not blocks:
         return "%% ipsecmc: no counterexample: no property is VIOLATED\n"

@@ -349,5 +349,5 @@ def svg_for(results: Sequence[PropertyResult]) -> str:
 def render_svg(report: CheckReport) -> str:
     """The counterexamples of ``report`` (VIOLATED results) as one SVG document."""
     return svg_for(
-        [r for r in report.results if r.trace is not None and r.verdict is Verdict.VIOLATED]
+        [r for r in report.results if r.verdict is Verdict.VIOLATED and r.trace is not None]
     )

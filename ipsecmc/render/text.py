@@ -109,7 +109,8 @@ def render_trace(
 
 def _trace_block(r: PropertyResult, verbose: bool, colour: bool, when: str = "") -> list[str]:
     """The explanation and the trace of ``r`` (``when``: the case of the unknowns)."""
-    if r.trace is None or not (r.verdict is Verdict.VIOLATED or verbose):
+    # the verdict first: reading ``r.trace`` replays a witness (``PropertyResult.trace``)
+    if not (r.verdict is Verdict.VIOLATED or verbose) or r.trace is None:
         return []
     out: list[str] = []
     kind = "witness" if r.verdict is Verdict.HOLDS else "counterexample"
@@ -133,7 +134,7 @@ def _unknowns_block(r: PropertyResult, verbose: bool, colour: bool) -> list[str]
     for case in (primary, *others):
         if case is not primary and case.verdict is not Verdict.VIOLATED and not verbose:
             continue
-        one = replace(r, result=case.result, trace=case.trace)
+        one = replace(r, result=case.result, replayed=case.trace)
         when = cond.when(case) if cond.symbols else ""
         if case is not primary:
             out.append(f"    case {when}: {case.verdict.value} ({case.result.reason})")

@@ -17,7 +17,11 @@ from ipsecmc.check import CheckOptions, CheckReport, check_paths
 _CACHE: dict[tuple[tuple[str, ...], CheckOptions], CheckReport] = {}
 
 
-def _cached(paths: Sequence[str | Path], options: CheckOptions, *args: Any) -> CheckReport:
+def _cached(
+    paths: Sequence[str | Path], options: CheckOptions, *args: Any, **kwargs: Any
+) -> CheckReport:
+    """``check_paths`` once per (paths, options); ``render`` (keyword) only saves time, and
+    ``PropertyResult.render`` falls back to rendering in this process."""
     key = (tuple(str(Path(p).resolve()) for p in paths), options)
     if key not in _CACHE:
         _CACHE[key] = check_paths(paths, options)
