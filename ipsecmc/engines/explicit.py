@@ -84,12 +84,26 @@ class _Segments:
             self.open_since = at
 
 
-#: Zone nodes after which the zone search gives way to the one-second search. Zones pay
-#: off with real timers (the seeds need 27-1,600 nodes at any TTL, DPD interval and
-#: keylife); with timers of a few seconds they stay thin, a zone node costs about 50
-#: one-second states, and the one-second search is the faster one (benchmarks/README.md,
-#: "Zone search"). 20,000 nodes are 3-5 s of zone search.
+#: Zone nodes after which the zone search gives way to the one-second search, on a system
+#: whose timers are all short (``SHORT_TIMER`` seconds or less). Zones pay off with real
+#: timers (the seeds need 27-1,600 nodes at any TTL, DPD interval and keylife, and up to
+#: 60,000 to find a counterexample through rekeys, which the one-second search cannot);
+#: with timers of a few seconds they stay thin, a zone node costs about 50 one-second
+#: states, and the one-second search is faster (benchmarks/README.md, "Zone search").
+#: 20,000 nodes are 3-5 s of zone search.
 ZONE_CAP = 20_000
+SHORT_TIMER = 60
+
+
+def _short_timers(system: TransitionSystem, plan: Plan) -> bool:
+    """Whether every timer of the system and the property's bound is short enough that
+    the one-second state space stays small (``ZONE_CAP``)."""
+    values = [plan.bound or 0]
+    for e in system.params.ends:
+        values += [e.session_ttl or 0, e.dpd_retryinterval, e.request_giveup]
+        values += [e.p1_keylife or 0, e.p2_keylife or 0]
+    values += [p.duration or 0 for p in system.params.traffic.phases]
+    return max(values) <= SHORT_TIMER
 
 
 class ExplicitEngine:
@@ -111,7 +125,8 @@ class ExplicitEngine:
         reductions (time jumps, memoized successors with the sent-quotient, keylife-free
         search first, timers as symbolic clocks under free traffic); each keeps verdicts,
         and tests compare them on and off. ``zone_cap``: nodes after which the zone
-        search gives way to the one-second search (``ZONE_CAP``)."""
+        search gives way to the one-second search when all timers are short
+        (``ZONE_CAP``)."""
         self.budget = budget or Budget()
         self.progress = progress
         self.accelerate = accelerate
@@ -133,9 +148,8 @@ class ExplicitEngine:
     def _search(self, system: TransitionSystem, plan: Plan, started: float) -> EngineResult:
         """The zone search where it applies and lifts the model, else the one-second one."""
         if self.zones and zone_search.applicable(system, plan):
-            zoned = zone_search.ZoneSearch(
-                system, plan, self.budget, self.progress, started, self.zone_cap
-            )
+            cap = self.zone_cap if _short_timers(system, plan) else None
+            zoned = zone_search.ZoneSearch(system, plan, self.budget, self.progress, started, cap)
             found = zoned.run()
             if found is not None:
                 return found

@@ -174,15 +174,18 @@ def test_engine_falls_back_when_a_step_cannot_be_lifted(monkeypatch: pytest.Monk
     assert fallback.stats.states == expected.stats.states
 
 
-def test_node_cap_gives_way_to_the_one_second_search() -> None:
-    system = _seed("seed-fixed", 30, 5)
-    plan = _agreement(system)
+def test_node_cap_gives_way_to_the_one_second_search_on_short_timers() -> None:
+    system = _seed("seed-fixed", 30, 5)  # every timer and T at most 60 s: capped
+    plan = Plan("agreement", "bounded", lambda s: s.a.p2 != s.b.p2, 40, frozenset({"up"}))
     assert ZoneSearch(system, plan, Budget(), None, time.perf_counter(), node_cap=5).run() is None
     capped = ExplicitEngine(zone_cap=5).check(system, plan)
     plain = ExplicitEngine(zones=False).check(system, plan)
     assert capped.verdict is plain.verdict is Verdict.HOLDS
     assert capped.stats.states == plain.stats.states
-    assert ExplicitEngine().check(system, plan).stats.stored_nodes < 100  # uncapped: zones
+    assert ExplicitEngine().check(system, plan).stats.stored_nodes < 100  # under the cap
+    # T = 120 s is not short: no cap, the zones decide
+    long_bound = ExplicitEngine(zone_cap=5).check(system, _agreement(system))
+    assert long_bound.verdict is Verdict.HOLDS and long_bound.stats.stored_nodes < 100
 
 
 def test_not_applicable_to_pinned_traffic_or_blackhole() -> None:
