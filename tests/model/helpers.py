@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 from ipsecmc.check import CheckOptions, CheckReport, check_paths
 from ipsecmc.config import DpdMode
 from ipsecmc.engines.explicit import ExplicitEngine
@@ -45,6 +47,27 @@ def variant(tmp_path: Path, model: str, edits: dict[str, list[tuple[str, str]]])
 
 def seed_tunnel():  # type: ignore[no-untyped-def]
     return load_scenario([str(MODELS / "seed-intended")]).tunnels[0]
+
+
+def small_system_strategies(
+    *,
+    ttl: tuple[int, int],
+    interval: tuple[int, int],
+    keylives: list[int | None],
+    traffic: list[str],
+) -> dict[str, st.SearchStrategy[object]]:
+    """Hypothesis strategies for the keyword arguments of ``small_system``."""
+    dpd = st.sampled_from([DpdMode.DISABLE, DpdMode.ON_IDLE, DpdMode.ON_DEMAND])
+    return {
+        "dpd": st.tuples(dpd, dpd),
+        "ike": st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2])),
+        "ttl": st.tuples(st.integers(*ttl), st.integers(*ttl)),
+        "interval": st.tuples(st.integers(*interval), st.integers(*interval)),
+        "retries": st.tuples(st.integers(1, 3), st.integers(1, 3)),
+        "accept": st.tuples(st.booleans(), st.booleans()),
+        "keylife": st.tuples(st.sampled_from(keylives), st.sampled_from(keylives)),
+        "traffic": st.sampled_from(traffic),
+    }
 
 
 def small_system(

@@ -9,31 +9,29 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipsecmc.config import DpdMode
 from ipsecmc.engines.result import Plan, Verdict
 from ipsecmc.trace import replay
-from tests.model.helpers import agreement_plan, both_up, run, small_system
+from tests.model.helpers import (
+    agreement_plan,
+    both_up,
+    run,
+    small_system,
+    small_system_strategies,
+)
 
-DPD = st.sampled_from([DpdMode.DISABLE, DpdMode.ON_IDLE, DpdMode.ON_DEMAND])
-PAIRS = {
-    "dpd": st.tuples(DPD, DPD),
-    "ike": st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2])),
-    "ttl": st.tuples(st.integers(3, 40), st.integers(3, 40)),
-    "interval": st.tuples(st.integers(2, 8), st.integers(2, 8)),
-    "retries": st.tuples(st.integers(1, 3), st.integers(1, 3)),
-    "accept": st.tuples(st.booleans(), st.booleans()),
-    "keylife": st.tuples(st.sampled_from([None, 120, 150]), st.sampled_from([None, 120, 150])),
-    "traffic": st.sampled_from(
-        [
-            "none",
-            "both",
-            "end_a-to-end_b",
-            "end_b-to-end_a",
-            "both:30,end_a-to-end_b",
-            "none:20,both:30,end_b-to-end_a",
-        ]
-    ),
-}
+PAIRS = small_system_strategies(
+    ttl=(3, 40),
+    interval=(2, 8),
+    keylives=[None, 120, 150],
+    traffic=[
+        "none",
+        "both",
+        "end_a-to-end_b",
+        "end_b-to-end_a",
+        "both:30,end_a-to-end_b",
+        "none:20,both:30,end_b-to-end_a",
+    ],
+)
 
 
 def _plans(bound: int) -> list[Plan]:

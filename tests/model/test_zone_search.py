@@ -28,7 +28,7 @@ from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem, build
 from ipsecmc.topology import load_scenario
 from ipsecmc.trace import replay
-from tests.model.helpers import MODELS, small_system
+from tests.model.helpers import MODELS, small_system, small_system_strategies
 
 FREE_PROFILES = [
     "any",
@@ -38,17 +38,9 @@ FREE_PROFILES = [
     "any:12,end_b-to-end_a?",
     "end_a-to-end_b?+end_b-to-end_a?:9,any",
 ]
-DPD = st.sampled_from([DpdMode.DISABLE, DpdMode.ON_IDLE, DpdMode.ON_DEMAND])
-SMALL = {
-    "dpd": st.tuples(DPD, DPD),
-    "ike": st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2])),
-    "ttl": st.tuples(st.integers(3, 12), st.integers(3, 12)),
-    "interval": st.tuples(st.integers(2, 6), st.integers(2, 6)),
-    "retries": st.tuples(st.integers(1, 3), st.integers(1, 3)),
-    "accept": st.tuples(st.booleans(), st.booleans()),
-    "keylife": st.tuples(st.sampled_from([None, None, 20]), st.sampled_from([None, None, 20])),
-    "traffic": st.sampled_from(FREE_PROFILES),
-}
+SMALL = small_system_strategies(
+    ttl=(3, 12), interval=(2, 6), keylives=[None, None, 20], traffic=FREE_PROFILES
+)
 
 
 def _plans(bound: int) -> list[Plan]:
