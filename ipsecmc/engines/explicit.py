@@ -27,6 +27,7 @@ Budgets (states, wall time) end a search with INCONCLUSIVE and its statistics.
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -100,7 +101,9 @@ def _short_timers(system: TransitionSystem, plan: Plan) -> bool:
     the one-second state space stays small (``ZONE_CAP``)."""
     values = [plan.bound or 0]
     for e in system.params.ends:
-        values += [e.session_ttl or 0, e.dpd_retryinterval, e.request_giveup]
+        times = (*e.request_sends, e.request_giveup)
+        values += [e.session_ttl or 0, e.dpd_retryinterval]
+        values += [b - a for a, b in itertools.pairwise(times)]  # request countdowns
         values += [e.p1_keylife or 0, e.p2_keylife or 0]
     values += [p.duration or 0 for p in system.params.traffic.phases]
     return max(values) <= SHORT_TIMER
