@@ -29,7 +29,7 @@ range does not decide raises ``Undecided`` and the zone search declines the mode
 (the explicit search then runs): nothing is guessed. A field of the result that still holds
 its ``Sym`` kept its value (the step did not touch that timer); a field holding an int was
 set to that value (a reset), and becomes a clock again if it runs. Arithmetic on a ``Sym``
-raises ``TypeError``: a step that computed a new timer value from an old one could not be
+raises ``Undecided`` too: a step that computed a new timer value from an old one could not be
 lifted this way, and is not (only ``_age`` does, and time is the zone search's job).
 """
 
@@ -57,8 +57,11 @@ def clock_of(end: int, field: str) -> int:
     return 1 + end * len(TIMER_FIELDS) + TIMER_FIELDS.index(field)
 
 
-class Undecided(Exception):
-    """A step compared a timer with a value its range does not decide."""
+class Undecided(TypeError):
+    """A step used a running timer in a way the lifting cannot follow: a comparison its
+    range does not decide, arithmetic, or a truth test. (A ``TypeError``, as Python's own
+    error for an unsupported operation would be; the zone search catches this class
+    only, so a genuine bug elsewhere is never mistaken for "cannot lift".)"""
 
 
 class Sym:
@@ -72,7 +75,7 @@ class Sym:
 
     def _decide(self, c: object, true_if: bool, false_if: bool) -> bool:
         if not isinstance(c, int) or isinstance(c, bool):
-            raise TypeError(f"timer compared with {c!r}")
+            raise Undecided(f"timer compared with {c!r}")
         if true_if:
             return True
         if false_if:
@@ -99,7 +102,12 @@ class Sym:
         return self._decide(c, self.lo >= c, self.hi < c)
 
     def __bool__(self) -> bool:
-        raise TypeError("truth value of a timer")
+        raise Undecided("truth value of a timer")
+
+    def _arithmetic(self, other: object) -> Sym:
+        raise Undecided(f"arithmetic on timer clock {self.clock}")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = _arithmetic
 
 
 class Op(NamedTuple):
@@ -129,6 +137,7 @@ class Lifter:
         self.ends: tuple[EndParams, EndParams] = semantics.ends
         self._urgent: dict[State, tuple[Step, ...]] = {}
         self._traffic: dict[tuple[State, int], Step] = {}
+        self._running: dict[State, list[int]] = {}
         self.ceiling = [0] * DIM
         self.sign = [0] * DIM
         for i, p in enumerate(self.ends):
@@ -159,6 +168,10 @@ class Lifter:
 
     def running(self, d: State) -> list[int]:
         """Clocks running in discrete state ``d`` (the monitor is not included)."""
+        try:
+            return self._running[d]
+        except KeyError:
+            pass
         out = [
             clock_of(i, field)
             for i in (0, 1)
@@ -167,6 +180,7 @@ class Lifter:
         ]
         if d.phase_left == RUNNING:
             out.append(PHASE_CLOCK)
+        self._running[d] = out
         return out
 
     def canonical_range(self, k: int) -> tuple[int, int]:

@@ -182,7 +182,7 @@ class ZoneSearch(BudgetedSearch):
         """The verdict, or None if the model cannot be lifted (module doc)."""
         try:
             return self._search()
-        except (Undecided, TypeError):
+        except Undecided:
             return None
 
     def _search(self) -> EngineResult | None:
