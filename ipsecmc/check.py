@@ -168,6 +168,15 @@ def _engine(name: str, budget: Budget, progress: Callable[[Stats], None] | None)
     raise UsageError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
 
 
+def _tagged(progress: Callable[[Stats], None], task: str) -> Callable[[Stats], None]:
+    """``progress`` with every line naming the tunnel and property being searched."""
+
+    def report(stats: Stats) -> None:
+        progress(replace(stats, task=task))
+
+    return report
+
+
 def _run(engine: object, system: TransitionSystem, plan: Plan) -> EngineResult:
     return engine.check(system, plan)  # type: ignore[attr-defined, no-any-return]
 
@@ -184,6 +193,8 @@ def check_tunnel(
     plan = plan_for(system, prop, options.bound_seconds)
     budget = Budget(options.max_states, options.timeout_seconds)
     names = ("explicit", "z3") if options.engine == "both" else (options.engine,)
+    if progress is not None:
+        progress = _tagged(progress, f"{system.tunnel.name}: {prop.name}")
     results = [(n, _run(_engine(n, budget, progress), system, plan)) for n in names]
     engine_name, result = results[0]
     if len(results) == 2:

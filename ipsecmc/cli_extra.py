@@ -20,7 +20,7 @@ import click
 
 from ipsecmc.check import CheckOptions, PropertyResult
 from ipsecmc.cli import handle_errors, main
-from ipsecmc.cli_options import progress_line
+from ipsecmc.cli_options import progress_line, timeout_option
 from ipsecmc.diff import DiffReport, diff_dict, diff_paths
 from ipsecmc.engines.result import Verdict
 from ipsecmc.fix import FixReport, fix_dict, propose, write_fixes
@@ -82,7 +82,7 @@ def render_diff_text(d: DiffReport, colour: bool = False) -> str:
 @click.option("--bound-seconds", type=click.IntRange(min=0), default=None, metavar="T")
 @click.option("--traffic", default=None, metavar="PROFILE")
 @click.option("--max-states", type=click.IntRange(min=1), default=2_000_000, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0.001), default=None, metavar="S")
+@timeout_option("property")
 @click.option(
     "--format",
     "fmt",
@@ -183,7 +183,7 @@ def render_fix_text(f: FixReport, colour: bool = False) -> str:
     help="Write each verified fix as a checkable folder DIR/fix-N/ (patched configs).",
 )
 @click.option("--max-states", type=click.IntRange(min=1), default=2_000_000, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0.001), default=None, metavar="S")
+@timeout_option("property")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

@@ -118,6 +118,44 @@ class Zone:
                 m[0, k] -= d
         return Zone(m)
 
+    def down(self, clocks: Iterable[int]) -> Zone:
+        """Every valuation minus any delay >= 0 of ``clocks`` (the running ones; the others
+        must be free): the time predecessors, ``up``'s inverse image."""
+        m = self.m.copy()
+        for k in clocks:
+            m[0, k] = INF
+        past = _canonical(m)
+        if past is None:  # pragma: no cover - dropping lower bounds never empties a zone
+            raise AssertionError("empty zone after dropping lower bounds")
+        return past
+
+    def hull(self, other: Zone) -> Zone:
+        """The smallest zone holding both (entry-wise loosest bounds: the maximum of two
+        canonical DBMs is canonical)."""
+        return Zone(np.maximum(self.m, other.m))
+
+    def intersect(self, other: Zone) -> Zone | None:
+        """The valuations in both zones; None if there are none."""
+        return _canonical(np.minimum(self.m, other.m))
+
+    def minus(self, other: Zone) -> list[Zone]:
+        """This zone without ``other``'s valuations, as disjoint zones (exact on integer
+        points: the negation of ``x_i - x_j <= c`` is ``x_j - x_i <= -c - 1``)."""
+        out: list[Zone] = []
+        rest: Zone | None = self
+        # Only bounds of ``other`` tighter than ours cut anything off.
+        for i, j in np.argwhere(other.m < self.m).tolist():
+            c = int(other.m[i, j])
+            if rest is None:
+                break
+            if rest.m[i, j] <= c:
+                continue
+            outside = rest.constrain(j, i, -c - 1)
+            if outside is not None:
+                out.append(outside)
+            rest = rest.constrain(i, j, c)
+        return out
+
     def point(self, clocks: Iterable[int]) -> tuple[Zone, dict[int, int]]:
         """One integer valuation of ``clocks`` in the zone (each at its least value, in
         order), and the zone narrowed to it."""
@@ -132,6 +170,25 @@ class Zone:
         return zone, values
 
 
+def _canonical(m: Matrix) -> Zone | None:
+    """The canonical zone of bounds ``m`` (all-pairs shortest paths), None if empty."""
+    for k in range(len(m)):
+        m = np.minimum(m, m[:, k : k + 1] + m[k : k + 1, :])
+    if (np.diagonal(m) < 0).any():
+        return None
+    return Zone(_clip(m))
+
+
+def minus_all(zones: Iterable[Zone], others: list[Zone]) -> list[Zone]:
+    """The valuations of ``zones`` in none of ``others``, as zones (a federation)."""
+    rest = list(zones)
+    for other in others:
+        rest = [piece for zone in rest for piece in zone.minus(other)]
+        if not rest:
+            break
+    return rest
+
+
 def point_zone(dim: int, values: dict[int, int]) -> Zone:
     """The zone holding exactly one valuation (clocks not in ``values`` are free)."""
     zone = Zone.unconstrained(dim)
@@ -140,4 +197,4 @@ def point_zone(dim: int, values: dict[int, int]) -> Zone:
     return zone
 
 
-__all__ = ["INF", "Matrix", "Zone", "point_zone"]
+__all__ = ["INF", "Matrix", "Zone", "minus_all", "point_zone"]

@@ -45,7 +45,7 @@ from ipsecmc.model.system import TransitionSystem
 Key = tuple[State, int]  # model state x monitor value
 ProgressFn = Callable[[Stats], None]
 
-_CHECK_EVERY = 2048
+_CHECK_EVERY = 256
 
 
 def _seconds(label: Label) -> int:
@@ -93,6 +93,8 @@ class _Segments:
 #: states, and the one-second search is faster (benchmarks/README.md, "Zone search").
 #: 20,000 nodes are 3-5 s of zone search.
 ZONE_CAP = 20_000
+#: Nodes of exact zones tried before the convex-hull search (``_zone_searches``).
+EXACT_FIRST = 3_000
 SHORT_TIMER = 60
 
 
@@ -151,13 +153,43 @@ class ExplicitEngine:
     def _search(self, system: TransitionSystem, plan: Plan, started: float) -> EngineResult:
         """The zone search where it applies and lifts the model, else the one-second one."""
         if self.zones and zone_search.applicable(system, plan):
-            cap = self.zone_cap if _short_timers(system, plan) else None
-            zoned = zone_search.ZoneSearch(system, plan, self.budget, self.progress, started, cap)
-            found = zoned.run()
+            found = self._zone_searches(system, plan, started)
             if found is not None:
                 return found
         search = _Search(
             system, plan, self.budget, self.progress, self.accelerate, self.compiled, started
+        )
+        return search.run()
+
+    def _zone_searches(
+        self, system: TransitionSystem, plan: Plan, started: float
+    ) -> EngineResult | None:
+        """The zone searches in turn, each only if the one before gave no answer: exact
+        zones up to ``EXACT_FIRST`` nodes (counterexamples are usually near); then one
+        convex hull per discrete state, whose "holds" is a proof (it explores a superset of
+        the reachable states) and whose counterexamples count only once replayed; then
+        exact zones without a cap. With short timers only the first, capped at
+        ``zone_cap`` (the one-second search is faster there)."""
+        if _short_timers(system, plan):
+            return self._zone_search(system, plan, started, self.zone_cap)
+        exact = self._zone_search(system, plan, started, EXACT_FIRST)
+        if exact is not None:
+            return exact
+        over = self._zone_search(system, plan, started, None, hull=True)
+        if over is not None:
+            return over
+        return self._zone_search(system, plan, started, None)
+
+    def _zone_search(
+        self,
+        system: TransitionSystem,
+        plan: Plan,
+        started: float,
+        cap: int | None,
+        hull: bool = False,
+    ) -> EngineResult | None:
+        search = zone_search.ZoneSearch(
+            system, plan, self.budget, self.progress, started, cap, hull=hull
         )
         return search.run()
 
@@ -374,9 +406,7 @@ class _Search(BudgetedSearch):
             if expanded % _CHECK_EVERY == 0:
                 reason = self._over_budget()
                 if reason is not None:
-                    return EngineResult(
-                        Verdict.INCONCLUSIVE, self._stats(), bound=self.plan.bound, reason=reason
-                    )
+                    return self._inconclusive(reason)
             s, c = self.keys[u]
             for idx, (label, s2) in enumerate(successors(s)):
                 key: Key = (s2, self._monitor(c, label, s, s2))
@@ -426,13 +456,15 @@ class _Search(BudgetedSearch):
                             goals.append((chain, secs))
                     if self._hit(key):
                         return self._found(u, (idx, chain))
-                    if chain % 65536 == 0 and self._over_budget() is not None:
+                    if chain % 1024 == 0 and self._over_budget() is not None:
                         break
                 self.transitions += chain + 1
                 v = self.index.get(key)
                 if v is None:
                     v = self._add(key, u, idx, chain)
                     queue.append(v)
+                    if self._full():
+                        return self._inconclusive(self._over_budget() or "")
                 self._remember_chain(marks, goals, v, chain, secs)
                 if self.want_graph:
                     first_goal = goals[0][1] if goals else None
@@ -465,6 +497,11 @@ class _Search(BudgetedSearch):
         )
 
     # ------------------------------------------------------------------ results
+    def _inconclusive(self, reason: str) -> EngineResult:
+        return EngineResult(
+            Verdict.INCONCLUSIVE, self._stats(), bound=self.plan.bound, reason=reason
+        )
+
     def _labels_to(self, node: int) -> list[Label]:
         hops: list[tuple[int, int]] = []
         while node > 0:

@@ -22,6 +22,11 @@ class BudgetedSearch:
     budget: Budget
     progress: Callable[[Stats], None] | None
 
+    def _full(self) -> bool:
+        """Whether the state budget is used up: asked at every stored node, so a search
+        never stores more than ``max_states``."""
+        return len(self.keys) >= self.budget.max_states
+
     def _stats(self) -> Stats:
         return Stats(
             states=self.visited,
@@ -33,7 +38,7 @@ class BudgetedSearch:
 
     def _over_budget(self) -> str | None:
         """Why to stop (state or time budget), else None; reports progress every second."""
-        if len(self.keys) >= self.budget.max_states:
+        if self._full():
             return f"state budget of {self.budget.max_states} stored states reached"
         now = time.perf_counter()
         if self.progress is not None and now - self.last_report >= 1.0:

@@ -49,6 +49,8 @@ class Stats:
     depth: int = 0
     seconds: float = 0.0
     simulated_seconds: int = 0  # model time covered by the longest explored path
+    #: What is being searched ("tunnel: property"), for progress lines; not in reports.
+    task: str = ""
 
     def as_dict(self) -> dict[str, float | int]:
         return {

@@ -122,7 +122,8 @@ class Op(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Step:
     """One lifted discrete step from a discrete state: its label, the discrete state after
-    it (running fields hold ``RUNNING``; ``sent`` is forgotten) and its clock ops."""
+    it (running fields hold ``RUNNING``; ``sent`` is forgotten unless the ``Lifter`` keeps
+    it) and its clock ops."""
 
     label: Label
     after: State
@@ -132,8 +133,12 @@ class Step:
 class Lifter:
     """``Semantics`` on discrete states with running timers as clocks (module doc)."""
 
-    def __init__(self, semantics: Semantics) -> None:
+    def __init__(self, semantics: Semantics, keep_sent: bool = False) -> None:
+        """``keep_sent``: keep ``EndState.sent`` in the discrete part (a property reads it:
+        ``blackhole``); otherwise it is forgotten (the ``sent`` bisimulation of
+        ``fast_successors``)."""
         self.sem = semantics
+        self.keep_sent = keep_sent
         self.ends: tuple[EndParams, EndParams] = semantics.ends
         self._urgent: dict[State, tuple[Step, ...]] = {}
         self._traffic: dict[tuple[State, int], Step] = {}
@@ -216,7 +221,7 @@ class Lifter:
         ends = []
         for i in (0, 1):
             e = s.end(i)
-            changes: dict[str, object] = {"sent": False}
+            changes: dict[str, object] = {} if self.keep_sent else {"sent": False}
             for field in TIMER_FIELDS:
                 value = getattr(e, field)
                 k = clock_of(i, field)

@@ -97,7 +97,7 @@ from ipsecmc.model.state import NO_TIMER, State
 from ipsecmc.model.system import TransitionSystem
 
 Key = tuple[State, bool, bool]  # discrete state, monitor running, closed under delays
-_CHECK_EVERY = 256
+_CHECK_EVERY = 32
 _NO_TRAFFIC = Label("tick", -1, 0)
 
 
@@ -105,7 +105,7 @@ class _Deriv(NamedTuple):
     """How a node was made from its parent, enough to walk back from one of its points."""
 
     parent: int
-    kind: str  # urgent | tick | delay
+    kind: str  # urgent | tick | loop (repeated ticks: ``_repeat``) | delay | cover
     label: Label
     ops: tuple[Op, ...]
     moved: tuple[int, ...]  # clocks that time moved (tick, delay)
@@ -123,12 +123,16 @@ def applicable(system: TransitionSystem, plan: Plan) -> bool:
     """Whether the zone search handles this property on this system (module doc)."""
     phases = system.params.traffic.phases
     return (
-        plan.kind in ("invariant", "bounded")
-        and plan.reads is not None
-        and "blackhole" not in plan.reads
+        plan.kind in ("invariant", "bounded", "reachable", "recoverable")
         and all((False, False) in phase.choices() for phase in phases)
         and not system.params.traffic.deterministic
     )
+
+
+def _sent(d: State) -> bool:
+    """Whether ESP went out in the last second: a second without traffic then changes
+    the discrete part (``sent`` becomes False), so such a node is not closed under them."""
+    return d.a.sent or d.b.sent
 
 
 class ZoneSearch(BudgetedSearch):
@@ -142,18 +146,27 @@ class ZoneSearch(BudgetedSearch):
         progress: Callable[[Stats], None] | None,
         started: float,
         node_cap: int | None = None,
+        hull: bool = False,
     ) -> None:
         """``node_cap``: give up (``run`` returns None) after that many nodes, so that the
-        caller can try the one-second search instead (see ``ExplicitEngine``)."""
+        caller can try another search instead (see ``ExplicitEngine``). ``hull``: keep one
+        zone per discrete state, the convex hull of all that reach it (module doc,
+        "Hulls")."""
         self.node_cap = node_cap
+        self.hull = hull
+        self.hulls: dict[Key, int] = {}
         self.system = system
         self.plan = plan
         self.budget = budget
         self.progress = progress
         self.started = started
         self.last_report = started
-        self.lifter = Lifter(system.semantics)
+        self.lifter = Lifter(system.semantics, plan.reads is None or "blackhole" in plan.reads)
+        self.kind = plan.kind
         self.bounded = plan.kind == "bounded"
+        #: For ``recoverable``: every step between stored nodes, (parent, target, how).
+        self.want_graph = plan.kind == "recoverable"
+        self.edges: list[tuple[int, int, _Deriv]] = []
         self.limit = plan.bound if plan.bound is not None else 0
         self.ceiling = list(self.lifter.ceiling)
         self.ceiling[MONITOR_CLOCK] = self.limit + 1
@@ -184,6 +197,13 @@ class ZoneSearch(BudgetedSearch):
             return self._search()
         except Undecided:
             return None
+        except _Full:
+            return EngineResult(
+                Verdict.INCONCLUSIVE,
+                self._stats(),
+                bound=self.plan.bound,
+                reason=self._over_budget() or "state budget reached",
+            )
 
     def _search(self) -> EngineResult | None:
         s0 = self.system.initial()
@@ -210,6 +230,17 @@ class ZoneSearch(BudgetedSearch):
             found = self._expand(u)
             if found is not None:
                 return found
+        if self.kind == "reachable":
+            return EngineResult(
+                Verdict.VIOLATED,
+                self._stats(),
+                reason="no reachable state satisfies the formula "
+                "(exhaustive search, timers as symbolic clocks)",
+            )
+        if self.kind == "recoverable":
+            from ipsecmc.engines.zone_recovery import recoverable
+
+            return recoverable(self)
         return EngineResult(
             Verdict.HOLDS,
             self._stats(),
@@ -240,16 +271,37 @@ class ZoneSearch(BudgetedSearch):
         mon = (MONITOR_CLOCK,) if monitor else ()
         for ab, ba in self.phases[d.phase].choices():
             bits = (1 if ab else 0) | (2 if ba else 0)
-            if bits == 0:
+            if bits == 0 and not _sent(d):
                 continue  # seconds without traffic are inside the closed zone already
             step = self.lifter.traffic(d, bits)
             moved = (*self.lifter.running(step.after), *mon)
-            later = _apply(zone, step.ops).shift(moved, 1)
+            if step.after == d and _sent(d):
+                kind, later = "loop", self._repeat(zone, step.ops, moved)
+            else:
+                kind, later = "tick", _apply(zone, step.ops).shift(moved, 1)
             for part in self._normalise(step.after, later, moved):
-                found = self._finish(u, "tick", step.label, step.ops, moved, part, monitor)
+                found = self._finish(u, kind, step.label, step.ops, moved, part, monitor)
                 if found is not None:
                     return found
         return None
+
+    def _repeat(self, zone: Zone, ops: tuple[Op, ...], moved: tuple[int, ...]) -> Zone:
+        """Every state that one or more repetitions of a second that leaves the discrete
+        state as it is (ESP going out each second, ``sent`` staying True) reach from
+        ``zone``: ``k`` such seconds reset the same clocks to the same values and move the
+        others by ``k``, so their union over ``k >= 1`` is the step applied once to the
+        zone's future, cut where a moving clock would reach its ceiling before the last
+        second (normalisation then splits the last second's ceilings off). Without this,
+        each run of consecutive traffic seconds was a chain of thin zones, one per second.
+        """
+        reset = {op.clock for op in ops if op.kind == "reset"}
+        later: Zone | None = zone.up()
+        for k in moved:
+            if k not in reset and later is not None:
+                later = later.at_most(k, self.ceiling[k] - 1)
+        if later is None:  # pragma: no cover - a normalised zone is below its ceilings
+            raise Undecided("empty zone before a repeated second")
+        return _apply(later, ops).shift(moved, 1)
 
     def _close(self, v: int) -> EngineResult | None:
         """Let time pass without traffic from fresh node ``v`` (nothing due): the part
@@ -338,19 +390,31 @@ class ZoneSearch(BudgetedSearch):
         deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, action)
         self.visited += 1
         self.transitions += 1
-        if not self.bounded and not holds:
+        if (self.kind == "invariant" and not holds) or (self.kind == "reachable" and holds):
             return self._counterexample(deriv, zone, (d, False, closed))
-        if closed or self.lifter.urgent(d):
-            self._store((d, monitor, closed), zone, deriv)
+        if closed or self.lifter.urgent(d) or _sent(d):
+            # A node that waits for traffic seconds (closed, or just after ESP went out:
+            # then a second without traffic is one of its steps too), or for urgent events.
+            self._store((d, monitor, closed or not self.lifter.urgent(d)), zone, deriv)
             return None
         # Fresh and nothing due: time may pass. Covered if a closed zone includes it.
-        passed = self.passed.get((d, monitor, True))
-        if passed is not None and passed.covers(zone):
+        cover = self._covering((d, monitor, True), zone)
+        if cover is not None:
+            self._edge(parent, cover, deriv)
             return None
-        return self._close(self._record((d, monitor, False), zone, deriv))
+        node = self._record((d, monitor, False), zone, deriv)
+        self._edge(parent, node, deriv)
+        return self._close(node)
+
+    def _edge(self, parent: int, target: int, deriv: _Deriv) -> None:
+        """Remember a step for ``recoverable``'s backward pass (``zone_recovery``)."""
+        if self.want_graph and parent >= 0:
+            self.edges.append((parent, target, deriv))
 
     def _record(self, key: Key, zone: Zone, deriv: _Deriv) -> int:
         """Keep a node for walking back; returns its index."""
+        if self._full():
+            raise _Full
         node = len(self.keys)
         self.keys.append(key)
         self.zones.append(zone)
@@ -358,21 +422,60 @@ class ZoneSearch(BudgetedSearch):
         self.depth.append(self.depth[deriv.parent] + 1 if deriv.parent >= 0 else 0)
         return node
 
+    def _covering(self, key: Key, zone: Zone) -> int | None:
+        """A stored node of ``key`` whose zone includes ``zone``, if any."""
+        if self.hull:
+            node = self.hulls.get(key)
+            return node if node is not None and self.zones[node].includes(zone) else None
+        passed = self.passed.get(key)
+        return passed.covering(zone) if passed is not None else None
+
     def _store(self, key: Key, zone: Zone, deriv: _Deriv) -> None:
         """Store a node to expand, unless a stored zone of the same key includes it."""
-        passed = self.passed.get(key)
-        if passed is None:
-            passed = self.passed[key] = _Passed()
-        elif passed.covers(zone):
+        cover = self._covering(key, zone)
+        if cover is not None:
+            self._edge(deriv.parent, cover, deriv)
             return
+        dropped: list[int] = []
+        if self.hull:
+            old = self.hulls.get(key)
+            if old is not None:
+                zone, dropped = zone.hull(self.zones[old]), [old]
         node = self._record(key, zone, deriv)
-        self.covered.update(passed.add(node, zone))
+        self._edge(deriv.parent, node, deriv)
+        if self.hull:
+            self.hulls[key] = node
+        else:
+            passed = self.passed.get(key)
+            if passed is None:
+                passed = self.passed[key] = _Passed()
+            dropped = passed.add(node, zone)
+        self.covered.update(dropped)
+        for old in dropped:  # its states are the new node's states
+            self._edge(old, node, _Deriv(old, "cover", _NO_TRAFFIC, (), (), (), "none"))
         self.frontier.append(node)
 
     # ------------------------------------------------------------------ counterexamples
-    def _counterexample(self, deriv: _Deriv, zone: Zone, key: Key) -> EngineResult | None:
-        """A concrete path to a point of ``zone`` (module doc); None if it does not
-        replay (then the one-second search decides)."""
+    def _counterexample(self, deriv: _Deriv, zone: Zone, key: Key) -> EngineResult:
+        """A concrete path to a point of ``zone`` (module doc): a counterexample, or the
+        witness of a ``reachable`` property. A path that does not replay raises
+        ``Undecided`` (then the one-second search decides)."""
+        path = self.path_to(deriv, zone, key)
+        if not self._replays(path):
+            raise Undecided("a zone counterexample did not replay")
+        if self.kind == "reachable":
+            return EngineResult(Verdict.HOLDS, self._stats(), path, reason="witness found")
+        return EngineResult(
+            Verdict.VIOLATED,
+            self._stats(),
+            path,
+            bound=self.plan.bound,
+            reason="counterexample found",
+        )
+
+    def path_to(self, deriv: _Deriv, zone: Zone, key: Key) -> Path:
+        """One-second labels from the initial state to an integer point of ``zone``, a
+        part of the node that ``deriv`` made (walking back through the parents)."""
         _, point = zone.point(self._clocks(key))
         labels: list[Label] = []
         step: _Deriv | None = deriv
@@ -382,16 +485,7 @@ class ZoneSearch(BudgetedSearch):
             point = parent_point
             step = self.derivs[step.parent] if step.parent >= 0 else None
         labels.reverse()
-        path = Path(tuple(labels))
-        if not self._replays(path):
-            return None
-        return EngineResult(
-            Verdict.VIOLATED,
-            self._stats(),
-            path,
-            bound=self.plan.bound,
-            reason="counterexample found",
-        )
+        return Path(tuple(labels))
 
     def _clocks(self, key: Key) -> list[int]:
         d, monitor, _ = key
@@ -407,20 +501,15 @@ class ZoneSearch(BudgetedSearch):
         parent = self.zones[step.parent]
         kept = {op.clock for op in step.ops if op.kind == "keep"} | {MONITOR_CLOCK}
         labels = [step.label]
+        zone: Zone | None
         if step.kind == "delay":
-            known = [k for k in step.moved if k in pre]
-            zone: Zone | None = parent
-            delay = 0
-            if known:
-                ref = known[0]
-                for k in known[1:]:
-                    zone = _fix(zone, k, ref, pre[k] - pre[ref])
-                zone = zone.at_most(ref, pre[ref]) if zone is not None else None
-                zone = zone.equal(ref, zone.upper(ref)) if zone is not None else None
-                if zone is None:
-                    raise Undecided("no delay leads back into the parent zone")
-                delay = pre[ref] - zone.upper(ref)
+            zone, delay = _delay_back(parent, pre, step.moved)
             labels = [_NO_TRAFFIC] * delay
+        elif step.kind == "loop":
+            reset = {op.clock for op in step.ops if op.kind == "reset"}
+            before = {k: v - 1 for k, v in pre.items() if k in step.moved and k not in reset}
+            zone, delay = _delay_back(parent, before, step.moved)
+            labels = [step.label] * (delay + 1)
         else:
             shift = 1 if step.kind == "tick" else 0
             zone = parent
@@ -437,6 +526,10 @@ class ZoneSearch(BudgetedSearch):
         from ipsecmc.engines.explicit import confirm_path
 
         return confirm_path(self.system, self.plan, path)
+
+
+class _Full(Exception):
+    """The state budget is used up (``BudgetedSearch._full``)."""
 
 
 class _Passed:
@@ -459,11 +552,17 @@ class _Passed:
 
     def covers(self, zone: Zone) -> bool:
         """Whether a stored zone includes ``zone``."""
+        return self.covering(zone) is not None
+
+    def covering(self, zone: Zone) -> int | None:
+        """A stored node whose zone includes ``zone``, if any."""
         mine = self._bounds(zone.m)
         candidates = np.flatnonzero((mine <= self.bounds[: self.count]).all(axis=1))
         if not len(candidates):
-            return False
-        return bool((zone.m[None] <= self.matrices[candidates]).all(axis=(1, 2)).any())
+            return None
+        inside = (zone.m[None] <= self.matrices[candidates]).all(axis=(1, 2))
+        hits = np.flatnonzero(inside)
+        return self.nodes[int(candidates[hits[0]])] if len(hits) else None
 
     def add(self, node: int, zone: Zone) -> list[int]:
         """Store ``zone``; drop and return the stored nodes whose zones it includes
@@ -500,6 +599,23 @@ def _apply(zone: Zone, ops: tuple[Op, ...]) -> Zone:
         elif op.kind == "stop":
             zone = zone.free(op.clock)
     return zone
+
+
+def _delay_back(parent: Zone, later: dict[int, int], moved: tuple[int, ...]) -> tuple[Zone, int]:
+    """The part of ``parent`` that reaches the valuation ``later`` (of the clocks it
+    names among ``moved``) by the shortest delay, and that delay."""
+    known = [k for k in moved if k in later]
+    if not known:
+        return parent, 0
+    ref = known[0]
+    zone: Zone | None = parent
+    for k in known[1:]:
+        zone = _fix(zone, k, ref, later[k] - later[ref])
+    zone = zone.at_most(ref, later[ref]) if zone is not None else None
+    zone = zone.equal(ref, zone.upper(ref)) if zone is not None else None
+    if zone is None:
+        raise Undecided("no delay leads back into the parent zone")
+    return zone, later[ref] - zone.upper(ref)
 
 
 def _fix(zone: Zone | None, k: int, ref: int, diff: int) -> Zone | None:

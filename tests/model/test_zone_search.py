@@ -66,6 +66,27 @@ def _plans(bound: int) -> list[Plan]:
     ]
 
 
+def _new_kind_plans(bound: int) -> list[Plan]:
+    """The kinds the zone search took on for issue 12: ``blackhole`` (``sent`` kept in
+    the discrete part), ``reachable`` and ``recoverable`` (the backward pass)."""
+    blackhole = frozenset({"blackhole", "up"})
+    up = frozenset({"up"})
+
+    def holes(s: State) -> bool:
+        return (s.a.p2 == UP and s.a.sent and s.b.p2 != UP) or (
+            s.b.p2 == UP and s.b.sent and s.a.p2 != UP
+        )
+
+    return [
+        Plan("no-blackhole", "bounded", holes, bound, blackhole),
+        Plan("blackhole-never", "invariant", lambda s: not holes(s), None, blackhole),
+        Plan("both-up", "reachable", lambda s: s.a.p2 == UP == s.b.p2, None, up),
+        Plan("a-up-b-down", "reachable", lambda s: s.a.p2 == UP != s.b.p2, None, up),
+        Plan("recoverable", "recoverable", lambda s: s.a.p2 == UP == s.b.p2, None, up),
+        Plan("recover-a", "recoverable", lambda s: s.a.p2 == UP, None, up),
+    ]
+
+
 def _zones(system: TransitionSystem, plan: Plan, max_nodes: int = 2_000_000) -> EngineResult:
     budget = Budget(max_states=max_nodes)
     result = ZoneSearch(system, plan, budget, None, time.perf_counter()).run()
@@ -94,10 +115,30 @@ def _same_verdict(system: TransitionSystem, plan: Plan) -> None:
         return
     reference = _one_second(system, plan)
     assert zoned.verdict == reference.verdict, plan.name
-    if zoned.verdict is Verdict.VIOLATED:
-        assert zoned.path is not None
-        replay(system, zoned.path)  # every step is a step of the one-second model
-        assert confirm_path(system, plan, zoned.path)  # and it ends in a violation
+    _path_is_real(system, plan, zoned)
+    hulls = ZoneSearch(system, plan, Budget(), None, time.perf_counter(), hull=True).run()
+    if hulls is not None:  # None: a hull counterexample that does not replay
+        assert hulls.verdict == reference.verdict, f"{plan.name} (convex hulls)"
+        _path_is_real(system, plan, hulls)
+
+
+def _path_is_real(system: TransitionSystem, plan: Plan, result: EngineResult) -> None:
+    """A counterexample, witness or lasso replays through the one-second model and shows
+    what the verdict says."""
+    if result.path is None:
+        assert result.verdict is Verdict.HOLDS or plan.kind == "reachable"
+        return
+    replay(system, result.path)  # every step is a step of the one-second model
+    if plan.kind == "recoverable":
+        loop_start = result.path.loop_start
+        assert loop_start is not None
+        states = [system.initial()]
+        for label in result.path.labels:
+            states.append(system.replay_step(states[-1], label).state)
+        assert states[-1] == states[loop_start]  # a lasso
+        assert not any(plan.predicate(s) for s in states[loop_start:])  # never the goal
+    else:
+        assert confirm_path(system, plan, result.path)  # and it ends in a violation
 
 
 @settings(max_examples=20)
@@ -108,12 +149,20 @@ def test_zone_search_keeps_verdicts_on_small_timers(bound: int, **kw: object) ->
         _same_verdict(system, plan)
 
 
+@settings(max_examples=25, deadline=None)
+@given(bound=st.integers(3, 30), **SMALL)
+def test_zone_search_new_kinds_keep_verdicts(bound: int, **kw: object) -> None:
+    system = small_system(**kw)  # type: ignore[arg-type]
+    for plan in _new_kind_plans(bound):
+        _same_verdict(system, plan)
+
+
 @pytest.mark.slow
 @settings(max_examples=150)
 @given(bound=st.integers(3, 40), **SMALL)
 def test_zone_search_keeps_verdicts_many(bound: int, **kw: object) -> None:
     system = small_system(**kw)  # type: ignore[arg-type]
-    for plan in _plans(bound):
+    for plan in (*_plans(bound), *_new_kind_plans(bound)):
         _same_verdict(system, plan)
 
 
@@ -186,11 +235,12 @@ def test_node_cap_gives_way_to_the_one_second_search_on_short_timers() -> None:
     assert long_bound.verdict is Verdict.HOLDS and long_bound.stats.stored_nodes < 100
 
 
-def test_not_applicable_to_pinned_traffic_or_blackhole() -> None:
+def test_applicable_to_every_kind_under_free_traffic_not_to_pinned_traffic() -> None:
     system = _seed("seed-fixed", 180, 20)
-    assert not applicable(system, Plan("x", "bounded", bool, 5, frozenset({"blackhole"})))
-    assert not applicable(system, Plan("x", "recoverable", bool, None, frozenset({"up"})))
-    assert not applicable(system, Plan("x", "bounded", bool, 5, None))
+    assert applicable(system, Plan("x", "bounded", bool, 5, frozenset({"blackhole"})))
+    assert applicable(system, Plan("x", "recoverable", bool, None, frozenset({"up"})))
+    assert applicable(system, Plan("x", "reachable", bool, None, frozenset({"up"})))
+    assert applicable(system, Plan("x", "bounded", bool, 5, None))
     pinned = small_system(
         dpd=(DpdMode.ON_IDLE, DpdMode.ON_IDLE),
         ike=(1, 1),

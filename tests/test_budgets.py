@@ -1,0 +1,74 @@
+"""Budgets bound all work (issue 12, item 3) and progress lines say what is running (item 2).
+
+The state budget is checked at every stored node, in every search (one-second, zones,
+convex hulls), so a search never stores more than ``--max-states``. Time budgets are
+not tested against the clock here (tests stay deterministic); the figures are in
+benchmarks/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from ipsecmc.check import CheckOptions, check_paths
+from ipsecmc.cli_options import DEFAULT_TIMEOUT, _no_limit_if_zero, progress_line
+from ipsecmc.engines.explicit import ExplicitEngine
+from ipsecmc.engines.result import Stats, Verdict
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+@pytest.mark.parametrize("max_states", [1, 10, 200])
+def test_state_budget_is_never_exceeded_under_free_traffic(max_states: int) -> None:
+    files = [str(p) for p in sorted((MODELS / "seed-fixed").glob("*.conf"))]
+    report = check_paths(files, CheckOptions(max_states=max_states, jobs=1))
+    for r in report.results:
+        assert r.result.stats.stored_nodes <= max_states, r.prop.name
+        if r.result.verdict is Verdict.INCONCLUSIVE:
+            assert "state budget" in r.result.reason
+
+
+def test_state_budget_is_never_exceeded_with_a_pinned_profile() -> None:
+    report = check_paths(
+        [str(MODELS / "seed-intended")], CheckOptions(max_states=3, properties=("recoverable",))
+    )
+    (r,) = report.results  # the whole proof needs 7 stored nodes (chain compression)
+    assert r.result.stats.stored_nodes <= 3
+    assert r.verdict is Verdict.INCONCLUSIVE
+
+
+def test_progress_lines_name_the_tunnel_and_the_property(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = ExplicitEngine.check
+
+    def check_with_progress(self: ExplicitEngine, system, plan):  # type: ignore[no-untyped-def]
+        assert self.progress is not None
+        self.progress(Stats(states=12_345, stored_nodes=67, depth=8, seconds=3.0))
+        return original(self, system, plan)
+
+    monkeypatch.setattr(ExplicitEngine, "check", check_with_progress)
+    check_paths(
+        [str(MODELS / "seed-fixed")],
+        CheckOptions(properties=("agreement", "establishes")),
+        progress_line,
+    )
+    lines = capsys.readouterr().err.splitlines()
+    tunnel = "ipsecmc: site1/site1<->site2/site2"
+    for name in ("agreement", "establishes"):
+        assert f"{tunnel}: {name}: 12,345 states visited, 67 stored, depth 8, 3 s" in lines
+    # Real progress lines of a search over a second long name theirs too.
+    assert all(
+        line.startswith((f"{tunnel}: agreement: ", f"{tunnel}: establishes: ")) for line in lines
+    )
+
+
+def test_default_time_budget_and_zero_for_no_limit() -> None:
+    assert DEFAULT_TIMEOUT == 60.0
+    ctx = click.Context(click.Command("check"))
+    param = click.Option(["--timeout"])
+    assert _no_limit_if_zero(ctx, param, 0.0) is None
+    assert _no_limit_if_zero(ctx, param, 2.5) == 2.5
