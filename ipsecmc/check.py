@@ -16,7 +16,7 @@ from ipsecmc.engines.explicit import ExplicitEngine
 from ipsecmc.engines.result import Budget, EngineResult, Plan, Stats, Verdict
 from ipsecmc.errors import InternalError, UsageError
 from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
-from ipsecmc.parallel import check_systems
+from ipsecmc.parallel import SearchesInterrupted, check_systems
 from ipsecmc.properties import (
     STANDARD_ATOMS,
     Atom,
@@ -126,6 +126,40 @@ class CheckReport:
     rekey: bool
     results: tuple[PropertyResult, ...]
     unknowns: tuple[UnknownName, ...] = ()
+
+
+#: ``facts`` key of a result whose search Ctrl-C stopped before it was answered.
+INTERRUPTED_FACT = "interrupted"
+
+
+class CheckInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`check_paths`. ``report`` has every result: those answered
+    before the interruption as they are, the others INCONCLUSIVE (:func:`interrupted_result`).
+    A ``KeyboardInterrupt``, so a caller that does not look for it stops as usual."""
+
+    def __init__(self, report: CheckReport) -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
+def interrupted_result(
+    system: TransitionSystem, prop: Property, options: CheckOptions, expected: str | None = None
+) -> PropertyResult:
+    """The INCONCLUSIVE result of a search Ctrl-C stopped (or never started)."""
+    bound = plan_for(system, prop, options.bound_seconds).bound
+    result = EngineResult(
+        Verdict.INCONCLUSIVE,
+        Stats(),
+        bound=bound,
+        reason="interrupted (Ctrl-C) before this search was answered",
+        facts={INTERRUPTED_FACT: True},
+    )
+    return make_result(system, prop, bound, options.engine, result, expected)
+
+
+def interrupted_count(report: CheckReport) -> int:
+    """How many results of ``report`` Ctrl-C left unanswered."""
+    return sum(1 for r in report.results if r.result.facts.get(INTERRUPTED_FACT))
 
 
 def load_properties(names: Sequence[str]) -> tuple[Property, ...]:
@@ -277,22 +311,32 @@ def check_paths(
         if options.rekey is not None
         else (settings.rekey if settings.rekey is not None else True)
     )
+    systems = [build(tunnel, traffic, rekey) for tunnel in scenario.tunnels]
+
+    def report(results: Sequence[PropertyResult]) -> CheckReport:
+        return CheckReport(scenario, settings, traffic, rekey, tuple(results), unknowns)
+
     if options.assume_unknown:  # case split per tunnel (ipsecmc.unknowns), in this process
         results: list[PropertyResult] = []
-        for tunnel in scenario.tunnels:
-            system = build(tunnel, traffic, rekey)
-            for prop in props:
-                results.append(
-                    check_with_unknowns(
-                        system, prop, options, progress, settings.expect.get(prop.name)
-                    )
-                )
-        return CheckReport(scenario, settings, traffic, rekey, tuple(results), unknowns)
+        pairs = [(system, prop) for system in systems for prop in props]
+        try:
+            for system, prop in pairs:
+                expected = settings.expect.get(prop.name)
+                results.append(check_with_unknowns(system, prop, options, progress, expected))
+        except KeyboardInterrupt:
+            results.extend(
+                interrupted_result(system, prop, options, settings.expect.get(prop.name))
+                for system, prop in pairs[len(results) :]
+            )
+            raise CheckInterrupted(report(results)) from None
+        return report(results)
     # One system per tunnel; identical tunnels share a search, searches run in
     # ``options.jobs`` processes; results keep the tunnel-then-property order.
-    systems = [build(tunnel, traffic, rekey) for tunnel in scenario.tunnels]
-    shared = check_systems(systems, props, options, settings.expect, progress, render=render)
-    return CheckReport(scenario, settings, traffic, rekey, shared, unknowns)
+    try:
+        shared = check_systems(systems, props, options, settings.expect, progress, render=render)
+    except SearchesInterrupted as exc:
+        raise CheckInterrupted(report(exc.results)) from None
+    return report(shared)
 
 
 def exit_code(report: CheckReport) -> int:

@@ -7,7 +7,15 @@ Exit codes (shared by every command):
   change the exit code);
 * 2 - bad input or usage: a syntax or reference error in a config, a missing file.
   Printed as one line ``ipsecmc: error: file:line:col: ...`` on stderr, never a
-  traceback.
+  traceback;
+* 4 - internal error (a bug in ipsecmc, never a verdict): one line
+  ``ipsecmc: internal error: <type>: <message> (...)``; ``IPSECMC_DEBUG=1`` adds the
+  traceback;
+* 130 - interrupted (Ctrl-C, SIGINT): one line; ``check`` still reports the results
+  answered so far, the others as INCONCLUSIVE.
+
+Every error line goes through ``ipsecmc.safe_text.safe_message``: one line (control
+characters escaped) and no secret of any file read by the command.
 
 To add a command, decorate a function with ``@main.command()`` and ``@handle_errors``.
 """
@@ -16,17 +24,21 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from dataclasses import replace
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
 from ipsecmc import __version__
 from ipsecmc.config import GatewayConfig
-from ipsecmc.errors import IpsecmcError
+from ipsecmc.errors import InternalError, IpsecmcError
 from ipsecmc.fortios.resolver import read_gateways
 from ipsecmc.lint import Finding, lint_paths
+from ipsecmc.safe_text import safe_message, secret_scope
 from ipsecmc.serialize import SCHEMA_VERSION, finding_to_dict, gateway_to_dict
 from ipsecmc.topology import expand_paths
 
@@ -36,27 +48,70 @@ R = TypeVar("R")
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
+
+#: Set (to anything but ``0``) to get the traceback of an internal error.
+DEBUG_ENV = "IPSECMC_DEBUG"
 
 
-def fail(message: str) -> None:
+def say_error(kind: str, message: str) -> None:
+    """Print ``ipsecmc: <kind>: <message>`` on stderr as one line without secrets."""
+    click.echo(f"ipsecmc: {kind}: {safe_message(message)}", err=True)
+
+
+def fail(message: str) -> NoReturn:
     """Print one error line and exit 2."""
-    click.echo(f"ipsecmc: error: {message}", err=True)
+    say_error("error", message)
     sys.exit(EXIT_INPUT)
 
 
+def internal_error(exc: BaseException) -> NoReturn:
+    """A bug, not a verdict: one line (the traceback with ``IPSECMC_DEBUG=1``), exit 4."""
+    if os.environ.get(DEBUG_ENV, "0") not in ("", "0"):
+        traceback.print_exception(exc, file=sys.stderr)
+    what = str(exc) if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
+    say_error(
+        "internal error",
+        f"{what} (a bug in ipsecmc: please report it with the input that triggers it; "
+        f"{DEBUG_ENV}=1 prints the traceback)",
+    )
+    sys.exit(EXIT_INTERNAL)
+
+
+def interrupted(detail: str = "") -> NoReturn:
+    """Ctrl-C: one line, exit 130."""
+    say_error("interrupted", detail or "stopped by Ctrl-C (SIGINT)")
+    sys.exit(EXIT_INTERRUPTED)
+
+
+#: click's own control flow (``--help``, usage errors, ``ctx.exit``): not ours to report.
+_CLICK_FLOW = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+
+
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn IpsecmcError and OSError into one stderr line and exit code 2."""
+    """Every way a command can end other than its own exit, as one stderr line:
+    IpsecmcError and OSError exit 2, InternalError and any unexpected exception exit 4,
+    Ctrl-C exits 130. Secrets the command reads are redacted from the line."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except IpsecmcError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            name = exc.filename if exc.filename is not None else ""
-            fail(f"{name}: {exc.strerror or exc}")
-        raise AssertionError("unreachable")
+        with secret_scope():
+            try:
+                return fn(*args, **kwargs)
+            except KeyboardInterrupt:
+                interrupted()
+            except InternalError as exc:
+                internal_error(exc)
+            except IpsecmcError as exc:
+                fail(str(exc))
+            except OSError as exc:
+                name = exc.filename if exc.filename is not None else ""
+                fail(f"{name}: {exc.strerror or exc}")
+            except _CLICK_FLOW:
+                raise
+            except Exception as exc:
+                internal_error(exc)
 
     return wrapper
 
@@ -153,7 +208,11 @@ def lint(paths: tuple[str, ...], fmt: str) -> None:
     Exit 1 if any finding has severity error, else 0; 2 on unreadable input.
     """
     expand_paths(paths)  # a missing path is an input error before anything is read
-    findings = lint_paths(paths)
+    # a finding quotes names from the configs: the same redaction as an error line
+    findings = [
+        replace(f, message=safe_message(f.message), hint=safe_message(f.hint))
+        for f in lint_paths(paths)
+    ]
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
         _emit_json({"findings": [finding_to_dict(f) for f in findings]})

@@ -9,7 +9,9 @@ Contract (scripts and CI depend on it; extend, never change)::
                   [--assume-unknown NAME]...
 
 Exit codes: 0 every checked property HOLDS (proved), 1 a property is VIOLATED, 2 bad
-input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer).
+input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer), 4 internal
+error, 130 interrupted (Ctrl-C: the results answered so far are reported, in the chosen
+format, the others as INCONCLUSIVE; then one line on stderr).
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ import sys
 
 import click
 
-from ipsecmc.check import ENGINES, CheckOptions, check_paths, exit_code
-from ipsecmc.cli import handle_errors, main
+from ipsecmc.check import (
+    ENGINES,
+    CheckInterrupted,
+    CheckOptions,
+    check_paths,
+    exit_code,
+    interrupted_count,
+)
+from ipsecmc.cli import handle_errors, interrupted, main
 from ipsecmc.cli_options import budget_options, progress_line
 from ipsecmc.render.json_report import iter_json, result_json
 from ipsecmc.render.junit import render_junit
@@ -113,7 +122,11 @@ def check(
     )
     # JSON shows every trace: render each result where its trace is replayed (a worker)
     render = result_json if fmt == "json" else None
-    report = check_paths(paths, options, progress_line, render=render)
+    stopped = False
+    try:
+        report = check_paths(paths, options, progress_line, render=render)
+    except CheckInterrupted as exc:  # report what is answered, then say so (exit 130)
+        report, stopped = exc.report, True
     if fmt == "json":  # streamed: a big hub's document need not be built in memory
         for chunk in iter_json(report):
             click.echo(chunk, nl=False)
@@ -128,4 +141,9 @@ def check(
             "svg": render_svg,
         }
         click.echo(renderers[fmt](report), nl=False)
+    if stopped:
+        interrupted(
+            f"stopped by Ctrl-C (SIGINT): {interrupted_count(report)} of "
+            f"{len(report.results)} result(s) not answered, reported as INCONCLUSIVE"
+        )
     sys.exit(exit_code(report))

@@ -31,8 +31,9 @@ part of any rendered output (``repr=False``, never in ``as_dict``).
 
 from __future__ import annotations
 
+import errno
 import ipaddress
-import shutil
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ from ipsecmc.check import (
 )
 from ipsecmc.config import Action, DpdMode, GatewayConfig, LocalInPolicy
 from ipsecmc.engines.result import Stats, Verdict
+from ipsecmc.errors import UsageError
 from ipsecmc.fortios.parser import Value
 from ipsecmc.fortios.resolver import read_gateways, read_text
 from ipsecmc.fortios.writer import quote
@@ -419,34 +421,106 @@ def propose(
     return FixReport(report, causes, tuple(results))
 
 
+def _plain_name(path: Path) -> str:
+    """The base name a fix folder gives an input file (never a path: no ``..``, no ``/``)."""
+    name = path.name
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        raise UsageError(f"--write: cannot name a file after {str(path)!r}")
+    return name
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino
+
+
+class _Targets:
+    """Where ``--write DIR`` may write: ``DIR/<folder>/<name>``, never through a symbolic
+    link met inside ``DIR`` (a ``fix-N`` folder or a file in it that links elsewhere), and
+    never onto an input (a target that *is* an input file, e.g. ``ipsecmc fix DIR/fix-1
+    --write DIR``, or a hard link to one). ``DIR`` itself is the user's choice and may be a
+    link. Checked for every target before the first write, and again at each write
+    (``O_NOFOLLOW``, the opened file's identity), so a refusal leaves nothing half written."""
+
+    def __init__(self, base: Path, inputs: Sequence[Path]) -> None:
+        self.base = base
+        self.inputs = {_identity(f) for f in inputs}
+
+    def _refuse(self, path: Path, why: str) -> UsageError:
+        return UsageError(f"--write {self.base}: refusing to write {path}: {why}")
+
+    def check(self, folder: Path, name: str) -> None:
+        for path in (folder, folder / name):
+            if path.is_symlink():
+                raise self._refuse(path, "it is a symbolic link (it may point outside the folder)")
+        target = folder / name
+        if target.exists() and _identity(target) in self.inputs:
+            raise self._refuse(target, "it is one of the input files")
+
+    def write(self, folder: Path, name: str, data: bytes) -> Path:
+        self.check(folder, name)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(target, flags, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise self._refuse(target, "it is a symbolic link") from None
+            raise
+        with os.fdopen(fd, "wb") as out:
+            st = os.fstat(out.fileno())
+            if (st.st_dev, st.st_ino) in self.inputs:
+                raise self._refuse(target, "it is one of the input files")
+            out.truncate(0)
+            out.write(data)
+        return target
+
+
 def write_fixes(fixes: FixReport, paths: Sequence[str | Path], out_dir: str | Path) -> list[Path]:
     """Write each passing fix as a checkable folder ``DIR/fix-N/`` (configs + scenario.toml).
 
     The patched file is the original text (secrets untouched) with the CLI appended;
-    the other configs are copied unchanged.
+    the other configs are copied unchanged. Returns the patched files written. Nothing is
+    written outside ``DIR`` and nothing onto an input: each file is named by its input's
+    base name only, and every target is checked before anything is written (``_Targets``).
     """
-    written: list[Path] = []
-    base = Path(out_dir)
+    inputs = expand_paths(paths)
     settings = read_settings(paths)
+    toml = Path(settings.source) if settings.source is not None else None
+    sources = [*inputs, *([toml] if toml is not None else [])]
+    names = [_plain_name(f) for f in inputs]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise UsageError(
+            f"--write: two input files are named {twice!r}; a fix folder holds one file "
+            "per name: rename one of them"
+        )
+    base = Path(out_dir)
+    plan: list[tuple[Path, str, bytes, bool]] = []  # folder, name, content, patched?
     for n, fix in enumerate(fixes.passing, start=1):
         folder = base / f"fix-{n}"
-        folder.mkdir(parents=True, exist_ok=True)
-        for f in expand_paths(paths):
-            dest = folder / f.name
+        for f, name in zip(inputs, names, strict=True):
             patched = next(
                 (t for p, t in fix.patched.items() if Path(p).resolve() == f.resolve()), None
             )
-            if patched is not None:
-                dest.write_text(patched, encoding="utf-8")
-                written.append(dest)
+            if patched is None:
+                plan.append((folder, name, f.read_bytes(), False))
             else:
-                shutil.copyfile(f, dest)
-        if settings.source is not None:
-            shutil.copyfile(settings.source, folder / FILE_NAME)
-        (folder / "FIX.txt").write_text(
-            f"{fix.candidate.summary}\npaste on {fix.candidate.gateway}:\n\n{fix.candidate.cli}",
-            encoding="utf-8",
-        )
+                plan.append((folder, name, patched.encode("utf-8"), True))
+        if toml is not None:
+            plan.append((folder, FILE_NAME, toml.read_bytes(), False))
+        c = fix.candidate
+        note = f"{c.summary}\npaste on {c.gateway}:\n\n{c.cli}"
+        plan.append((folder, "FIX.txt", note.encode("utf-8"), False))
+    targets = _Targets(base, sources)
+    for folder, name, _, _ in plan:
+        targets.check(folder, name)
+    written: list[Path] = []
+    for folder, name, data, is_patched in plan:
+        path = targets.write(folder, name, data)
+        if is_patched:
+            written.append(path)
     return written
 
 

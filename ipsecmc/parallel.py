@@ -37,12 +37,21 @@ sequential loop (tunnel by tunnel, property by property), so the report is ident
 any ``jobs``; ``jobs=1`` (or a single result, or a platform without ``fork``) runs the
 same steps in-process. An error raised in a worker is re-raised in the parent as the same
 ipsecmc error (clean message, exit code 2).
+
+**Ctrl-C.** The workers ignore SIGINT (a terminal sends it to the whole process group):
+the parent alone stops, collects what is answered, terminates the pool and raises
+:class:`SearchesInterrupted` with every result, the unanswered ones INCONCLUSIVE
+(:func:`ipsecmc.check.interrupted_result`), so ``ipsecmc check`` can still report them;
+no worker prints a traceback.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Hashable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
@@ -139,6 +148,15 @@ class _Failure:
         return self.kind(*self.args)
 
 
+class SearchesInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`check_systems`: ``results`` holds every (tunnel, property)
+    result, in order; those whose search was not answered are INCONCLUSIVE."""
+
+    def __init__(self, results: tuple[PropertyResult, ...]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
 #: Members finished per worker task (a blocked spoke's recovery witness has ~10^4 events).
 FINISH_CHUNK = 16
 
@@ -179,6 +197,14 @@ class _Job:
     options: CheckOptions
     progress: Progress | None
     render: ResultRenderer | None
+
+    def unanswered(self, index: int) -> _Answer:
+        """Search ``index`` stopped by Ctrl-C: INCONCLUSIVE, saying so."""
+        from ipsecmc.check import interrupted_result
+
+        s = self.searches[index]
+        r = interrupted_result(s.system, s.prop, self.options)
+        return _Answer(r.bound, r.engine, r.result)
 
     def search(self, index: int) -> _Answer | _Failure:
         from ipsecmc.check import check_tunnel
@@ -264,7 +290,23 @@ _WORKER_JOB: _Job | None = None
 
 def _init_worker(job: _Job) -> None:
     global _WORKER_JOB
+    # Ctrl-C reaches every process of the terminal's group: the parent handles it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_JOB = job
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while the pool forks its workers, so that a worker never runs
+    Python's default handler (and prints a traceback) before its initializer."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _search_in_worker(index: int) -> tuple[int, _Answer | _Failure]:
@@ -283,33 +325,59 @@ def _ok(value: _T | _Failure) -> _T:
     return value
 
 
-def _run_here(job: _Job) -> tuple[list[_Answer], dict[int, _Finished]]:
-    """Searches, then finishing tasks, in this process."""
-    answers = [_ok(job.search(i)) for i in range(len(job.searches))]
+@dataclass(frozen=True)
+class _Run:
+    """What a run gives back: the answered searches (by index), the finished members,
+    and whether Ctrl-C stopped it (then some searches may be missing)."""
+
+    answers: dict[int, _Answer]
+    finished: dict[int, _Finished]
+    interrupted: bool = False
+
+
+def _run_here(job: _Job) -> _Run:
+    """Searches, then finishing tasks, in this process (Ctrl-C stops the searches)."""
+    answers: dict[int, _Answer] = {}
+    interrupted = False
+    try:
+        for i in range(len(job.searches)):
+            answers[i] = _ok(job.search(i))
+    except KeyboardInterrupt:
+        interrupted = True
     finished: dict[int, _Finished] = {}
-    for index, answer in enumerate(answers):
+    for index, answer in answers.items():
         for task in job.tasks(index, answer):
             finished.update(zip(task[1], _ok(job.finish(task)), strict=True))
-    return answers, finished
+    return _Run(answers, finished, interrupted)
 
 
-def _run_in_pool(job: _Job, pool: Pool) -> tuple[list[_Answer], dict[int, _Finished]]:
+def _run_in_pool(job: _Job, pool: Pool) -> _Run:
     """Searches in the pool; each class's finishing tasks are queued as soon as its search
     is answered, behind the searches still waiting, so no worker idles while another
-    finishes a long search."""
+    finishes a long search. On Ctrl-C, what is answered and finished is kept (members
+    left unfinished are replayed in this process when read)."""
     answers: dict[int, _Answer] = {}
     pending: list[tuple[tuple[int, ...], AsyncResult[tuple[_Finished, ...] | _Failure]]] = []
-    for index, answer in pool.imap_unordered(_search_in_worker, range(len(job.searches))):
-        answers[index] = _ok(answer)
-        for task in job.tasks(index, answers[index]):
-            pending.append((task[1], pool.apply_async(_finish_in_worker, (task,))))
+    interrupted = False
+    try:
+        for index, answer in pool.imap_unordered(_search_in_worker, range(len(job.searches))):
+            answers[index] = _ok(answer)
+            for task in job.tasks(index, answers[index]):
+                pending.append((task[1], pool.apply_async(_finish_in_worker, (task,))))
+    except KeyboardInterrupt:
+        interrupted = True
     finished: dict[int, _Finished] = {}
     for chunk, async_result in pending:
-        finished.update(zip(chunk, _ok(async_result.get()), strict=True))
-    return [answers[i] for i in range(len(job.searches))], finished
+        if interrupted and not async_result.ready():
+            continue
+        try:
+            finished.update(zip(chunk, _ok(async_result.get()), strict=True))
+        except KeyboardInterrupt:
+            interrupted = True
+    return _Run(answers, finished, interrupted)
 
 
-def _run(job: _Job, jobs: int) -> tuple[list[_Answer], dict[int, _Finished]]:
+def _run(job: _Job, jobs: int) -> _Run:
     """In a pool of ``jobs`` forked workers, unless one process will do (or fork is missing).
 
     The cyclic garbage collector is frozen while the pool lives: a worker's collections
@@ -321,9 +389,11 @@ def _run(job: _Job, jobs: int) -> tuple[list[_Answer], dict[int, _Finished]]:
         if "fork" in multiprocessing.get_all_start_methods():
             gc.freeze()
             try:
-                with multiprocessing.get_context("fork").Pool(
-                    min(jobs, len(job.members)), _init_worker, (job,)
-                ) as pool:
+                with _sigint_ignored():
+                    pool = multiprocessing.get_context("fork").Pool(
+                        min(jobs, len(job.members)), _init_worker, (job,)
+                    )
+                with pool:  # leaving it terminates the workers, also after Ctrl-C
                     return _run_in_pool(job, pool)
             finally:
                 gc.unfreeze()
@@ -360,7 +430,12 @@ def check_systems(
                 searches.append(_Search(system, prop, expect.get(prop.name)))
             members.append(_Member(k, prop, classes[key]))
     job = _Job(systems, searches, members, options, progress, render)
-    answers, finished = _run(job, options.jobs)
-    return tuple(
-        job.result(m, answers[member.search], finished.get(m)) for m, member in enumerate(members)
+    run = _run(job, options.jobs)
+    answers = [run.answers.get(i) or job.unanswered(i) for i in range(len(searches))]
+    results = tuple(
+        job.result(m, answers[member.search], run.finished.get(m))
+        for m, member in enumerate(members)
     )
+    if run.interrupted:
+        raise SearchesInterrupted(results)
+    return results

@@ -102,6 +102,7 @@ __all__ = [
     "Or",
     "Property",
     "Value",
+    "builtin_properties_dir",
     "compile_formula",
     "default_properties_dir",
     "evaluate",
@@ -781,7 +782,8 @@ def _parse_bound(seg: _Segment, loc: SourceLoc) -> int | Literal["auto"]:
 
 
 def default_properties_dir() -> Path:
-    """``$IPSECMC_PROPERTIES_DIR`` if set, else the repository's ``properties/`` folder.
+    """``$IPSECMC_PROPERTIES_DIR`` if set, else the built-in library
+    (:func:`builtin_properties_dir`).
 
     Read on every call (no module-level state), so tests and users can point the
     checker at their own library.
@@ -789,7 +791,24 @@ def default_properties_dir() -> Path:
     env = os.environ.get(PROPERTIES_DIR_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "properties"
+    return builtin_properties_dir()
+
+
+#: Where an installed package keeps the built-in library: ``setup.py`` maps the
+#: repository's ``properties/`` to the package ``ipsecmc.builtin_properties`` (a mapping at
+#: build time, not a second copy in the repository).
+BUILTIN_PROPERTIES_PACKAGE = "builtin_properties"
+
+
+def builtin_properties_dir() -> Path:
+    """The built-in property library: ``ipsecmc/builtin_properties/`` when ipsecmc is
+    installed from a wheel (``pip install .``), else the repository's ``properties/``
+    (a source checkout or an editable install, where the package sits next to it)."""
+    package = Path(__file__).resolve().parent
+    installed = package / BUILTIN_PROPERTIES_PACKAGE
+    if installed.is_dir():
+        return installed
+    return package.parent / "properties"
 
 
 def _read_file(path: Path) -> Property:

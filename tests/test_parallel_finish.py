@@ -152,7 +152,8 @@ def test_result_json_is_json_dumps_byte_for_byte(reports: dict[int, CheckReport]
 def test_a_replay_failing_in_a_worker_is_a_clean_error(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The forked workers inherit the broken replay; the parent prints one line, exit 2."""
+    """The forked workers inherit the broken replay; the parent prints one line, exit 4
+    (an internal error: a bug, neither a verdict nor bad input)."""
 
     def broken(system: object, path: object) -> Trace:
         raise InternalError("engine path does not replay at step 3 (tick end=-1 arg=0)")
@@ -160,8 +161,10 @@ def test_a_replay_failing_in_a_worker_is_a_clean_error(
     monkeypatch.setattr(ipsecmc.check, "replay", broken)
     args = ["check", str(hub.path), "--property", "agreement", "--format", "json", "--jobs", "2"]
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 2
+    assert result.exit_code == 4
     assert "does not replay at step 3" in result.stderr and "Traceback" not in result.output
+    assert result.stderr.startswith("ipsecmc: internal error: ")
+    assert len(result.stderr.splitlines()) == 1
     assert result.stdout == ""  # nothing written before the error
 
 

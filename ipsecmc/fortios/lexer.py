@@ -14,10 +14,12 @@ the token ends up somewhere unexpected in a broken file.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from ipsecmc.errors import ConfigError, SourceLoc
+from ipsecmc.safe_text import REDACTED as REDACTED  # re-exported (parser, serialize)
+from ipsecmc.safe_text import digest as _digest
+from ipsecmc.safe_text import note_secrets
 
 #: Field names whose values are secrets. Matched exactly, plus any name containing
 #: ``secret``, ``passw`` or ``passphrase`` (see :func:`is_secret_field`).
@@ -40,8 +42,6 @@ SECRET_FIELDS = frozenset(
     }
 )
 
-REDACTED = "<redacted>"
-
 
 def is_secret_field(name: str) -> bool:
     """Whether values of the field ``name`` must never be stored or shown."""
@@ -52,10 +52,6 @@ def is_secret_field(name: str) -> bool:
         or "passw" in lowered
         or "passphrase" in lowered
     )
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,12 +193,17 @@ def _header_entry(comment: str) -> tuple[str, str]:
     return (key.strip(), value.strip()) if sep else (body, "")
 
 
+#: Verbs whose arguments after the field name are values (``select`` and ``unselect``
+#: take values of list fields, a secret one included: ``select psksecret "..."``).
+_VALUE_VERBS = ("set", "append", "select", "unselect")
+
+
 def _secret_digests(statements: list[Statement]) -> frozenset[bytes]:
     found: set[bytes] = set()
     for st in statements:
         toks = st.tokens
         for i, tok in enumerate(toks):
-            if (i == 1 and toks[0].text in ("set", "append") and is_secret_field(tok.text)) or (
+            if (i == 1 and toks[0].text in _VALUE_VERBS and is_secret_field(tok.text)) or (
                 tok.text == "ENC" and i >= 1
             ):
                 for later in toks[i + 1 :]:
@@ -244,10 +245,12 @@ def tokenize(text: str, filename: str) -> LexResult:
             current.append(Token(_read_bare(sc), loc))
     if current:
         statements.append(Statement(tuple(current)))
+    digests = _secret_digests(statements)
+    note_secrets(digests)  # for messages written later from names (ipsecmc.safe_text)
     return LexResult(
         filename=filename,
         header=tuple(header),
         statements=tuple(statements),
         end=sc.loc(),
-        secrets=Secrets(_secret_digests(statements)),
+        secrets=Secrets(digests),
     )

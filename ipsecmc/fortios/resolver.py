@@ -396,8 +396,19 @@ def _port_ranges(f: _Fields, name: str) -> tuple[PortRange, ...]:
                 raise f.error(name, f"port range {f.ctx.show(part)} is reversed in '{name}'", v)
             return lo, hi
 
-        dlo, dhi = bounds(dst)
-        slo, shi = bounds(src) if src else (1, 65535)
+        try:
+            dlo, dhi = bounds(dst)
+            slo, shi = bounds(src) if src else (1, 65535)
+        except ConfigError:
+            if not f.ctx.secrets.is_secret(v.text):
+                raise
+            # the messages above quote a piece of the value: not even a piece of a secret
+            raise f.error(
+                name,
+                f"expected '<port>[-<port>][:<port>[-<port>]]' for '{name}', found "
+                f"{f.ctx.show(v.text)}",
+                v,
+            ) from None
         out.append(PortRange(dlo, dhi, slo, shi))
     return tuple(out)
 
