@@ -22,6 +22,9 @@ import numpy as np
 import numpy.typing as npt
 
 INF = 1 << 40
+#: Up to this many new bounds, ``intersect`` adds them one by one (O(n^2) each) rather than
+#: closing the whole matrix (O(n^3)).
+_FEW = 6
 _HALF = INF // 2
 
 Matrix = npt.NDArray[np.int64]
@@ -120,10 +123,14 @@ class Zone:
 
     def down(self, clocks: Iterable[int]) -> Zone:
         """Every valuation minus any delay >= 0 of ``clocks`` (the running ones; the others
-        must be free): the time predecessors, ``up``'s inverse image."""
+        must be free): the time predecessors, ``up``'s inverse image. Dropping the lower
+        bounds keeps a canonical DBM canonical when every bounded clock moves."""
         m = self.m.copy()
-        for k in clocks:
-            m[0, k] = INF
+        moving = list(clocks)
+        m[0, moving] = INF
+        bounded = np.flatnonzero((self.m[1:, 0] < INF) | (self.m[0, 1:] < INF)) + 1
+        if set(bounded.tolist()) <= set(moving):
+            return Zone(m)
         past = _canonical(m)
         if past is None:  # pragma: no cover - dropping lower bounds never empties a zone
             raise AssertionError("empty zone after dropping lower bounds")
@@ -135,8 +142,18 @@ class Zone:
         return Zone(np.maximum(self.m, other.m))
 
     def intersect(self, other: Zone) -> Zone | None:
-        """The valuations in both zones; None if there are none."""
-        return _canonical(np.minimum(self.m, other.m))
+        """The valuations in both zones; None if there are none. Each bound of ``other``
+        tighter than ours is added by ``constrain`` (canonical in, canonical out); with
+        many of them one all-pairs closure is cheaper."""
+        tighter = np.argwhere(other.m < self.m)
+        if len(tighter) > _FEW:
+            return _canonical(np.minimum(self.m, other.m))
+        zone: Zone | None = self
+        for i, j in tighter.tolist():
+            if zone is None:
+                return None
+            zone = zone.constrain(i, j, int(other.m[i, j]))
+        return zone
 
     def minus(self, other: Zone) -> list[Zone]:
         """This zone without ``other``'s valuations, as disjoint zones (exact on integer

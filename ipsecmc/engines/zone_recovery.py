@@ -93,7 +93,8 @@ def recoverable(search: ZoneSearch) -> EngineResult:
         )
     node, zone = bad
     prefix = search.path_to(_deriv_of(search, node), zone, search.keys[node])
-    _confirm_bad(search, prefix, node, zone)
+    state = _confirm_bad(search, prefix, node, zone)
+    _no_goal_nearby(search, state)
     return EngineResult(
         Verdict.VIOLATED,
         stats,
@@ -106,10 +107,10 @@ class _OutOfBudget(Exception):
     """The backward pass ran out of the search's time budget."""
 
 
-def _confirm_bad(search: ZoneSearch, prefix: Path, node: int, zone: Zone) -> None:
-    """Raise ``Undecided`` unless ``prefix`` replays to a state in ``zone`` of ``node``:
-    with convex hulls a zone may hold states no run reaches, and walking back from one
-    of them gives a path to some other state."""
+def _confirm_bad(search: ZoneSearch, prefix: Path, node: int, zone: Zone) -> State:
+    """The state ``prefix`` replays to; raises ``Undecided`` unless it is in ``zone`` of
+    ``node``: with convex hulls a zone may hold states no run reaches, and walking back
+    from one of them gives a path to some other state."""
     state = search.system.initial()
     try:
         for label in prefix.labels:
@@ -120,6 +121,31 @@ def _confirm_bad(search: ZoneSearch, prefix: Path, node: int, zone: Zone) -> Non
     values = {op.clock: op.value for op in ops if op.kind == "reset" and op.value is not None}
     if d != search.keys[node][0] or not zone.includes(point_zone(DIM, values)):
         raise Undecided("the path does not reach the unrecoverable state")
+    return state
+
+
+#: One-second states a breadth-first search from an unrecoverable state may visit to
+#: check that it really cannot reach the goal (beyond that, the backward pass decides).
+NEARBY = 50_000
+
+
+def _no_goal_nearby(search: ZoneSearch, start: State) -> None:
+    """A second opinion on an unrecoverable state: the one-second model's states around it
+    (breadth-first, up to ``NEARBY``) must not include a goal state. Finding one means
+    the backward pass lost a way back: an internal error, never a VIOLATED verdict."""
+    seen = {start}
+    queue = deque([start])
+    while queue and len(seen) < NEARBY:
+        state = queue.popleft()
+        if search.plan.predicate(state):
+            raise InternalError(
+                "zone recovery: a state it found unrecoverable reaches the goal "
+                "(one-second search); please report this"
+            )
+        for _, after in search.system.successors(state):
+            if after not in seen:
+                seen.add(after)
+                queue.append(after)
 
 
 def _deriv_of(search: ZoneSearch, node: int) -> _Deriv:
@@ -155,6 +181,8 @@ def _unrecoverable(search: ZoneSearch) -> tuple[int, Zone] | None:
         pieces, fresh[target] = fresh[target], []
         child = search.keys[target][0]
         for parent, deriv in into[target]:
+            if won[parent] and won[parent][0] is zones[parent]:
+                continue  # all of it reaches the goal already (``_merged``)
             pulled = [
                 z for piece in pieces if (z := _inverse(search, deriv, child, piece)) is not None
             ]
@@ -250,4 +278,4 @@ def _lasso(search: ZoneSearch, prefix: Path) -> Path:
     return Path(labels, len(prefix.labels) + start)
 
 
-__all__ = ["LOOP_LIMIT", "recoverable"]
+__all__ = ["LOOP_LIMIT", "NEARBY", "recoverable"]

@@ -268,6 +268,13 @@ class ZoneSearch(BudgetedSearch):
                 if found is not None:
                     return found
             return None
+        if self.want_graph and not _sent(d):
+            # The backward pass needs every state's ways on, waiting included: a closed
+            # zone may hold states of several fresh nodes' futures (subsumption, hulls),
+            # so its own exits by time (and the wait inside it) are steps of its own.
+            found = self._close(u)
+            if found is not None:
+                return found
         mon = (MONITOR_CLOCK,) if monitor else ()
         for ab, ba in self.phases[d.phase].choices():
             bits = (1 if ab else 0) | (2 if ba else 0)

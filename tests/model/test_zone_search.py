@@ -149,7 +149,7 @@ def test_zone_search_keeps_verdicts_on_small_timers(bound: int, **kw: object) ->
         _same_verdict(system, plan)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(bound=st.integers(3, 30), **SMALL)
 def test_zone_search_new_kinds_keep_verdicts(bound: int, **kw: object) -> None:
     system = small_system(**kw)  # type: ignore[arg-type]
