@@ -32,6 +32,23 @@ def _field_loc(field_locs: FieldLocs, name: str, default: SourceLoc) -> SourceLo
     return default
 
 
+@dataclass(frozen=True, slots=True)
+class ReadNote:
+    """Something the reader repaired, assumed or read past without failing.
+
+    ``warning``: the input was repaired or holds something that cannot matter (printed on
+    stderr by ``ipsecmc check``); ``info``: an assumption, e.g. which FortiOS release's
+    defaults were applied. Both end up in the scenario's ``inferences``.
+    """
+
+    loc: SourceLoc | None
+    message: str
+    severity: Literal["warning", "info"] = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.loc}: {self.message}" if self.loc is not None else self.message
+
+
 class DpdMode(StrEnum):
     """FortiOS ``set dpd`` (domain.md 1.1)."""
 
@@ -290,6 +307,8 @@ class GatewayConfig:
     #: ``("<section>.<field>", count)`` for ``set`` lines the reader read past because the
     #: field cannot change a verdict (comments, wizard-type, ...).
     ignored_fields: tuple[tuple[str, int], ...] = ()
+    #: repairs, read-past references and assumptions of the reader (see :class:`ReadNote`)
+    notes: tuple[ReadNote, ...] = ()
 
     @cached_property
     def zone_by_name(self) -> dict[str, Zone]:

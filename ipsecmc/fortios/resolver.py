@@ -571,7 +571,13 @@ def _scopes(doc: Document) -> tuple[_Scope, ...]:
 
 
 def _count_items(b: Block) -> int:
-    return len(b.entries) + len(b.settings) + sum(_count_items(x) for x in b.blocks)
+    """Entries plus settings in ``b`` and the blocks nested in it (no recursion limit)."""
+    total, todo = 0, [b]
+    while todo:
+        x = todo.pop()
+        total += len(x.entries) + len(x.settings)
+        todo.extend(x.blocks)
+    return total
 
 
 def _skipped(blocks: Sequence[Block]) -> tuple[tuple[str, int], ...]:
