@@ -108,3 +108,66 @@ def undefined_references(gw: GatewayConfig) -> tuple[UndefinedRef, ...]:
                 need("interface", name, intfs, f"zone '{z.name}'", z.loc)
     out.sort(key=lambda r: (r.loc.file, r.loc.line, r.loc.column, r.name))
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCycle:
+    """A group that contains itself through its members (FortiOS refuses such a loop)."""
+
+    kind: Literal["address", "service"]
+    path: tuple[str, ...]  # first and last name are the same group
+    loc: SourceLoc
+
+    @property
+    def message(self) -> str:
+        chain = " -> ".join(f"'{n}'" for n in self.path)
+        return (
+            f"{self.kind} group '{self.path[0]}' contains itself ({chain}); "
+            "FortiOS does not allow a group loop: remove one of these members"
+        )
+
+
+def _cycle_in(
+    kind: Literal["address", "service"],
+    members: dict[str, tuple[str, ...]],
+    locs: dict[str, SourceLoc],
+) -> GroupCycle | None:
+    """The first cycle among groups ``members`` (name -> member names), found iteratively."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    for start in members:
+        if start in state:
+            continue
+        path: list[str] = [start]
+        state[start] = 1
+        iters = [iter(members[start])]
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                iters.pop()
+                continue
+            if nxt not in members or state.get(nxt) == 2:
+                continue
+            if state.get(nxt) == 1:
+                loop = (*path[path.index(nxt) :], nxt)
+                return GroupCycle(kind, loop, locs[nxt])
+            state[nxt] = 1
+            path.append(nxt)
+            iters.append(iter(members[nxt]))
+    return None
+
+
+def group_cycle(gw: GatewayConfig) -> GroupCycle | None:
+    """The first address-group or service-group loop of ``gw``, if any."""
+    found = _cycle_in(
+        "address",
+        {g.name: g.members + g.exclude_members for g in gw.address_groups},
+        {g.name: g.loc for g in gw.address_groups},
+    )
+    if found is not None:
+        return found
+    return _cycle_in(
+        "service",
+        {g.name: g.members for g in gw.service_groups},
+        {g.name: g.loc for g in gw.service_groups},
+    )

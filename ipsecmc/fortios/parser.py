@@ -158,7 +158,6 @@ class _Node:
         self.settings: dict[str, Setting] = {}
         self.blocks: dict[tuple[str, ...], _BlockB] = {}
 
-
     def children(self) -> list[_Node]:
         """Nested blocks (and, for a block, its entries), in table order."""
         return list(self.blocks.values())

@@ -41,6 +41,7 @@ from ipsecmc.config import (
     Phase1,
     Phase2,
     PortRange,
+    ReadNote,
     Schedule,
     Service,
     ServiceGroup,
@@ -52,7 +53,7 @@ from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.fortios import defaults as D
 from ipsecmc.fortios.lexer import Secrets
 from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
-from ipsecmc.references import UndefinedRef, undefined_references
+from ipsecmc.references import UndefinedRef, group_cycle, undefined_references
 
 T = TypeVar("T")
 
@@ -154,6 +155,7 @@ class _Ctx:
 
     secrets: Secrets
     ignored: Counter[str] = field(default_factory=Counter)
+    notes: list[ReadNote] = field(default_factory=list)
 
     def show(self, text: str) -> str:
         return self.secrets.show(text)
@@ -693,6 +695,7 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
         header=dict(doc.header),
         zones=_each(ctx, "system zone", entries("system", "zone"), "zone", _zone),
         ignored_fields=tuple(sorted(ctx.ignored.items())),
+        notes=doc.repairs + tuple(ctx.notes),
     )
     return gw
 
@@ -708,6 +711,10 @@ def resolve(
     """
     name = stem if stem is not None else Path(doc.filename).stem
     gateways = tuple(_resolve_scope(doc, s, name) for s in _scopes(doc))
+    for gw in gateways:
+        cycle = group_cycle(gw)
+        if cycle is not None:
+            raise ConfigError(cycle.loc, cycle.message)
     if not allow_undefined:
         for gw in gateways:
             refs = undefined_references(gw)
