@@ -114,6 +114,8 @@ def check(
     # JSON shows every trace: render each result where its trace is replayed (a worker)
     render = result_json if fmt == "json" else None
     report = check_paths(paths, options, progress_line, render=render)
+    for warning in report.scenario.warnings:  # the reader's repairs and read-past references
+        click.echo(f"ipsecmc: warning: {warning}", err=True)
     if fmt == "json":  # streamed: a big hub's document need not be built in memory
         for chunk in iter_json(report):
             click.echo(chunk, nl=False)

@@ -66,7 +66,14 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Interface:
-    """``config system interface`` entry."""
+    """``config system interface`` entry.
+
+    ``secondary_ips`` come from the nested ``config secondaryip`` table: they are the
+    interface's addresses as much as ``ip`` is (pairing, local-in destinations).
+    ``status_up`` is false for ``set status down``: such an interface carries no tunnel.
+    ``mode`` is ``static`` or the way the address is obtained (``dhcp``, ``pppoe``): with
+    ``dhcp``/``pppoe`` the address is not in the file.
+    """
 
     name: str
     ip: ipaddress.IPv4Interface | None
@@ -75,6 +82,20 @@ class Interface:
     type: str
     role: str | None
     loc: SourceLoc
+    secondary_ips: tuple[ipaddress.IPv4Interface, ...] = ()
+    status_up: bool = True
+    mode: str = "static"
+
+    @property
+    def addresses(self) -> tuple[IPv4Address, ...]:
+        """The primary address (if any), then the secondary ones."""
+        primary = (self.ip.ip,) if self.ip is not None else ()
+        return primary + tuple(s.ip for s in self.secondary_ips)
+
+    @property
+    def dynamic_address(self) -> bool:
+        """Whether the address is obtained at run time (DHCP, PPPoE), not in the file."""
+        return self.mode in ("dhcp", "pppoe")
 
 
 AddressKind = Literal["ipmask", "iprange", "fqdn", "interface-subnet", "geography", "other"]

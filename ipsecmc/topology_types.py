@@ -48,3 +48,6 @@ class Scenario:
     tunnels: tuple[Tunnel, ...]
     inferences: tuple[str, ...] = ()
     unpaired: tuple[str, ...] = ()
+    #: reader warnings (repairs, references nothing uses), each ``file:line:col: ...``;
+    #: also among ``inferences`` so that JSON reports carry them
+    warnings: tuple[str, ...] = ()

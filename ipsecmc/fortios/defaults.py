@@ -126,6 +126,8 @@ DEFAULTS: tuple[Default, ...] = (
     # interfaces, addresses, services (domain.md 2.9, 4.3, 4.4)
     _d("system interface", "type", "physical", "[S][HFX-INTF] domain 4.3"),
     _d("system interface", "ip", "0.0.0.0 0.0.0.0", "[S][HFX-INTF] domain 4.3"),
+    _d("system interface", "status", "up", "[S][HFX-INTF]", "administrative status"),
+    _d("system interface", "mode", "static", "[S][HFX-INTF]", "static, dhcp or pppoe"),
     _d("firewall address", "type", "ipmask", "[S][HFX-ADDR] domain 4.4"),
     _d("firewall address", "subnet", "0.0.0.0 0.0.0.0", "[S][HFX-ADDR][C][SHOW-7.2] domain 4.4"),
     _d("firewall addrgrp", "exclude", "disable", "[S][HFX-ADDRGRP] domain 4.5"),

@@ -59,7 +59,10 @@ T = TypeVar("T")
 
 #: Known sections and the fields that matter in each (others are counted as ignored).
 KNOWN_FIELDS: dict[str, frozenset[str]] = {
-    "system interface": frozenset({"ip", "vdom", "allowaccess", "type", "role"}),
+    "system interface": frozenset(
+        {"ip", "vdom", "allowaccess", "type", "role", "status", "mode", "secondary-IP"}
+    ),
+    "system interface secondaryip": frozenset({"ip", "allowaccess"}),
     "system zone": frozenset({"interface"}),
     "system global": frozenset({"hostname", "udp-idle-timer"}),
     "system session-ttl": frozenset({"default"}),
@@ -334,6 +337,14 @@ def _interface(f: _Fields) -> Interface:
         ip = None
     vdom = f.one("vdom")
     role = f.one("role")
+    secondary: list[ipaddress.IPv4Interface] = []
+    nested = f.node.block("secondaryip")
+    if nested is not None:
+        for e in nested.entries:
+            sf = _Fields(f.ctx, "system interface secondaryip", e, f"{f.what} secondaryip")
+            address = sf.ipmask("ip")
+            if address is not None and address.ip != D.NO_ADDRESS:
+                secondary.append(address)
     return Interface(
         name=f.node_key(),
         ip=ip,
@@ -342,6 +353,9 @@ def _interface(f: _Fields) -> Interface:
         type=f.text("type", "physical"),
         role=role.text if role else None,
         loc=f.node.loc,
+        secondary_ips=tuple(secondary),
+        status_up=f.choice("status", ("up", "down")) == "up",
+        mode=f.text("mode", "static"),
     )
 
 
