@@ -13,7 +13,9 @@ What is read (every field the model or lint can use), and why the rest is not:
   matters raises :class:`ConfigError` at the value's file:line:col.
 * Omitted fields get their FortiOS default from ``ipsecmc.fortios.defaults.DEFAULTS``.
 * ``psksecret``: only ``psk_present`` is kept; the parser already replaced the value.
-* References to undefined objects raise :class:`ConfigError` unless ``allow_undefined``.
+* References to undefined objects raise :class:`ConfigError` unless ``allow_undefined``
+  or the object holding them is used by no tunnel and no local-in policy (a warning
+  note, ``ipsecmc.references.split_references``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import ipaddress
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,7 +55,7 @@ from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.fortios import defaults as D
 from ipsecmc.fortios.lexer import Secrets
 from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
-from ipsecmc.references import UndefinedRef, group_cycle, undefined_references
+from ipsecmc.references import UndefinedRef, group_cycle, split_references
 
 T = TypeVar("T")
 
@@ -724,17 +726,31 @@ def resolve(
     refuses, via ``undefined_error``, those the user did not declare unknown).
     """
     name = stem if stem is not None else Path(doc.filename).stem
-    gateways = tuple(_resolve_scope(doc, s, name) for s in _scopes(doc))
+    gateways = tuple(_with_unused_refs(_resolve_scope(doc, s, name)) for s in _scopes(doc))
     for gw in gateways:
         cycle = group_cycle(gw)
         if cycle is not None:
             raise ConfigError(cycle.loc, cycle.message)
     if not allow_undefined:
         for gw in gateways:
-            refs = undefined_references(gw)
+            refs, _ = split_references(gw)
             if refs:
                 raise undefined_error(refs[0])
     return gateways
+
+
+def _with_unused_refs(gw: GatewayConfig) -> GatewayConfig:
+    """``gw`` with a warning for each undefined reference held by an object nothing uses."""
+    _, unused = split_references(gw)
+    notes = tuple(
+        ReadNote(
+            r.loc,
+            f"{r.message}, but no tunnel or local-in policy uses {r.referrer}: read past it "
+            f"({r.hint})",
+        )
+        for r in unused
+    )
+    return replace(gw, notes=gw.notes + notes) if notes else gw
 
 
 def undefined_error(ref: UndefinedRef) -> ConfigError:
