@@ -98,7 +98,13 @@ class Interface:
         return self.mode in ("dhcp", "pppoe")
 
 
-AddressKind = Literal["ipmask", "iprange", "fqdn", "interface-subnet", "geography", "other"]
+#: ``external``: a ``config system external-resource`` entry of type address (a threat
+#: feed) used as an address; ``dynamic``: ``set type dynamic`` (SDN, FSSO, EMS tags).
+#: The content of both is fetched at run time, so a policy that uses one needs
+#: ``--assume-unknown`` (``ipsecmc.references``).
+AddressKind = Literal[
+    "ipmask", "iprange", "fqdn", "interface-subnet", "geography", "external", "dynamic", "other"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +238,9 @@ class LocalInPolicy:
     comments: str
     loc: SourceLoc
     field_locs: FieldLocs = ()
+    #: ``set internet-service-src enable`` (7.6+): the source is matched against the
+    #: Internet Service Database instead of srcaddr; ipsecmc treats the match as unknown
+    internet_service_src: bool = False
 
     def where(self, field_name: str) -> SourceLoc:
         """The ``set`` line of ``field_name``, or the ``edit`` line if it was defaulted."""

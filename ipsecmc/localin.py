@@ -17,10 +17,12 @@ match an existing session (session matching is the model's job):
 
 Some questions have no answer from the file: an FQDN or geography address, a schedule
 other than ``always`` (ipsecmc does not know the wall clock), a name left undefined
-under ``allow_undefined``. Such a policy *may* match; evaluation then records it as a
-possible outcome, notes why in ``uncertain`` and goes on to the next policy. The result
-lists every possible outcome in table order, so a caller sees exactly one outcome when
-the answer is certain and never gets a guess presented as a fact.
+under ``allow_undefined``, a source matched by the Internet Service Database
+(``internet-service-src enable``, 7.6+: srcaddr is then ignored). Such a policy *may*
+match; evaluation then records it as a possible outcome, notes why in ``uncertain``
+and goes on to the next policy. The result lists every possible outcome in table
+order, so a caller sees exactly one outcome when the answer is certain and never gets a
+guess presented as a fact.
 
 Address names the user declares unknown (``ipsecmc check --assume-unknown NAME``, see
 ``ipsecmc.unknowns``) are *symbols*: the only question the lookup asks of them is "is
@@ -281,6 +283,9 @@ class _Eval:
         src_hit = self.addresses(p.srcaddr, src)
         if p.srcaddr_negate:
             src_hit = _not(src_hit)
+        if p.internet_service_src:  # srcaddr is ignored; the ISDB is not in the file
+            self.note("the source is matched by the Internet Service Database (unknown)")
+            src_hit = None
         dst_hit = self.addresses(p.dstaddr, dst)
         if p.dstaddr_negate:
             dst_hit = _not(dst_hit)

@@ -36,6 +36,13 @@ _HINTS: dict[RefKind, str] = {
 }
 
 
+#: Address kinds whose content is not in the file, as the message names them.
+_OPAQUE = {
+    "external": "an external resource (config system external-resource)",
+    "dynamic": "a dynamic address (set type dynamic)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class UndefinedRef:
     """A reference to an object the configuration does not define."""
@@ -47,13 +54,23 @@ class UndefinedRef:
     #: the object holding the reference: ("addrgrp" | "service group" | "zone" |
     #: "phase2" | "policy" | "phase1", its name)
     owner: tuple[str, str] = ("", "")
+    #: set when the name is defined but its content is fetched at run time (an external
+    #: resource, a ``type dynamic`` address): what it is, for the message
+    opaque: str = ""
 
     @property
     def message(self) -> str:
+        if self.opaque:
+            return (
+                f"{self.referrer} refers to address '{self.name}', {self.opaque} whose content "
+                "is fetched at run time and is not in the file"
+            )
         return f"{self.referrer} refers to undefined {self.kind} '{self.name}'"
 
     @property
     def hint(self) -> str:
+        if self.opaque:
+            return "ipsecmc cannot know which peers it holds"
         return _HINTS[self.kind]
 
 
@@ -69,7 +86,12 @@ def interface_names(gw: GatewayConfig) -> frozenset[str]:
 
 def undefined_references(gw: GatewayConfig) -> tuple[UndefinedRef, ...]:
     """Every undefined reference in ``gw``, sorted by source location."""
-    addrs = set(gw.address_by_name) | set(gw.group_by_name)
+    opaque = {
+        a.name: _OPAQUE[a.kind] + (f" ({a.loc})" if a.loc is not None else "")
+        for a in gw.addresses
+        if a.kind in _OPAQUE
+    }
+    addrs = (set(gw.address_by_name) - set(opaque)) | set(gw.group_by_name)
     services = set(gw.service_by_name) | set(gw.service_group_by_name)
     schedules = set(gw.schedule_by_name)
     phase1s = {p.name for p in gw.phase1s}
@@ -83,7 +105,8 @@ def undefined_references(gw: GatewayConfig) -> tuple[UndefinedRef, ...]:
         kind: RefKind, name: str, known: set[str] | frozenset[str], who: str, loc: SourceLoc
     ) -> None:
         if name not in known:
-            out.append(UndefinedRef(kind, name, who, loc, owner))
+            why = opaque.get(name, "") if kind == "address" else ""
+            out.append(UndefinedRef(kind, name, who, loc, owner, why))
 
     for g in gw.address_groups:
         owner = ("addrgrp", g.name)

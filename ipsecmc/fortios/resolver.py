@@ -93,8 +93,10 @@ KNOWN_FIELDS: dict[str, frozenset[str]] = {
             "status",
             "action",
             "comments",
+            "internet-service-src",
         }
     ),
+    "system external-resource": frozenset({"type", "resource"}),
     "vpn ipsec phase1-interface": frozenset(
         {
             "interface",
@@ -114,6 +116,7 @@ KNOWN_FIELDS: dict[str, frozenset[str]] = {
             "net-device",
             "mode",
             "psksecret",
+            "ip-version",
         }
     ),
     "vpn ipsec phase2-interface": frozenset(
@@ -388,6 +391,8 @@ def _address(f: _Fields) -> Address:
         return Address(name, "fqdn", fqdn=f.text("fqdn"), loc=f.node.loc)
     if kind_text == "geography":
         return Address(name, "geography", loc=f.node.loc)
+    if kind_text == "dynamic":
+        return Address(name, "dynamic", loc=f.node.loc)
     return Address(name, "other", loc=f.node.loc)
 
 
@@ -473,6 +478,7 @@ def _local_in(f: _Fields) -> LocalInPolicy:
         comments=" ".join(v.text for v in comments),
         loc=f.node.loc,
         field_locs=f.field_locs(),
+        internet_service_src=f.flag("internet-service-src"),
     )
 
 
@@ -554,6 +560,71 @@ def _session_ttl_port(f: _Fields) -> SessionTtlPort:
     assert t is not None
     timeout = None if t.text == "never" else f.to_int("timeout", t, 1, 604800)
     return SessionTtlPort(protocol, start, end, timeout, f.node.loc)
+
+
+def _external_addresses(ctx: _Ctx, resources: Sequence[Entry]) -> tuple[Address, ...]:
+    """``system external-resource`` entries of type address: usable as address names.
+
+    Their content is a list fetched from a URL at run time, so they are addresses of
+    unknown content (kind ``external``); a policy that uses one must be checked with
+    ``--assume-unknown`` (``ipsecmc.references``).
+    """
+    out: list[Address] = []
+    for e in resources:
+        f = _Fields(ctx, "system external-resource", e, f"external resource {ctx.show(e.key.text)}")
+        if f.text("type", "category") == "address":
+            out.append(Address(e.key.text, "external", loc=e.loc))
+    return tuple(out)
+
+
+def _ipv4_only(
+    ctx: _Ctx,
+    raw: Sequence[Entry],
+    phase1s: tuple[Phase1, ...],
+    phase2s: tuple[Phase2, ...],
+) -> tuple[tuple[Phase1, ...], tuple[Phase2, ...]]:
+    """Leave out IPv6 phase1s (``set ip-version 6``) and their phase2s, with a warning.
+
+    ipsecmc models IKE over IPv4 and ``config firewall local-in-policy``; an IPv6 tunnel
+    (remote-gw6, local-in-policy6) is not read as anything else, it is not checked.
+    """
+    v6: set[str] = set()
+    for e in raw:
+        ver = e.setting("ip-version")
+        if ver is not None and ver.texts == ("6",):
+            v6.add(e.key.text)
+            ctx.notes.append(
+                ReadNote(
+                    ver.loc,
+                    f"phase1 {ctx.show(e.key.text)} is IPv6 (set ip-version 6), which ipsecmc "
+                    "does not model (IKE over IPv6, local-in-policy6): it and its phase2s are "
+                    "left out and not checked",
+                )
+            )
+    if not v6:
+        return phase1s, phase2s
+    return (
+        tuple(p for p in phase1s if p.name not in v6),
+        tuple(p for p in phase2s if p.phase1name not in v6),
+    )
+
+
+#: Sections ipsecmc does not model although they concern IPsec or local-in traffic; each
+#: present one is reported (what is not checked, and what to do) instead of being skipped.
+_UNSUPPORTED: dict[tuple[str, ...], str] = {
+    ("vpn", "ipsec", "phase1"): "policy-based IPsec ('config vpn ipsec phase1') is not "
+    "supported: its tunnels are not checked; route-based tunnels ('phase1-interface') are",
+    ("firewall", "local-in-policy6"): "IPv6 local-in policies ('config firewall "
+    "local-in-policy6') are not read: they filter IPv6 traffic only, and ipsecmc checks IKE "
+    "over IPv4",
+}
+
+
+def _note_unsupported_sections(ctx: _Ctx, blocks: Sequence[Block]) -> None:
+    for b in blocks:
+        text = _UNSUPPORTED.get(b.path)
+        if text is not None and (b.entries or b.settings):
+            ctx.notes.append(ReadNote(b.loc, f"{text} ({len(b.entries)} entries)"))
 
 
 # --- gateways ---------------------------------------------------------------------------
@@ -646,6 +717,7 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
                 _session_ttl_port,
             )
     user_addrs = _each(ctx, "firewall address", entries("firewall", "address"), "address", _address)
+    user_addrs += _external_addresses(ctx, entries("system", "external-resource"))
     user_names = {a.name for a in user_addrs}
     addresses = tuple(a for a in D.BUILTIN_ADDRESSES if a.name not in user_names) + user_addrs
     user_svcs = _each(
@@ -671,6 +743,34 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
         "local-in policy",
         _local_in,
     )
+    for pol in policies:
+        if pol.internet_service_src:
+            ctx.notes.append(
+                ReadNote(
+                    pol.where("internet-service-src"),
+                    f"local-in policy {pol.policyid} matches its source by the Internet Service "
+                    "Database (internet-service-src enable), which ipsecmc does not have: "
+                    "whether it matches a peer is treated as unknown (it may match or not)",
+                )
+            )
+    phase1s = _each(
+        ctx,
+        "vpn ipsec phase1-interface",
+        entries("vpn", "ipsec", "phase1-interface"),
+        "phase1",
+        _phase1,
+    )
+    phase2s = _each(
+        ctx,
+        "vpn ipsec phase2-interface",
+        entries("vpn", "ipsec", "phase2-interface"),
+        "phase2",
+        _phase2,
+    )
+    phase1s, phase2s = _ipv4_only(
+        ctx, entries("vpn", "ipsec", "phase1-interface"), phase1s, phase2s
+    )
+    _note_unsupported_sections(ctx, blocks)
     gw = GatewayConfig(
         path=doc.filename,
         hostname=hostname,
@@ -690,20 +790,8 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
         ),
         schedules=tuple(schedules),
         local_in_policies=policies,
-        phase1s=_each(
-            ctx,
-            "vpn ipsec phase1-interface",
-            entries("vpn", "ipsec", "phase1-interface"),
-            "phase1",
-            _phase1,
-        ),
-        phase2s=_each(
-            ctx,
-            "vpn ipsec phase2-interface",
-            entries("vpn", "ipsec", "phase2-interface"),
-            "phase2",
-            _phase2,
-        ),
+        phase1s=phase1s,
+        phase2s=phase2s,
         udp_idle_timer=udp_idle,
         session_ttl_default=ttl_default,
         session_ttl_ports=ttl_ports,
