@@ -312,13 +312,15 @@ def pair(gateways: Iterable[GatewayConfig], *, require_tunnel: bool = True) -> S
         if (i, p.name) not in paired
     )
     warnings: list[str] = []
+    notes: list[str] = []
     for gw in gws:
         for note in gw.notes:
             text = str(note)
             if note.severity == "warning" and text not in warnings:
                 warnings.append(text)
-            if text not in inferences:
-                inferences.append(text)
+            if text not in notes:
+                notes.append(text)
+    inferences = notes + [i for i in inferences if i not in notes]
     if require_tunnel and not tunnels:
         names = ", ".join(_label(g) for g in gws) or "no gateways"
         raise ConfigError(
@@ -326,7 +328,9 @@ def pair(gateways: Iterable[GatewayConfig], *, require_tunnel: bool = True) -> S
             f"no tunnel found between {names}: a tunnel needs two phase1s whose remote-gw "
             "point at each other's gateway; check remote-gw and the interface addresses",
         )
-    return Scenario(tuple(gws), tuple(tunnels), tuple(inferences), unpaired, tuple(warnings))
+    return Scenario(
+        tuple(gws), tuple(tunnels), tuple(inferences), unpaired, tuple(warnings), tuple(notes)
+    )
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[Path, ...]:

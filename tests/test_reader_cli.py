@@ -49,3 +49,20 @@ def test_used_undefined_reference_stays_an_input_error(tmp_path: Path) -> None:
     code, _out, err = run("check", str(folder), "--property", "establishes")
     assert code == 2 and err.count("\n") == 1
     assert "address group 'old' refers to undefined address 'gone'" in err
+
+
+def test_release_defaults_are_one_inference_line_in_text_and_json() -> None:
+    folder = str(MODELS / "seed-fixed")
+    code, out, _err = run("check", folder, "--property", "establishes")
+    assert code == 0
+    notes = [ln for ln in out.splitlines() if ln.startswith("note: ")]
+    assert notes == [
+        f"note: {folder}/site1.conf:1:1: FortiOS 7.2.5 (#config-version): FortiOS 7.x "
+        "defaults applied",
+        f"note: {folder}/site2.conf:1:1: FortiOS 7.2.5 (#config-version): FortiOS 7.x "
+        "defaults applied",
+    ]
+    code, out, _err = run("check", folder, "--property", "establishes", "--format", "json")
+    assert [n for n in json.loads(out)["inferences"] if "FortiOS 7.2.5" in n] == [
+        n[len("note: ") :] for n in notes
+    ]

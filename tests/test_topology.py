@@ -39,7 +39,7 @@ def test_seed_models_pair_from_interface_addresses() -> None:
     assert t.a.address == IPv4Address("10.56.240.208") and not t.a.address_inferred
     assert t.b.address == IPv4Address("10.56.240.221")
     assert [p.name for p in t.a.phase2s] == ["site1"]
-    assert s.inferences == () and s.unpaired == ()
+    assert s.pairing_inferences == () and s.unpaired == ()
 
 
 def test_snippets_without_interfaces_pair_by_inference() -> None:
@@ -49,10 +49,10 @@ def test_snippets_without_interfaces_pair_by_inference() -> None:
     (t,) = s.tunnels
     assert t.a.name == "site1" and t.a.address_inferred and t.b.address_inferred
     assert t.a.address == IPv4Address("10.56.240.208")
-    assert len(s.inferences) == 2
+    assert len(s.pairing_inferences) == 2
     assert (
         "site1: phase1 'site1' has no address on interface 'port1'; assumed 10.56.240.208"
-        in s.inferences[0]
+        in s.pairing_inferences[0]
     )
 
 
@@ -74,7 +74,7 @@ def test_hub_with_three_static_spokes() -> None:
         "hub/to-b<->spoke-b/hub",
         "hub/to-c<->spoke-c/hub",
     ]
-    assert s.inferences == () and s.unpaired == ()
+    assert s.pairing_inferences == () and s.unpaired == ()
 
 
 def test_dialup_hub_pairs_every_spoke() -> None:
@@ -156,7 +156,7 @@ def test_sixteen_tunnels_with_their_own_local_gw_pair_one_to_one() -> None:
     assert all(
         t.b.address == IPv4Address(f"198.51.100.{int(t.b.phase1.name[1:]) + 1}") for t in s.tunnels
     )
-    assert s.inferences == () and s.unpaired == ()
+    assert s.pairing_inferences == () and s.unpaired == ()
 
 
 def test_two_tunnels_over_port1_and_port2_between_the_same_pair() -> None:

@@ -164,6 +164,8 @@ class _Ctx:
     secrets: Secrets
     ignored: Counter[str] = field(default_factory=Counter)
     notes: list[ReadNote] = field(default_factory=list)
+    #: the FortiOS release of ``#config-version`` (None: 7.x defaults assumed)
+    release: D.Release | None = None
 
     def show(self, text: str) -> str:
         return self.secrets.show(text)
@@ -199,7 +201,7 @@ class _Fields:
         if s is not None:
             return s.values
         try:
-            d = D.default(self.section, name)
+            d = D.default(self.section, name, self.ctx.release)
         except KeyError:
             return ()
         return tuple(Value(v, False, self.node.loc) for v in d.value)
@@ -678,7 +680,11 @@ def _skipped(blocks: Sequence[Block]) -> tuple[tuple[str, int], ...]:
 
 
 def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
-    ctx = _Ctx(doc.secrets)
+    release = D.release_of(dict(doc.header).get("config-version", ""))
+    ctx = _Ctx(doc.secrets, release=release)
+    ctx.notes.append(
+        ReadNote(SourceLoc(doc.filename, 1, 1), D.defaults_note(release), severity="info")
+    )
     # In VDOM mode a VDOM section overrides nothing global; look in the VDOM first.
     blocks = scope.vdom_blocks + scope.global_blocks
 
