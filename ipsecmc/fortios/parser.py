@@ -18,11 +18,12 @@ leaves behind, not a transcript of it (domain.md 4.1, 4.2):
 What engineers paste is accepted and every repair is reported in
 ``Document.repairs`` (one :class:`~ipsecmc.config.ReadNote` per kind of repair, with the
 first place and a count): CLI prompt lines (the lexer drops them), capitalised command
-words and section/field names (``CONFIG``, ``Set``, ``Edit``: keywords are read in lower
-case, object names and values never change case), and blocks left open at the end of
-the file (a VDOM excerpt without its closing ``end``). Fortinet's sibling CLI references
-(FortiManager/FortiAnalyzer, "CLI commands and variables are case sensitive") suggest a
-FortiGate would reject capitalised keywords, so this is a repair, not FortiOS syntax.
+words and section/field names that start with a capital (``CONFIG``, ``Set``, ``Edit``:
+keywords are read in lower case, object names and values never change case), and
+blocks left open at the end of the file (a VDOM excerpt without its closing ``end``).
+Fortinet's sibling CLI references (FortiManager/FortiAnalyzer: "CLI commands and
+variables are case sensitive") suggest a FortiGate would reject capitalised keywords,
+so this is a repair, not FortiOS syntax.
 
 The tree is built and frozen with explicit stacks, never by recursion, so nesting depth
 is bounded only by memory (a 500-deep ``config`` nest must not hit Python's recursion
@@ -256,18 +257,26 @@ class _Parser:
         self.repaired[kind] = (loc, word, 1) if first is None else (*first[:2], first[2] + 1)
 
     def _keyword(self, tok: Token, kind: str) -> Token:
-        """``tok`` in lower case (keywords are lower case in FortiOS), the change recorded."""
-        if tok.quoted or tok.text.islower() or tok.text.lower() == tok.text:
+        """``tok`` in lower case (keywords are lower case in FortiOS), the change recorded.
+
+        Only a word that *starts* with a capital is repaired: FortiOS itself prints a few
+        mixed-case option names (``set secondary-IP enable``), never one that starts so.
+        """
+        if tok.quoted or not tok.text[:1].isupper():
             return tok
         self._repair(kind, tok.loc, tok.text)
         return Token(tok.text.lower(), tok.loc, tok.quoted)
+
+    def _repaired_verb(self, head: Token) -> Token:
+        self._repair("command", head.loc, head.text)
+        return Token(head.text.lower(), head.loc, head.quoted)
 
     def _normalized(self, st: Statement) -> Statement:
         """Command word, ``config`` path and field name in lower case (values untouched)."""
         head = st.tokens[0]
         if head.quoted or head.text.lower() not in _VERBS:
             return st
-        toks = [self._keyword(head, "command")]
+        toks = [head if head.text.islower() else self._repaired_verb(head)]
         verb = toks[0].text
         rest = st.tokens[1:]
         if verb == "config":

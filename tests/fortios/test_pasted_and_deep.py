@@ -185,3 +185,17 @@ def test_cli_deep_inputs_exit_cleanly(tmp_path: Path) -> None:
     cyc.write_text(SITE2 + _group_chain(2000, "g0"))
     code, out, err = run("parse", str(cyc))
     assert code == 2 and err.count("\n") == 1 and "contains itself" in err
+
+
+def test_mixed_case_option_names_fortios_prints_are_kept() -> None:
+    text = (
+        'config system interface\n    edit "port1"\n        set secondary-IP enable\n'
+        "        config secondaryip\n            edit 1\n"
+        "                set ip 203.0.113.7 255.255.255.0\n            next\n        end\n"
+        "    next\nend\n"
+    )
+    doc = parse(text, "i.conf")
+    assert doc.repairs == ()
+    (gw,) = read_text(text, "i.conf")
+    assert gw.interfaces[0].addresses == (IPv4Address("203.0.113.7"),)
+    assert all("secondary" not in name for name, _ in gw.ignored_fields)
