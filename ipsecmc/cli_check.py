@@ -37,6 +37,7 @@ from ipsecmc.render.mermaid import render_mermaid
 from ipsecmc.render.sarif import render_sarif
 from ipsecmc.render.svg import render_svg
 from ipsecmc.render.text import render_text, use_colour
+from ipsecmc.safe_text import one_line, redact
 
 #: Output formats of ``check`` beyond text/json (CI reports and pictures; issue 6).
 FORMATS = ("text", "json", "sarif", "junit", "mermaid", "svg")
@@ -127,6 +128,8 @@ def check(
         report = check_paths(paths, options, progress_line, render=render)
     except CheckInterrupted as exc:  # report what is answered, then say so (exit 130)
         report, stopped = exc.report, True
+    for warning in report.scenario.warnings:  # the reader's repairs and read-past references
+        click.echo(f"ipsecmc: warning: {one_line(redact(warning))}", err=True)
     if fmt == "json":  # streamed: a big hub's document need not be built in memory
         for chunk in iter_json(report):
             click.echo(chunk, nl=False)

@@ -32,6 +32,23 @@ def _field_loc(field_locs: FieldLocs, name: str, default: SourceLoc) -> SourceLo
     return default
 
 
+@dataclass(frozen=True, slots=True)
+class ReadNote:
+    """Something the reader repaired, assumed or read past without failing.
+
+    ``warning``: the input was repaired or holds something that cannot matter (printed on
+    stderr by ``ipsecmc check``); ``info``: an assumption, e.g. which FortiOS release's
+    defaults were applied. Both end up in the scenario's ``inferences``.
+    """
+
+    loc: SourceLoc | None
+    message: str
+    severity: Literal["warning", "info"] = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.loc}: {self.message}" if self.loc is not None else self.message
+
+
 class DpdMode(StrEnum):
     """FortiOS ``set dpd`` (domain.md 1.1)."""
 
@@ -49,7 +66,14 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Interface:
-    """``config system interface`` entry."""
+    """``config system interface`` entry.
+
+    ``secondary_ips`` come from the nested ``config secondaryip`` table: they are the
+    interface's addresses as much as ``ip`` is (pairing, local-in destinations).
+    ``status_up`` is false for ``set status down``: such an interface carries no tunnel.
+    ``mode`` is ``static`` or the way the address is obtained (``dhcp``, ``pppoe``): with
+    ``dhcp``/``pppoe`` the address is not in the file.
+    """
 
     name: str
     ip: ipaddress.IPv4Interface | None
@@ -58,9 +82,29 @@ class Interface:
     type: str
     role: str | None
     loc: SourceLoc
+    secondary_ips: tuple[ipaddress.IPv4Interface, ...] = ()
+    status_up: bool = True
+    mode: str = "static"
+
+    @property
+    def addresses(self) -> tuple[IPv4Address, ...]:
+        """The primary address (if any), then the secondary ones."""
+        primary = (self.ip.ip,) if self.ip is not None else ()
+        return primary + tuple(s.ip for s in self.secondary_ips)
+
+    @property
+    def dynamic_address(self) -> bool:
+        """Whether the address is obtained at run time (DHCP, PPPoE), not in the file."""
+        return self.mode in ("dhcp", "pppoe")
 
 
-AddressKind = Literal["ipmask", "iprange", "fqdn", "interface-subnet", "geography", "other"]
+#: ``external``: a ``config system external-resource`` entry of type address (a threat
+#: feed) used as an address; ``dynamic``: ``set type dynamic`` (SDN, FSSO, EMS tags).
+#: The content of both is fetched at run time, so a policy that uses one needs
+#: ``--assume-unknown`` (``ipsecmc.references``).
+AddressKind = Literal[
+    "ipmask", "iprange", "fqdn", "interface-subnet", "geography", "external", "dynamic", "other"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +238,9 @@ class LocalInPolicy:
     comments: str
     loc: SourceLoc
     field_locs: FieldLocs = ()
+    #: ``set internet-service-src enable`` (7.6+): the source is matched against the
+    #: Internet Service Database instead of srcaddr; ipsecmc treats the match as unknown
+    internet_service_src: bool = False
 
     def where(self, field_name: str) -> SourceLoc:
         """The ``set`` line of ``field_name``, or the ``edit`` line if it was defaulted."""
@@ -290,6 +337,8 @@ class GatewayConfig:
     #: ``("<section>.<field>", count)`` for ``set`` lines the reader read past because the
     #: field cannot change a verdict (comments, wizard-type, ...).
     ignored_fields: tuple[tuple[str, int], ...] = ()
+    #: repairs, read-past references and assumptions of the reader (see :class:`ReadNote`)
+    notes: tuple[ReadNote, ...] = ()
 
     @cached_property
     def zone_by_name(self) -> dict[str, Zone]:

@@ -264,7 +264,9 @@ def lint_scenario(scenario: Scenario) -> tuple[Finding, ...]:
         found.extend(lint_references(gw))
     for t in scenario.tunnels:
         found.extend(lint_tunnel(t))
-    for note in scenario.inferences:
+    for warning in scenario.warnings:  # the reader's repairs and read-past references
+        found.append(Finding("warning", "reader-warning", warning, None, "see the message"))
+    for note in scenario.pairing_inferences:
         found.append(
             Finding(
                 "info",

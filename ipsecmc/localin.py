@@ -17,10 +17,12 @@ match an existing session (session matching is the model's job):
 
 Some questions have no answer from the file: an FQDN or geography address, a schedule
 other than ``always`` (ipsecmc does not know the wall clock), a name left undefined
-under ``allow_undefined``. Such a policy *may* match; evaluation then records it as a
-possible outcome, notes why in ``uncertain`` and goes on to the next policy. The result
-lists every possible outcome in table order, so a caller sees exactly one outcome when
-the answer is certain and never gets a guess presented as a fact.
+under ``allow_undefined``, a source matched by the Internet Service Database
+(``internet-service-src enable``, 7.6+: srcaddr is then ignored). Such a policy *may*
+match; evaluation then records it as a possible outcome, notes why in ``uncertain``
+and goes on to the next policy. The result lists every possible outcome in table
+order, so a caller sees exactly one outcome when the answer is certain and never gets a
+guess presented as a fact.
 
 Address names the user declares unknown (``ipsecmc check --assume-unknown NAME``, see
 ``ipsecmc.unknowns``) are *symbols*: the only question the lookup asks of them is "is
@@ -34,6 +36,7 @@ The function is pure and deterministic: same inputs, same decision.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ipsecmc.config import Action, GatewayConfig, IPv4Address, LocalInPolicy
@@ -67,6 +70,48 @@ def _or(a: Tri, b: Tri) -> Tri:
 
 def _not(a: Tri) -> Tri:
     return None if a is None else not a
+
+
+def _fold_groups(
+    root: str,
+    leaf: Callable[[str], tuple[bool, Tri]],
+    parts: Callable[[str], tuple[tuple[str, ...], tuple[str, ...]]],
+) -> Tri:
+    """Membership in ``root``: a group is (any member) and not (any excluded member).
+
+    ``leaf(name)`` answers a name that is not a group (``(True, answer)``) or says it is a
+    group (``(False, _)``), whose ``parts`` are then visited. Depth-first in member order
+    (so notes and questions come out in the order a recursive reading would give) with an
+    explicit stack: a 2,000-deep group chain needs no recursion. A group met again on its
+    own path (a cycle; the reader refuses these) adds nothing.
+    """
+    memo: dict[str, Tri] = {}
+    path: set[str] = set()
+    stack: list[tuple[str, bool]] = [(root, False)]
+    while stack:
+        name, expanded = stack.pop()
+        if expanded:
+            path.discard(name)
+            members, excluded = parts(name)
+            hit: Tri = False
+            for m in members:
+                hit = _or(hit, memo.get(m, False))
+            out: Tri = False
+            for m in excluded:
+                out = _or(out, memo.get(m, False))
+            memo[name] = _and(hit, _not(out))
+            continue
+        if name in memo or name in path:
+            continue
+        is_leaf, value = leaf(name)
+        if is_leaf:
+            memo[name] = value
+            continue
+        path.add(name)
+        stack.append((name, True))
+        members, excluded = parts(name)
+        stack.extend((m, False) for m in reversed(members + excluded))
+    return memo[root]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,35 +200,33 @@ class _Eval:
         if text not in self.notes:
             self.notes.append(text)
 
-    def address(self, name: str, ip: IPv4Address, seen: frozenset[str] = frozenset()) -> Tri:
+    def _address_leaf(self, name: str, ip: IPv4Address) -> tuple[bool, Tri]:
+        """``(True, answer)`` for a name that is not a group, ``(False, None)`` for a group."""
         if name in self.assume.names:
             if (name, ip) not in self.asked:
                 self.asked.append((name, ip))
             hit = self.assume.value(name, ip)
             if hit is None:
                 self.note(f"address '{name}' is declared unknown ({ip} in {name}?)")
-            return hit
+            return True, hit
         addr = self.gw.address_by_name.get(name)
         if addr is not None:
             hit = addr.contains(ip)
             if hit is None:
                 what = f"an FQDN ({addr.fqdn})" if addr.kind == "fqdn" else f"of type {addr.kind}"
                 self.note(f"address '{name}' is {what}; its members are unknown")
-            return hit
-        group = self.gw.group_by_name.get(name)
-        if group is None or name in seen:
-            if group is None:
-                self.note(f"address '{name}' is undefined")
-                return None
-            return False  # a group cycle adds nothing
-        inner = seen | {name}
-        member: Tri = False
-        for m in group.members:
-            member = _or(member, self.address(m, ip, inner))
-        excluded: Tri = False
-        for m in group.exclude_members:
-            excluded = _or(excluded, self.address(m, ip, inner))
-        return _and(member, _not(excluded))
+            return True, hit
+        if name not in self.gw.group_by_name:
+            self.note(f"address '{name}' is undefined")
+            return True, None
+        return False, None
+
+    def address(self, name: str, ip: IPv4Address) -> Tri:
+        def parts(n: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            g = self.gw.group_by_name[n]
+            return g.members, g.exclude_members
+
+        return _fold_groups(name, lambda n: self._address_leaf(n, ip), parts)
 
     def addresses(self, names: tuple[str, ...], ip: IPv4Address) -> Tri:
         result: Tri = False
@@ -191,22 +234,20 @@ class _Eval:
             result = _or(result, self.address(n, ip))
         return result
 
-    def service(
-        self, name: str, proto: int, sport: int, dport: int, seen: frozenset[str] = frozenset()
-    ) -> Tri:
+    def _service_leaf(self, name: str, proto: int, sport: int, dport: int) -> tuple[bool, Tri]:
         svc = self.gw.service_by_name.get(name)
         if svc is not None:
-            return svc.matches(proto, sport, dport)
-        group = self.gw.service_group_by_name.get(name)
-        if group is None:
+            return True, svc.matches(proto, sport, dport)
+        if name not in self.gw.service_group_by_name:
             self.note(f"service '{name}' is undefined")
-            return None
-        if name in seen:
-            return False
-        result: Tri = False
-        for m in group.members:
-            result = _or(result, self.service(m, proto, sport, dport, seen | {name}))
-        return result
+            return True, None
+        return False, None
+
+    def service(self, name: str, proto: int, sport: int, dport: int) -> Tri:
+        def parts(n: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            return self.gw.service_group_by_name[n].members, ()
+
+        return _fold_groups(name, lambda n: self._service_leaf(n, proto, sport, dport), parts)
 
     def intf(self, names: tuple[str, ...], ingress: str) -> bool:
         for n in names:
@@ -242,6 +283,9 @@ class _Eval:
         src_hit = self.addresses(p.srcaddr, src)
         if p.srcaddr_negate:
             src_hit = _not(src_hit)
+        if p.internet_service_src:  # srcaddr is ignored; the ISDB is not in the file
+            self.note("the source is matched by the Internet Service Database (unknown)")
+            src_hit = None
         dst_hit = self.addresses(p.dstaddr, dst)
         if p.dstaddr_negate:
             dst_hit = _not(dst_hit)

@@ -1,18 +1,34 @@
-"""Pair gateways into tunnels: A's phase1 points at B and B's points back at A.
+"""Pair gateways into tunnels: A's phase1 points at B's phase1 and B's points back at A's.
 
-A phase1 ``remote-gw`` points at gateway B when it is one of B's addresses (interface
-IPs, phase1 ``local-gw``s). Snippets like the seed article's have no interface
-addresses; then an address is *inferred*: if A's remote-gw names an address that is not
-A's own, and B's phase1 has no known address of its own (no IP on its interface, no
-local-gw), B is assumed to own it, provided the pairing this gives is unambiguous. Each
-inference is reported in ``Scenario.inferences``.
+Each phase1 has its own *end addresses*: its ``local-gw`` if set, else the addresses of
+its interface (the primary ``ip`` and every ``config secondaryip`` entry). A static
+phase1 points at the peer phase1 whose end addresses hold its ``remote-gw``; a pair is
+two phase1s on different gateways that point at each other. So 16 tunnels between one
+pair of gateways, each with its own ``local-gw``, or two tunnels over port1 and port2,
+pair one to one: an address of the peer *gateway* is not enough, it must be the end of
+that phase1.
+
+Snippets like the seed article's have no interface addresses; then an address is
+*inferred*: if A's remote-gw names an address that is not A's own, and B's phase1 has
+no known end address (no IP on its interface, no local-gw) and does not aim at that
+same address itself, B's phase1 is assumed to own it, provided the pairing this gives
+is unambiguous. Each inference is reported in ``Scenario.inferences``.
 
 A ``type dynamic`` phase1 (a dial-up hub) has no remote-gw; it pairs with every static
-phase1 that points at the hub and whose own address is known (hub-and-spoke). A static
-hub with one phase1 per spoke pairs by the rule above.
+phase1 whose remote-gw is one of its end addresses (the interface or local-gw of that
+underlay) and whose own address is known (hub-and-spoke; an ADVPN hub with one dial-up
+phase1 per underlay pairs each spoke with the phase1 of the underlay it dials). Two
+dynamic phase1s never pair. A phase1 whose interface gets its address by DHCP or PPPoE
+(and has no local-gw) has no address ipsecmc can know: it is never assumed to own one,
+so two DHCP spokes never pair with each other, and it is left unpaired with the reason.
+A phase1 on an interface with ``set status down`` carries no tunnel: it is left
+unpaired, with the reason.
 
-Phase1s that find no partner are listed in ``Scenario.unpaired``; the order of tunnels
-is deterministic (by gateway name, VDOM, file, phase1 name).
+A phase1 with several possible peers is an error naming the candidates and what would
+tell them apart. Phase1s that find no partner are listed in ``Scenario.unpaired``; the
+order of tunnels is deterministic (by gateway name, VDOM, file, phase1 name). Notes of
+the reader (``GatewayConfig.notes``: repairs, assumptions) are passed on in
+``Scenario.inferences`` and, for warnings, ``Scenario.warnings``.
 """
 
 from __future__ import annotations
@@ -32,18 +48,48 @@ Link = Literal["direct", "inferred", "dynamic"]
 
 
 def gateway_addresses(gw: GatewayConfig) -> frozenset[IPv4Address]:
-    """Addresses known to belong to ``gw``: interface IPs and phase1 local-gws."""
-    addrs = {i.ip.ip for i in gw.interfaces if i.ip is not None}
+    """Addresses known to belong to ``gw``: interface IPs (secondary too), local-gws."""
+    addrs = {a for i in gw.interfaces for a in i.addresses}
     addrs |= {p.local_gw for p in gw.phase1s if p.local_gw is not None}
     return frozenset(addrs)
 
 
+def end_addresses(gw: GatewayConfig, p1: Phase1) -> tuple[IPv4Address, ...]:
+    """The addresses ``p1`` answers on: its local-gw, else its interface's addresses."""
+    if p1.local_gw is not None:
+        return (p1.local_gw,)
+    iface = gw.interface_by_name.get(p1.interface)
+    return iface.addresses if iface is not None else ()
+
+
 def end_address(gw: GatewayConfig, p1: Phase1) -> IPv4Address | None:
     """The address ``p1`` uses: its local-gw, else the IP of its interface, else unknown."""
-    if p1.local_gw is not None:
-        return p1.local_gw
+    ends = end_addresses(gw, p1)
+    return ends[0] if ends else None
+
+
+def _why_no_tunnel(gw: GatewayConfig, p1: Phase1) -> str | None:
+    """Why ``p1`` can carry no tunnel ipsecmc can model (interface down, DHCP address)."""
     iface = gw.interface_by_name.get(p1.interface)
-    return iface.ip.ip if iface is not None and iface.ip is not None else None
+    if iface is None:
+        return None
+    if not iface.status_up:
+        return (
+            f"its interface '{iface.name}' is set status down ({iface.loc}), so it carries no "
+            "tunnel; set status up to check it"
+        )
+    if p1.local_gw is None and iface.dynamic_address and not iface.addresses:
+        return (
+            f"its interface '{iface.name}' gets its address by {iface.mode.upper()} "
+            f"({iface.loc}), which the file does not hold; set local-gw (or a static ip) to "
+            "check it"
+        )
+    return None
+
+
+def _may_infer(gw: GatewayConfig, p1: Phase1) -> bool:
+    """Whether ``p1`` may be assumed to own an address (no known and no run-time one)."""
+    return not end_addresses(gw, p1) and _why_no_tunnel(gw, p1) is None
 
 
 def _gw_key(gw: GatewayConfig) -> tuple[str, str, str]:
@@ -61,16 +107,21 @@ def _points_at(
     dst_addrs: frozenset[IPv4Address],
     dp: Phase1,
 ) -> Link | None:
-    """How ``sp`` (on a gateway owning ``src_addrs``) reaches ``dp`` (on ``dst``), if it does."""
+    """How ``sp`` (on a gateway owning ``src_addrs``) reaches ``dp`` (on ``dst``), if it does.
+
+    ``dst_addrs`` is kept for the callers' symmetry: only ``dp``'s own end addresses count.
+    """
+    if _why_no_tunnel(dst, dp) is not None:
+        return None
     if sp.remote_gw is None:
         if sp.type == "dynamic" and end_address(dst, dp) is not None and dp.remote_gw is not None:
             return "dynamic"
         return None
     if sp.remote_gw in src_addrs:
         return None
-    if sp.remote_gw in dst_addrs:
+    if sp.remote_gw in end_addresses(dst, dp):
         return "direct"
-    if end_address(dst, dp) is None:
+    if _may_infer(dst, dp) and dp.remote_gw != sp.remote_gw:
         return "inferred"
     return None
 
@@ -93,45 +144,27 @@ def _candidates(gws: Sequence[GatewayConfig]) -> list[_Candidate]:
     """Every pair of phase1s on different gateways that point at each other.
 
     Two dynamic phase1s never pair, so every candidate has a static side ``p``. By
-    ``_points_at``, ``p`` reaches only phase1s of the gateway owning its remote-gw or
-    phase1s whose own address is unknown; and a phase1 ``q`` of the owner points back at
-    ``p`` only if ``q`` is dynamic, its remote-gw is one of ``p``'s gateway's addresses,
-    or ``p``'s own address is unknown (inferred). Indexing these sets keeps a hub with
-    thousands of spokes near-linear instead of trying every pair of phase1s; each pair
-    found is confirmed by ``_points_at`` both ways, and the candidates come out in the
-    order of the pairwise loop (gateway i < j, then phase1 order).
+    ``_points_at``, ``p`` reaches only phase1s whose end addresses hold its remote-gw,
+    or phase1s whose own address is unknown (inferred). Indexing both sets keeps a hub
+    with thousands of spokes near-linear instead of trying every pair of phase1s; each
+    pair found is confirmed by ``_points_at`` both ways, and the candidates come out in
+    the order of the pairwise loop (gateway i < j, then phase1 order).
     """
     addrs = [gateway_addresses(gw) for gw in gws]
-    owners: dict[IPv4Address, list[int]] = defaultdict(list)
-    for j, owned in enumerate(addrs):
-        for address in owned:
-            owners[address].append(j)
-    unknown = [
-        (j, m)
-        for j, gw in enumerate(gws)
-        for m, q in enumerate(gw.phase1s)
-        if end_address(gw, q) is None
-    ]
-    # per gateway: its phase1s by remote-gw, and its dynamic ones
-    aiming: list[dict[IPv4Address | None, list[int]]] = []
-    for gw in gws:
-        index: dict[IPv4Address | None, list[int]] = defaultdict(list)
+    ends: dict[IPv4Address, list[tuple[int, int]]] = defaultdict(list)
+    unknown: list[tuple[int, int]] = []
+    for j, gw in enumerate(gws):
         for m, q in enumerate(gw.phase1s):
-            index[None if q.type == "dynamic" else q.remote_gw].append(m)
-        aiming.append(index)
+            for address in end_addresses(gw, q):
+                ends[address].append((j, m))
+            if _may_infer(gw, q):
+                unknown.append((j, m))
     found: dict[tuple[int, int, int, int], _Candidate] = {}
     for i, a in enumerate(gws):
         for k, p in enumerate(a.phase1s):
             if p.type == "dynamic" or p.remote_gw is None or p.remote_gw in addrs[i]:
                 continue
-            targets = list(unknown)
-            for j in owners.get(p.remote_gw, ()):
-                if end_address(a, p) is None:  # the back link may be inferred: try all
-                    targets += [(j, m) for m in range(len(gws[j].phase1s))]
-                else:  # the back link is direct (remote-gw is ours) or dynamic
-                    aims = aiming[j]
-                    targets += [(j, m) for x in (*addrs[i], None) for m in aims.get(x, ())]
-            for j, m in targets:
+            for j, m in [*ends.get(p.remote_gw, ()), *unknown]:
                 if j == i:
                     continue
                 key = (i, k, j, m) if i < j else (j, m, i, k)
@@ -182,20 +215,55 @@ def _select(gws: Sequence[GatewayConfig], cands: list[_Candidate]) -> list[_Cand
                 if c is not direct[0]:
                     chosen.discard(position[id(c)])
             continue
-        partners = ", ".join(
-            sorted(
-                f"{_label(gws[c.j if c.i == gi else c.i])}/{(c.q if c.i == gi else c.p).name}"
-                for c in group
-            )
-        )
         p1 = gws[gi].phase1s[[p.name for p in gws[gi].phase1s].index(name)]
-        raise ConfigError(
-            p1.where("remote-gw"),
-            f"ambiguous pairing: phase1 '{name}' of {_label(gws[gi])} could pair with {partners}; "
-            "add interface addresses (config system interface) or local-gw so the peers "
-            "can be told apart",
-        )
+        raise _ambiguous(gws, gi, p1, group)
     return [cands[k] for k in sorted(chosen)]
+
+
+def _describe_end(gw: GatewayConfig, p1: Phase1) -> str:
+    """Where ``p1`` answers, in config words: its local-gw, its interface's address(es)."""
+    if p1.local_gw is not None:
+        return f"local-gw {p1.local_gw}"
+    ends = end_addresses(gw, p1)
+    if ends:
+        return f"interface {p1.interface} {' '.join(str(a) for a in ends)}"
+    return f"interface {p1.interface} with no address in the file"
+
+
+def _ambiguous(
+    gws: Sequence[GatewayConfig], gi: int, p1: Phase1, group: Sequence[_Candidate]
+) -> ConfigError:
+    """The error for a phase1 with several possible peers: who they are, what would help.
+
+    The hint depends on why they cannot be told apart: peers with no address in the file
+    need one (interface ip or local-gw); peers that answer on the same address cannot be
+    told apart by address at all (FortiOS would use IKE IDs, which ipsecmc does not read).
+    """
+    others = [(c.j, c.q) if c.i == gi else (c.i, c.p) for c in group]
+    listed = ", ".join(
+        sorted(f"{_label(gws[j])}/{q.name} ({_describe_end(gws[j], q)})" for j, q in others)
+    )
+    without = sorted(
+        f"{_label(gws[j])}/{q.name}" for j, q in others if not end_addresses(gws[j], q)
+    )
+    if without:
+        hint = (
+            f"give {', '.join(without)} its own address (an ip on its interface under "
+            "'config system interface', or set local-gw) so that only one answers on "
+            f"{p1.remote_gw}"
+        )
+    else:
+        hint = (
+            f"they all answer on {p1.remote_gw}, so the address cannot tell them apart: give "
+            "each its own local-gw (and point the remote-gw of each peer at it), or check "
+            "the tunnels in separate runs"
+        )
+    mine = "" if p1.remote_gw is None else f" (remote-gw {p1.remote_gw})"
+    return ConfigError(
+        p1.where("remote-gw"),
+        f"ambiguous pairing: phase1 '{p1.name}' of {_label(gws[gi])}{mine} could pair with "
+        f"{listed}; {hint}",
+    )
 
 
 def _end(
@@ -237,11 +305,22 @@ def pair(gateways: Iterable[GatewayConfig], *, require_tunnel: bool = True) -> S
         key=lambda t: (_gw_key(t.a.gateway), t.a.phase1.name, _gw_key(t.b.gateway), t.b.phase1.name)
     )
     unpaired = tuple(
-        f"{_label(gw)}/{p.name} ({p.loc}): no peer among the inputs points back at it"
+        f"{_label(gw)}/{p.name} ({p.loc}): "
+        + (_why_no_tunnel(gw, p) or "no peer among the inputs points back at it")
         for i, gw in enumerate(gws)
         for p in gw.phase1s
         if (i, p.name) not in paired
     )
+    warnings: list[str] = []
+    notes: list[str] = []
+    for gw in gws:
+        for note in gw.notes:
+            text = str(note)
+            if note.severity == "warning" and text not in warnings:
+                warnings.append(text)
+            if text not in notes:
+                notes.append(text)
+    inferences = notes + [i for i in inferences if i not in notes]
     if require_tunnel and not tunnels:
         names = ", ".join(_label(g) for g in gws) or "no gateways"
         raise ConfigError(
@@ -249,7 +328,9 @@ def pair(gateways: Iterable[GatewayConfig], *, require_tunnel: bool = True) -> S
             f"no tunnel found between {names}: a tunnel needs two phase1s whose remote-gw "
             "point at each other's gateway; check remote-gw and the interface addresses",
         )
-    return Scenario(tuple(gws), tuple(tunnels), tuple(inferences), unpaired)
+    return Scenario(
+        tuple(gws), tuple(tunnels), tuple(inferences), unpaired, tuple(warnings), tuple(notes)
+    )
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[Path, ...]:

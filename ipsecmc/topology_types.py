@@ -48,3 +48,15 @@ class Scenario:
     tunnels: tuple[Tunnel, ...]
     inferences: tuple[str, ...] = ()
     unpaired: tuple[str, ...] = ()
+    #: reader warnings (repairs, references nothing uses), each ``file:line:col: ...``;
+    #: also among ``inferences`` so that JSON reports carry them
+    warnings: tuple[str, ...] = ()
+    #: every note of the reader (warnings and assumptions such as the release whose
+    #: defaults were applied), as they appear among ``inferences``
+    read_notes: tuple[str, ...] = ()
+
+    @property
+    def pairing_inferences(self) -> tuple[str, ...]:
+        """The inferences pairing made (addresses it assumed), without the reader's notes."""
+        notes = set(self.read_notes)
+        return tuple(i for i in self.inferences if i not in notes)

@@ -49,7 +49,7 @@ from ipsecmc.localin import Assumptions
 from ipsecmc.model.admission import ike_decision
 from ipsecmc.model.params import Admission, admissions
 from ipsecmc.model.system import TransitionSystem
-from ipsecmc.references import undefined_references
+from ipsecmc.references import split_references
 from ipsecmc.topology_types import Scenario, TunnelEnd
 from ipsecmc.trace import Trace
 
@@ -103,7 +103,7 @@ def declare_unknowns(scenario: Scenario, names: Sequence[str]) -> tuple[UnknownN
     """
     declared = frozenset(names)
     for gw in scenario.gateways:
-        for ref in undefined_references(gw):
+        for ref in split_references(gw)[0]:
             if not (ref.kind == "address" and ref.name in declared):
                 raise undefined_error(ref)
     out: list[UnknownName] = []

@@ -36,7 +36,7 @@ def test_generated_configs_parse_and_pair(tmp_path: Path) -> None:
     made = generate(tmp_path, 12, blocked=3, seed=7)
     scenario = load_scenario([tmp_path])
     assert [t.name for t in scenario.tunnels] == [s.tunnel for s in made.spokes]
-    assert scenario.unpaired == () and scenario.inferences == ()
+    assert scenario.unpaired == () and scenario.pairing_inferences == ()
     by_name = {g.hostname: g for g in scenario.gateways}
     assert len(by_name["hub"].phase1s) == 12 and len(by_name["hub"].phase2s) == 12
     for s in made.spokes:

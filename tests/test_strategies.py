@@ -57,7 +57,7 @@ def _agreement(bound: int) -> Plan:
 def test_config_pairs_read_and_pair_into_one_tunnel(configs: ConfigPair) -> None:
     scenario = configs.read()
     assert len(scenario.tunnels) == 1
-    assert scenario.unpaired == () and scenario.inferences == ()
+    assert scenario.unpaired == () and scenario.pairing_inferences == ()
     tunnel = scenario.tunnels[0]
     assert (tunnel.a.name, tunnel.b.name) == ("site1", "site2")
     # The reader sees what the spec wrote (defaults where the spec left a line out).

@@ -11,6 +11,7 @@ the same code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ipsecmc.config import Address, IPv4Address, IPv4Network, PortRange, Schedule, Service
@@ -126,6 +127,8 @@ DEFAULTS: tuple[Default, ...] = (
     # interfaces, addresses, services (domain.md 2.9, 4.3, 4.4)
     _d("system interface", "type", "physical", "[S][HFX-INTF] domain 4.3"),
     _d("system interface", "ip", "0.0.0.0 0.0.0.0", "[S][HFX-INTF] domain 4.3"),
+    _d("system interface", "status", "up", "[S][HFX-INTF]", "administrative status"),
+    _d("system interface", "mode", "static", "[S][HFX-INTF]", "static, dhcp or pppoe"),
     _d("firewall address", "type", "ipmask", "[S][HFX-ADDR] domain 4.4"),
     _d("firewall address", "subnet", "0.0.0.0 0.0.0.0", "[S][HFX-ADDR][C][SHOW-7.2] domain 4.4"),
     _d("firewall addrgrp", "exclude", "disable", "[S][HFX-ADDRGRP] domain 4.5"),
@@ -135,10 +138,80 @@ DEFAULTS: tuple[Default, ...] = (
 
 _BY_KEY: dict[tuple[str, str], Default] = {(d.section, d.field): d for d in DEFAULTS}
 
+#: A FortiOS release as (major, minor, patch).
+Release = tuple[int, int, int]
 
-def default(section: str, field: str) -> Default:
-    """The default of ``field`` in ``config <section>``; KeyError names a missing row."""
+#: The release family :data:`DEFAULTS` describes (domain.md: "Defaults are FortiOS 7.x").
+BASE_FAMILY = "7.x"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionedDefault:
+    """A default that differs from :data:`DEFAULTS` from release ``since`` on (sourced)."""
+
+    since: Release
+    default: Default
+
+
+#: Defaults that changed between releases. Only differences with a source are encoded;
+#: everything else is the 7.x value of :data:`DEFAULTS` for every release.
+VERSIONED: tuple[VersionedDefault, ...] = (
+    VersionedDefault(
+        (8, 0, 0),
+        _d(
+            P1,
+            "ike-version",
+            "2",
+            "[C][AG80-IKE] domain 1.9",
+            "FortiOS 8.0 admin guide: new tunnels default to IKEv2",
+        ),
+    ),
+)
+
+_CONFIG_VERSION = re.compile(r"-(\d+)\.(\d+)\.(\d+)-")
+
+
+def release_of(config_version: str) -> Release | None:
+    """The release in a ``#config-version=FGT60F-7.2.5-FW-build1517-...`` header value."""
+    m = _CONFIG_VERSION.search(config_version)
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+def default(section: str, field: str, release: Release | None = None) -> Default:
+    """The default of ``field`` in ``config <section>`` for ``release`` (None: 7.x).
+
+    KeyError names a missing row.
+    """
+    if release is not None:
+        for v in reversed(VERSIONED):
+            d = v.default
+            if (d.section, d.field) == (section, field) and release >= v.since:
+                return d
     return _BY_KEY[(section, field)]
+
+
+def defaults_note(release: Release | None) -> str:
+    """Which release's defaults the reader applied, in one line (an inference)."""
+    differs = "; ".join(
+        f"{'.'.join(map(str, v.since[:2]))}+ defaults {v.default.field} to "
+        f"{' '.join(v.default.value)} {v.default.source.split()[0]}"
+        for v in VERSIONED
+    )
+    if release is None:
+        return (
+            f"no #config-version header: FortiOS {BASE_FAMILY} defaults assumed for settings "
+            f"the file omits ({differs}); keep the header of a backup to pin the release"
+        )
+    shown = ".".join(map(str, release))
+    changed = [v for v in VERSIONED if release >= v.since]
+    if changed:
+        which = ", ".join(f"{v.default.field} {' '.join(v.default.value)}" for v in changed)
+        return (
+            f"FortiOS {shown} (#config-version): its defaults applied where they differ from "
+            f"{BASE_FAMILY} ({which}), {BASE_FAMILY} defaults elsewhere"
+        )
+    older = "" if release >= (7, 0, 0) else "; defaults of releases before 7.0 are not sourced"
+    return f"FortiOS {shown} (#config-version): FortiOS {BASE_FAMILY} defaults applied{older}"
 
 
 def _udp(*ports: int) -> tuple[PortRange, ...]:

@@ -7,6 +7,11 @@ the next character inside or outside quotes (domain.md 4.2). Lines that start wi
 ``#`` are comments; the ones before the first statement are the file header
 (``#config-version=...``, domain.md 4.6) and are kept as a dict.
 
+Pasted terminal output: a line that is a FortiGate CLI prompt (``FGT # show
+full-configuration``, ``FGT-A (root) # show vpn ipsec phase1-interface``, ``FGT $ get``)
+or a pager mark (``--More--``) is not configuration; it is dropped and reported in
+``LexResult.repairs`` so the user sees what was read past.
+
 Secrets: the lexer remembers (as hashes only) the values of secret fields such as
 ``psksecret`` so that every error message built from a token can redact it, even if
 the token ends up somewhere unexpected in a broken file.
@@ -14,8 +19,10 @@ the token ends up somewhere unexpected in a broken file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from ipsecmc.config import ReadNote
 from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.safe_text import REDACTED as REDACTED  # re-exported (parser, serialize)
 from ipsecmc.safe_text import digest as _digest
@@ -102,6 +109,7 @@ class LexResult:
     statements: tuple[Statement, ...]
     end: SourceLoc
     secrets: Secrets
+    repairs: tuple[ReadNote, ...] = ()
 
 
 class _Scanner:
@@ -212,12 +220,60 @@ def _secret_digests(statements: list[Statement]) -> frozenset[bytes]:
     return frozenset(found)
 
 
+#: The words of a CLI prompt: a hostname (letters, digits, ``._-``), an optional
+#: ``(vdom)`` and the ``#`` (admin) or ``$`` (read-only) mark, possibly glued on.
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_VDOM = re.compile(r"\([A-Za-z0-9._-]*\)")
+_COMMAND_WORDS = frozenset(
+    {"config", "edit", "next", "end", "set", "unset", "append", "select", "unselect"}
+    | {"delete", "purge", "rename", "move", "clone", "abort"}
+)
+
+
+def _is_prompt(toks: list[Token]) -> bool:
+    """Whether a statement is a pasted CLI prompt line (``FGT (root) # show ...``)."""
+    if any(t.quoted for t in toks[:3]) or toks[0].text.lower() in _COMMAND_WORDS:
+        return False
+    words = [t.text for t in toks[:3]]
+    host = words[0]
+    if host[-1:] in ("#", "$"):  # 'FGT#' or 'FGT$'
+        return bool(_HOST.fullmatch(host[:-1]))
+    if not _HOST.fullmatch(host) or len(words) < 2:
+        return False
+    if words[1] in ("#", "$"):
+        return True
+    if _VDOM.fullmatch(words[1].rstrip("#$")):
+        return words[1][-1:] in ("#", "$") or (len(words) > 2 and words[2] in ("#", "$"))
+    return False
+
+
+def _paste_repair(toks: list[Token]) -> ReadNote | None:
+    """A note when the statement is pasted terminal output rather than configuration."""
+    if len(toks) == 1 and toks[0].text == "--More--" and not toks[0].quoted:
+        return ReadNote(toks[0].loc, "read past a pager mark '--More--' (pasted terminal output)")
+    if _is_prompt(toks):
+        line = " ".join(t.text for t in toks)
+        shown = line if len(line) <= 60 else line[:57] + "..."
+        return ReadNote(toks[0].loc, f"read past a CLI prompt line {shown!r}")
+    return None
+
+
 def tokenize(text: str, filename: str) -> LexResult:
     """Split ``text`` into statements; raise :class:`ConfigError` on an unterminated quote."""
     sc = _Scanner(text, filename)
     header: list[tuple[str, str]] = []
     statements: list[Statement] = []
+    repairs: list[ReadNote] = []
     current: list[Token] = []
+
+    def finish_statement() -> None:
+        repair = _paste_repair(current)
+        if repair is not None:
+            repairs.append(repair)
+        else:
+            statements.append(Statement(tuple(current)))
+        current.clear()
+
     if text.startswith("\ufeff"):
         sc.pos = 1
     while True:
@@ -227,8 +283,7 @@ def tokenize(text: str, filename: str) -> LexResult:
         if ch == "\n":
             sc.advance()
             if current:
-                statements.append(Statement(tuple(current)))
-                current = []
+                finish_statement()
             continue
         if ch in _BLANKS:
             sc.advance()
@@ -244,7 +299,7 @@ def tokenize(text: str, filename: str) -> LexResult:
         else:
             current.append(Token(_read_bare(sc), loc))
     if current:
-        statements.append(Statement(tuple(current)))
+        finish_statement()
     digests = _secret_digests(statements)
     note_secrets(digests)  # for messages written later from names (ipsecmc.safe_text)
     return LexResult(
@@ -253,4 +308,5 @@ def tokenize(text: str, filename: str) -> LexResult:
         statements=tuple(statements),
         end=sc.loc(),
         secrets=Secrets(digests),
+        repairs=tuple(repairs),
     )

@@ -15,6 +15,20 @@ leaves behind, not a transcript of it (domain.md 4.1, 4.2):
 * ``abort`` (discard interactive changes) is rejected with a clear error: it has no
   meaning in a saved file.
 
+What engineers paste is accepted and every repair is reported in
+``Document.repairs`` (one :class:`~ipsecmc.config.ReadNote` per kind of repair, with the
+first place and a count): CLI prompt lines (the lexer drops them), capitalised command
+words and section/field names that start with a capital (``CONFIG``, ``Set``, ``Edit``:
+keywords are read in lower case, object names and values never change case), and
+blocks left open at the end of the file (a VDOM excerpt without its closing ``end``).
+Fortinet's sibling CLI references (FortiManager/FortiAnalyzer: "CLI commands and
+variables are case sensitive") suggest a FortiGate would reject capitalised keywords,
+so this is a repair, not FortiOS syntax.
+
+The tree is built and frozen with explicit stacks, never by recursion, so nesting depth
+is bounded only by memory (a 500-deep ``config`` nest must not hit Python's recursion
+limit).
+
 Values of secret fields (``psksecret`` ...) are replaced by ``<redacted>`` here, so no
 later stage can leak them. Locations are kept on every value but ignored by ``==`` so
 that trees can be compared structurally (the round-trip test relies on this).
@@ -25,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ipsecmc.config import ReadNote
 from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.fortios.lexer import (
     REDACTED,
@@ -112,6 +127,8 @@ class Document:
     header: tuple[tuple[str, str], ...]
     blocks: tuple[Block, ...]
     secrets: Secrets = field(default_factory=Secrets, compare=False, repr=False)
+    #: what was repaired while reading (prompt lines, capitalised keywords, missing 'end')
+    repairs: tuple[ReadNote, ...] = field(default=(), compare=False)
 
     def block(self, *path: str) -> Block | None:
         return _find_block(self.blocks, path)
@@ -142,6 +159,10 @@ class _Node:
         self.settings: dict[str, Setting] = {}
         self.blocks: dict[tuple[str, ...], _BlockB] = {}
 
+    def children(self) -> list[_Node]:
+        """Nested blocks (and, for a block, its entries), in table order."""
+        return list(self.blocks.values())
+
 
 class _BlockB(_Node):
     def __init__(self, path: tuple[str, ...], loc: SourceLoc) -> None:
@@ -149,14 +170,8 @@ class _BlockB(_Node):
         self.path = path
         self.entries: dict[str, _EntryB] = {}
 
-    def freeze(self) -> Block:
-        return Block(
-            path=self.path,
-            settings=tuple(self.settings.values()),
-            entries=tuple(e.freeze() for e in self.entries.values()),
-            blocks=tuple(b.freeze() for b in self.blocks.values()),
-            loc=self.loc,
-        )
+    def children(self) -> list[_Node]:
+        return [*self.blocks.values(), *self.entries.values()]
 
 
 class _EntryB(_Node):
@@ -164,28 +179,49 @@ class _EntryB(_Node):
         super().__init__(loc)
         self.key = key
 
-    def freeze(self) -> Entry:
-        return Entry(
-            key=self.key,
-            settings=tuple(self.settings.values()),
-            blocks=tuple(b.freeze() for b in self.blocks.values()),
-            loc=self.loc,
-        )
-
     def copy_as(self, key: Value, loc: SourceLoc) -> _EntryB:
+        """A deep copy under a new key (``clone``), made with a work list, not recursion."""
         clone = _EntryB(key, loc)
-        clone.settings = dict(self.settings)
-        clone.blocks = {p: _copy_block(b) for p, b in self.blocks.items()}
+        work: list[tuple[_Node, _Node]] = [(self, clone)]
+        while work:
+            src, dst = work.pop()
+            dst.settings = dict(src.settings)
+            for p, b in src.blocks.items():
+                nb = _BlockB(b.path, b.loc)
+                dst.blocks[p] = nb
+                work.append((b, nb))
+            if isinstance(src, _BlockB) and isinstance(dst, _BlockB):
+                for k, e in src.entries.items():
+                    ne = _EntryB(e.key, e.loc)
+                    dst.entries[k] = ne
+                    work.append((e, ne))
         return clone
 
 
-def _copy_block(b: _BlockB) -> _BlockB:
-    out = _BlockB(b.path, b.loc)
-    out.settings = dict(b.settings)
-    out.entries = {k: e.copy_as(e.key, e.loc) for k, e in b.entries.items()}
-    out.blocks = {p: _copy_block(x) for p, x in b.blocks.items()}
-    return out
+def _freeze(root: _BlockB) -> tuple[Block, ...]:
+    """The frozen top-level blocks under ``root``: children first, from an explicit stack."""
+    blocks: dict[int, Block] = {}
+    entries: dict[int, Entry] = {}
+    stack: list[tuple[_Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((c, False) for c in node.children())
+            continue
+        nested = tuple(blocks.pop(id(b)) for b in node.blocks.values())
+        settings = tuple(node.settings.values())
+        if isinstance(node, _BlockB):
+            rows = tuple(entries.pop(id(e)) for e in node.entries.values())
+            blocks[id(node)] = Block(node.path, settings, rows, nested, node.loc)
+        else:
+            assert isinstance(node, _EntryB)
+            entries[id(node)] = Entry(node.key, settings, nested, node.loc)
+    return blocks[id(root)].blocks
 
+
+#: Commands whose second word is a field (option) name.
+_FIELD_VERBS = frozenset({"set", "unset", "append", "select", "unselect"})
 
 _VERBS = (
     "config",
@@ -212,6 +248,45 @@ class _Parser:
         self.show = lexed.secrets.show
         self.root = _BlockB((), SourceLoc(lexed.filename, 1, 1))
         self.stack: list[_Node] = [self.root]
+        #: kind of repair -> (first place, first word as written, how many times)
+        self.repaired: dict[str, tuple[SourceLoc, str, int]] = {}
+        self.notes: list[ReadNote] = []
+
+    def _repair(self, kind: str, loc: SourceLoc, word: str) -> None:
+        first = self.repaired.get(kind)
+        self.repaired[kind] = (loc, word, 1) if first is None else (*first[:2], first[2] + 1)
+
+    def _keyword(self, tok: Token, kind: str) -> Token:
+        """``tok`` in lower case (keywords are lower case in FortiOS), the change recorded.
+
+        Only a word that *starts* with a capital is repaired: FortiOS itself prints a few
+        mixed-case option names (``set secondary-IP enable``), never one that starts so.
+        """
+        if tok.quoted or not tok.text[:1].isupper():
+            return tok
+        self._repair(kind, tok.loc, tok.text)
+        return Token(tok.text.lower(), tok.loc, tok.quoted)
+
+    def _repaired_verb(self, head: Token) -> Token:
+        self._repair("command", head.loc, head.text)
+        return Token(head.text.lower(), head.loc, head.quoted)
+
+    def _normalized(self, st: Statement) -> Statement:
+        """Command word, ``config`` path and field name in lower case (values untouched)."""
+        head = st.tokens[0]
+        if head.quoted or head.text.lower() not in _VERBS:
+            return st
+        toks = [head if head.text.islower() else self._repaired_verb(head)]
+        verb = toks[0].text
+        rest = st.tokens[1:]
+        if verb == "config":
+            toks.extend(self._keyword(t, "section") for t in rest)
+        elif verb in _FIELD_VERBS and rest:
+            toks.append(self._keyword(rest[0], "field"))
+            toks.extend(rest[1:])
+        else:
+            toks.extend(rest)
+        return Statement(tuple(toks))
 
     # helpers
     def _err(self, loc: SourceLoc, msg: str) -> ConfigError:
@@ -256,6 +331,7 @@ class _Parser:
 
     # statements
     def statement(self, st: Statement) -> None:
+        st = self._normalized(st)
         head = st.tokens[0]
         verb = head.text
         if head.quoted or verb not in _VERBS:
@@ -428,20 +504,41 @@ class _Parser:
         )
 
     def finish(self) -> Document:
+        """Close what the file left open (a VDOM excerpt without its 'end'), noting it."""
         if len(self.stack) > 1:
             top = self.stack[-1]
-            opened = self._describe(top)
-            raise self._err(
-                self.lexed.end,
-                f"expected '{'next' if isinstance(top, _EntryB) else 'end'}' to close {opened} "
-                f"opened at {top.loc}, found end of file",
+            opened = self._describe(self.stack[1])
+            closers = ["next" if isinstance(n, _EntryB) else "end" for n in self.stack[:0:-1]]
+            self.notes.append(
+                ReadNote(
+                    self.lexed.end,
+                    f"file ends inside {self._describe(top)} opened at {top.loc}: read as if "
+                    f"closed by {len(closers)} missing line(s) ({' '.join(closers)}), "
+                    f"outermost {opened}",
+                )
             )
+            del self.stack[1:]
         return Document(
             filename=self.lexed.filename,
             header=self.lexed.header,
-            blocks=tuple(b.freeze() for b in self.root.blocks.values()),
+            blocks=_freeze(self.root),
             secrets=self.lexed.secrets,
+            repairs=self.lexed.repairs + tuple(self._case_notes()) + tuple(self.notes),
         )
+
+    def _case_notes(self) -> list[ReadNote]:
+        what = {"command": "command word", "section": "section name", "field": "field name"}
+        out: list[ReadNote] = []
+        for kind, (loc, word, count) in self.repaired.items():
+            more = f" (and {count - 1} more)" if count > 1 else ""
+            out.append(
+                ReadNote(
+                    loc,
+                    f"read capitalised {what[kind]} {self.show(word)} as "
+                    f"{self.show(word.lower())}{more}: FortiOS writes keywords in lower case",
+                )
+            )
+        return out
 
     def _describe(self, node: _Node) -> str:
         if isinstance(node, _EntryB):
@@ -466,9 +563,14 @@ def parse(text: str, filename: str) -> Document:
 def walk_blocks(
     blocks: Iterable[Block], prefix: tuple[str, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], Block]]:
-    """Every block with its full path from the top (entries' nested blocks included)."""
-    for b in blocks:
-        yield prefix + b.path, b
-        yield from walk_blocks(b.blocks, prefix + b.path)
-        for e in b.entries:
-            yield from walk_blocks(e.blocks, prefix + b.path)
+    """Every block with its full path from the top (entries' nested blocks included).
+
+    Depth-first in file order, from an explicit stack (no recursion limit on nesting).
+    """
+    stack: list[tuple[tuple[str, ...], Block]] = [(prefix, b) for b in reversed(tuple(blocks))]
+    while stack:
+        where, b = stack.pop()
+        path = where + b.path
+        yield path, b
+        below = [*b.blocks, *(x for e in b.entries for x in e.blocks)]
+        stack.extend((path, x) for x in reversed(below))

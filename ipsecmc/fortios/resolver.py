@@ -13,7 +13,9 @@ What is read (every field the model or lint can use), and why the rest is not:
   matters raises :class:`ConfigError` at the value's file:line:col.
 * Omitted fields get their FortiOS default from ``ipsecmc.fortios.defaults.DEFAULTS``.
 * ``psksecret``: only ``psk_present`` is kept; the parser already replaced the value.
-* References to undefined objects raise :class:`ConfigError` unless ``allow_undefined``.
+* References to undefined objects raise :class:`ConfigError` unless ``allow_undefined``
+  or the object holding them is used by no tunnel and no local-in policy (a warning
+  note, ``ipsecmc.references.split_references``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import ipaddress
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,6 +43,7 @@ from ipsecmc.config import (
     Phase1,
     Phase2,
     PortRange,
+    ReadNote,
     Schedule,
     Service,
     ServiceGroup,
@@ -52,13 +55,16 @@ from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.fortios import defaults as D
 from ipsecmc.fortios.lexer import Secrets
 from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
-from ipsecmc.references import UndefinedRef, undefined_references
+from ipsecmc.references import UndefinedRef, group_cycle, split_references
 
 T = TypeVar("T")
 
 #: Known sections and the fields that matter in each (others are counted as ignored).
 KNOWN_FIELDS: dict[str, frozenset[str]] = {
-    "system interface": frozenset({"ip", "vdom", "allowaccess", "type", "role"}),
+    "system interface": frozenset(
+        {"ip", "vdom", "allowaccess", "type", "role", "status", "mode", "secondary-IP"}
+    ),
+    "system interface secondaryip": frozenset({"ip", "allowaccess"}),
     "system zone": frozenset({"interface"}),
     "system global": frozenset({"hostname", "udp-idle-timer"}),
     "system session-ttl": frozenset({"default"}),
@@ -87,8 +93,10 @@ KNOWN_FIELDS: dict[str, frozenset[str]] = {
             "status",
             "action",
             "comments",
+            "internet-service-src",
         }
     ),
+    "system external-resource": frozenset({"type", "resource"}),
     "vpn ipsec phase1-interface": frozenset(
         {
             "interface",
@@ -108,6 +116,7 @@ KNOWN_FIELDS: dict[str, frozenset[str]] = {
             "net-device",
             "mode",
             "psksecret",
+            "ip-version",
         }
     ),
     "vpn ipsec phase2-interface": frozenset(
@@ -154,6 +163,9 @@ class _Ctx:
 
     secrets: Secrets
     ignored: Counter[str] = field(default_factory=Counter)
+    notes: list[ReadNote] = field(default_factory=list)
+    #: the FortiOS release of ``#config-version`` (None: 7.x defaults assumed)
+    release: D.Release | None = None
 
     def show(self, text: str) -> str:
         return self.secrets.show(text)
@@ -189,7 +201,7 @@ class _Fields:
         if s is not None:
             return s.values
         try:
-            d = D.default(self.section, name)
+            d = D.default(self.section, name, self.ctx.release)
         except KeyError:
             return ()
         return tuple(Value(v, False, self.node.loc) for v in d.value)
@@ -332,6 +344,14 @@ def _interface(f: _Fields) -> Interface:
         ip = None
     vdom = f.one("vdom")
     role = f.one("role")
+    secondary: list[ipaddress.IPv4Interface] = []
+    nested = f.node.block("secondaryip")
+    if nested is not None:
+        for e in nested.entries:
+            sf = _Fields(f.ctx, "system interface secondaryip", e, f"{f.what} secondaryip")
+            address = sf.ipmask("ip")
+            if address is not None and address.ip != D.NO_ADDRESS:
+                secondary.append(address)
     return Interface(
         name=f.node_key(),
         ip=ip,
@@ -340,6 +360,9 @@ def _interface(f: _Fields) -> Interface:
         type=f.text("type", "physical"),
         role=role.text if role else None,
         loc=f.node.loc,
+        secondary_ips=tuple(secondary),
+        status_up=f.choice("status", ("up", "down")) == "up",
+        mode=f.text("mode", "static"),
     )
 
 
@@ -370,6 +393,8 @@ def _address(f: _Fields) -> Address:
         return Address(name, "fqdn", fqdn=f.text("fqdn"), loc=f.node.loc)
     if kind_text == "geography":
         return Address(name, "geography", loc=f.node.loc)
+    if kind_text == "dynamic":
+        return Address(name, "dynamic", loc=f.node.loc)
     return Address(name, "other", loc=f.node.loc)
 
 
@@ -466,6 +491,7 @@ def _local_in(f: _Fields) -> LocalInPolicy:
         comments=" ".join(v.text for v in comments),
         loc=f.node.loc,
         field_locs=f.field_locs(),
+        internet_service_src=f.flag("internet-service-src"),
     )
 
 
@@ -549,6 +575,71 @@ def _session_ttl_port(f: _Fields) -> SessionTtlPort:
     return SessionTtlPort(protocol, start, end, timeout, f.node.loc)
 
 
+def _external_addresses(ctx: _Ctx, resources: Sequence[Entry]) -> tuple[Address, ...]:
+    """``system external-resource`` entries of type address: usable as address names.
+
+    Their content is a list fetched from a URL at run time, so they are addresses of
+    unknown content (kind ``external``); a policy that uses one must be checked with
+    ``--assume-unknown`` (``ipsecmc.references``).
+    """
+    out: list[Address] = []
+    for e in resources:
+        f = _Fields(ctx, "system external-resource", e, f"external resource {ctx.show(e.key.text)}")
+        if f.text("type", "category") == "address":
+            out.append(Address(e.key.text, "external", loc=e.loc))
+    return tuple(out)
+
+
+def _ipv4_only(
+    ctx: _Ctx,
+    raw: Sequence[Entry],
+    phase1s: tuple[Phase1, ...],
+    phase2s: tuple[Phase2, ...],
+) -> tuple[tuple[Phase1, ...], tuple[Phase2, ...]]:
+    """Leave out IPv6 phase1s (``set ip-version 6``) and their phase2s, with a warning.
+
+    ipsecmc models IKE over IPv4 and ``config firewall local-in-policy``; an IPv6 tunnel
+    (remote-gw6, local-in-policy6) is not read as anything else, it is not checked.
+    """
+    v6: set[str] = set()
+    for e in raw:
+        ver = e.setting("ip-version")
+        if ver is not None and ver.texts == ("6",):
+            v6.add(e.key.text)
+            ctx.notes.append(
+                ReadNote(
+                    ver.loc,
+                    f"phase1 {ctx.show(e.key.text)} is IPv6 (set ip-version 6), which ipsecmc "
+                    "does not model (IKE over IPv6, local-in-policy6): it and its phase2s are "
+                    "left out and not checked",
+                )
+            )
+    if not v6:
+        return phase1s, phase2s
+    return (
+        tuple(p for p in phase1s if p.name not in v6),
+        tuple(p for p in phase2s if p.phase1name not in v6),
+    )
+
+
+#: Sections ipsecmc does not model although they concern IPsec or local-in traffic; each
+#: present one is reported (what is not checked, and what to do) instead of being skipped.
+_UNSUPPORTED: dict[tuple[str, ...], str] = {
+    ("vpn", "ipsec", "phase1"): "policy-based IPsec ('config vpn ipsec phase1') is not "
+    "supported: its tunnels are not checked; route-based tunnels ('phase1-interface') are",
+    ("firewall", "local-in-policy6"): "IPv6 local-in policies ('config firewall "
+    "local-in-policy6') are not read: they filter IPv6 traffic only, and ipsecmc checks IKE "
+    "over IPv4",
+}
+
+
+def _note_unsupported_sections(ctx: _Ctx, blocks: Sequence[Block]) -> None:
+    for b in blocks:
+        text = _UNSUPPORTED.get(b.path)
+        if text is not None and (b.entries or b.settings):
+            ctx.notes.append(ReadNote(b.loc, f"{text} ({len(b.entries)} entries)"))
+
+
 # --- gateways ---------------------------------------------------------------------------
 
 _TOP_KNOWN = frozenset(k for k in KNOWN_FIELDS if k != "system session-ttl port")
@@ -582,7 +673,13 @@ def _scopes(doc: Document) -> tuple[_Scope, ...]:
 
 
 def _count_items(b: Block) -> int:
-    return len(b.entries) + len(b.settings) + sum(_count_items(x) for x in b.blocks)
+    """Entries plus settings in ``b`` and the blocks nested in it (no recursion limit)."""
+    total, todo = 0, [b]
+    while todo:
+        x = todo.pop()
+        total += len(x.entries) + len(x.settings)
+        todo.extend(x.blocks)
+    return total
 
 
 def _skipped(blocks: Sequence[Block]) -> tuple[tuple[str, int], ...]:
@@ -594,7 +691,11 @@ def _skipped(blocks: Sequence[Block]) -> tuple[tuple[str, int], ...]:
 
 
 def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
-    ctx = _Ctx(doc.secrets)
+    release = D.release_of(dict(doc.header).get("config-version", ""))
+    ctx = _Ctx(doc.secrets, release=release)
+    ctx.notes.append(
+        ReadNote(SourceLoc(doc.filename, 1, 1), D.defaults_note(release), severity="info")
+    )
     # In VDOM mode a VDOM section overrides nothing global; look in the VDOM first.
     blocks = scope.vdom_blocks + scope.global_blocks
 
@@ -633,6 +734,7 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
                 _session_ttl_port,
             )
     user_addrs = _each(ctx, "firewall address", entries("firewall", "address"), "address", _address)
+    user_addrs += _external_addresses(ctx, entries("system", "external-resource"))
     user_names = {a.name for a in user_addrs}
     addresses = tuple(a for a in D.BUILTIN_ADDRESSES if a.name not in user_names) + user_addrs
     user_svcs = _each(
@@ -658,6 +760,34 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
         "local-in policy",
         _local_in,
     )
+    for pol in policies:
+        if pol.internet_service_src:
+            ctx.notes.append(
+                ReadNote(
+                    pol.where("internet-service-src"),
+                    f"local-in policy {pol.policyid} matches its source by the Internet Service "
+                    "Database (internet-service-src enable), which ipsecmc does not have: "
+                    "whether it matches a peer is treated as unknown (it may match or not)",
+                )
+            )
+    phase1s = _each(
+        ctx,
+        "vpn ipsec phase1-interface",
+        entries("vpn", "ipsec", "phase1-interface"),
+        "phase1",
+        _phase1,
+    )
+    phase2s = _each(
+        ctx,
+        "vpn ipsec phase2-interface",
+        entries("vpn", "ipsec", "phase2-interface"),
+        "phase2",
+        _phase2,
+    )
+    phase1s, phase2s = _ipv4_only(
+        ctx, entries("vpn", "ipsec", "phase1-interface"), phase1s, phase2s
+    )
+    _note_unsupported_sections(ctx, blocks)
     gw = GatewayConfig(
         path=doc.filename,
         hostname=hostname,
@@ -677,20 +807,8 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
         ),
         schedules=tuple(schedules),
         local_in_policies=policies,
-        phase1s=_each(
-            ctx,
-            "vpn ipsec phase1-interface",
-            entries("vpn", "ipsec", "phase1-interface"),
-            "phase1",
-            _phase1,
-        ),
-        phase2s=_each(
-            ctx,
-            "vpn ipsec phase2-interface",
-            entries("vpn", "ipsec", "phase2-interface"),
-            "phase2",
-            _phase2,
-        ),
+        phase1s=phase1s,
+        phase2s=phase2s,
         udp_idle_timer=udp_idle,
         session_ttl_default=ttl_default,
         session_ttl_ports=ttl_ports,
@@ -698,6 +816,7 @@ def _resolve_scope(doc: Document, scope: _Scope, stem: str) -> GatewayConfig:
         header=dict(doc.header),
         zones=_each(ctx, "system zone", entries("system", "zone"), "zone", _zone),
         ignored_fields=tuple(sorted(ctx.ignored.items())),
+        notes=doc.repairs + tuple(ctx.notes),
     )
     return gw
 
@@ -712,13 +831,31 @@ def resolve(
     refuses, via ``undefined_error``, those the user did not declare unknown).
     """
     name = stem if stem is not None else Path(doc.filename).stem
-    gateways = tuple(_resolve_scope(doc, s, name) for s in _scopes(doc))
+    gateways = tuple(_with_unused_refs(_resolve_scope(doc, s, name)) for s in _scopes(doc))
+    for gw in gateways:
+        cycle = group_cycle(gw)
+        if cycle is not None:
+            raise ConfigError(cycle.loc, cycle.message)
     if not allow_undefined:
         for gw in gateways:
-            refs = undefined_references(gw)
+            refs, _ = split_references(gw)
             if refs:
                 raise undefined_error(refs[0])
     return gateways
+
+
+def _with_unused_refs(gw: GatewayConfig) -> GatewayConfig:
+    """``gw`` with a warning for each undefined reference held by an object nothing uses."""
+    _, unused = split_references(gw)
+    notes = tuple(
+        ReadNote(
+            r.loc,
+            f"{r.message}, but no tunnel or local-in policy uses {r.referrer}: read past it "
+            f"({r.hint})",
+        )
+        for r in unused
+    )
+    return replace(gw, notes=gw.notes + notes) if notes else gw
 
 
 def undefined_error(ref: UndefinedRef) -> ConfigError:

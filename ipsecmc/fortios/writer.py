@@ -25,27 +25,35 @@ def _setting(s: Setting, indent: str) -> str:
     return f"{indent}set {quote(Value(s.name))}{vals}\n"
 
 
-def _entry(e: Entry, depth: int) -> str:
-    ind = "    " * depth
-    out = [f"{ind}edit {quote(e.key)}\n"]
-    out.extend(_setting(s, ind + "    ") for s in e.settings)
-    out.extend(_block(b, depth + 1) for b in e.blocks)
-    out.append(f"{ind}next\n")
-    return "".join(out)
-
-
-def _block(b: Block, depth: int) -> str:
-    ind = "    " * depth
-    out = [f"{ind}config {' '.join(quote(Value(p)) for p in b.path)}\n"]
-    out.extend(_setting(s, ind + "    ") for s in b.settings)
-    out.extend(_block(x, depth + 1) for x in b.blocks)
-    out.extend(_entry(e, depth + 1) for e in b.entries)
-    out.append(f"{ind}end\n")
-    return "".join(out)
+def _lines(top: Block) -> list[str]:
+    """``top`` as ``show`` prints it, from an explicit stack (nesting depth is unbounded)."""
+    out: list[str] = []
+    # work items: a node to open at a depth, or a closing line already rendered
+    stack: list[tuple[Block | Entry, int] | str] = [(top, 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, depth = item
+        ind = "    " * depth
+        if isinstance(node, Entry):
+            out.append(f"{ind}edit {quote(node.key)}\n")
+            later: list[tuple[Block | Entry, int] | str] = [(b, depth + 1) for b in node.blocks]
+            later.append(f"{ind}next\n")
+        else:
+            out.append(f"{ind}config {' '.join(quote(Value(p)) for p in node.path)}\n")
+            later = [(x, depth + 1) for x in node.blocks]
+            later.extend((e, depth + 1) for e in node.entries)
+            later.append(f"{ind}end\n")
+        out.extend(_setting(s, ind + "    ") for s in node.settings)
+        stack.extend(reversed(later))
+    return out
 
 
 def write(doc: Document) -> str:
     """Render a document (header lines first) as FortiOS CLI text."""
     lines = [f"#{k}={v}\n" if v else f"#{k}\n" for k, v in doc.header]
-    lines.extend(_block(b, 0) for b in doc.blocks)
+    for b in doc.blocks:
+        lines.extend(_lines(b))
     return "".join(lines)

@@ -24,7 +24,9 @@ values = st.one_of(
     BARE.map(lambda t: Value(t, quoted=False)),
     QUOTED.map(lambda t: Value(t, quoted=True)),
 )
-field_names = BARE.filter(lambda n: not is_secret_field(n))
+# keywords (field names, section paths) are lower case: the parser lower-cases others
+KEYWORD = st.text("abcdefghijklmnopqrstuvwxyz0123456789._/:-", min_size=1, max_size=12)
+field_names = KEYWORD.filter(lambda n: not is_secret_field(n))
 
 
 def settings() -> st.SearchStrategy[tuple[Setting, ...]]:
@@ -44,7 +46,7 @@ def blocks(depth: int) -> st.SearchStrategy[tuple[Block, ...]]:
             for k, (s, b) in {k.text: (k, v) for k, v in d.items()}.values()
         )
     )
-    paths = st.lists(BARE, min_size=1, max_size=3).map(tuple)
+    paths = st.lists(KEYWORD, min_size=1, max_size=3).map(tuple)
     one_block = st.tuples(settings(), entries, inner)
     return st.dictionaries(paths, one_block, max_size=3).map(
         lambda d: tuple(

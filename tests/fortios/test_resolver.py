@@ -188,11 +188,17 @@ def test_undefined_references_raise_unless_allowed() -> None:
     ("snippet", "kind"),
     [
         (
-            "config vpn ipsec phase2-interface\n edit p\n  set phase1name nope\n next\nend\n",
-            "phase1",
+            "config firewall addrgrp\n edit g\n  set member ghost\n next\nend\n"
+            "config firewall local-in-policy\n edit 1\n  set intf any\n  set srcaddr g\n"
+            "  set dstaddr all\n  set service ALL\n next\nend\n",
+            "address",
         ),
-        ("config firewall addrgrp\n edit g\n  set member ghost\n next\nend\n", "address"),
-        ("config firewall service group\n edit g\n  set member ghost\n next\nend\n", "service"),
+        (
+            "config firewall service group\n edit g\n  set member ghost\n next\nend\n"
+            "config firewall local-in-policy\n edit 1\n  set intf any\n  set srcaddr all\n"
+            "  set dstaddr all\n  set service g\n next\nend\n",
+            "service",
+        ),
         (
             "config system interface\n edit port1\n next\nend\nconfig firewall local-in-policy\n"
             " edit 1\n  set intf port9\n  set srcaddr all\n  set dstaddr all\n  set service ALL\n"
@@ -209,6 +215,35 @@ def test_undefined_references_raise_unless_allowed() -> None:
 def test_each_kind_of_undefined_reference(snippet: str, kind: str) -> None:
     with pytest.raises(ConfigError, match=f"undefined {kind}"):
         one(snippet)
+
+
+def test_undefined_references_nothing_uses_are_warnings() -> None:
+    snippet = (
+        "config firewall addrgrp\n edit inner\n  set member ghost\n next\n"
+        " edit outer\n  set member inner\n next\nend\n"
+        "config firewall service group\n edit sg\n  set member nosvc\n next\nend\n"
+        "config vpn ipsec phase2-interface\n edit p\n  set phase1name nope\n next\nend\n"
+    )
+    gw = one(snippet)
+    notes = [str(n) for n in gw.notes if n.severity == "warning"]
+    assert notes == [
+        "dir/gw-a.conf:2:2: address group 'inner' refers to undefined address 'ghost', but no "
+        "tunnel or local-in policy uses address group 'inner': read past it (define it under "
+        "'config firewall address' or 'config firewall addrgrp', or fix the name)",
+        "dir/gw-a.conf:10:2: service group 'sg' refers to undefined service 'nosvc', but no "
+        "tunnel or local-in policy uses service group 'sg': read past it (define it under "
+        "'config firewall service custom' or 'config firewall service group', or fix the name)",
+        "dir/gw-a.conf:16:3: phase2 'p' refers to undefined phase1 'nope', but no tunnel or "
+        "local-in policy uses phase2 'p': read past it (set phase1name to the name of an entry "
+        "of 'config vpn ipsec phase1-interface')",
+    ]
+    # the same group, once a policy reaches it through 'outer', is an input error again
+    used = snippet + (
+        "config firewall local-in-policy\n edit 1\n  set intf any\n  set srcaddr outer\n"
+        "  set dstaddr all\n  set service ALL\n next\nend\n"
+    )
+    with pytest.raises(ConfigError, match="address group 'inner' refers to undefined address"):
+        one(used)
 
 
 def test_interfaces_are_not_checked_in_snippets_without_interfaces() -> None:
