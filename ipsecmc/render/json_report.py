@@ -93,7 +93,9 @@ def result_dict(r: PropertyResult, trace_to: TraceToDict = trace_dict) -> dict[s
         "reason": r.result.reason,
         "expected": r.expected,
         "stats": r.result.stats.as_dict(),
-        "facts": {k: v for k, v in r.result.facts.items() if isinstance(v, int | str | float)},
+        "facts": {
+            k: v for k, v in r.result.facts.items() if isinstance(v, int | str | float | dict)
+        },
         "trace": None if r.trace is None else trace_to(r.trace),
         "condition": None if r.condition is None else condition_dict(r.condition, trace_to),
     }
