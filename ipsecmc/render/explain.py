@@ -14,20 +14,32 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ipsecmc.errors import SourceLoc
+from ipsecmc.model.state import REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2
+from ipsecmc.model.words import DELETE_P1, DELETE_P2, IKEV1, IKEV2, PROBE
 from ipsecmc.trace import Trace, TraceEvent
 
 _DROP = re.compile(r"^(?P<name>.+?) dropped by local-in policy (?P<id>\d+)")
 _EXPIRED = re.compile(r"session with the peer expired \(TTL (?P<ttl>\d+) s")
 _DEAD = re.compile(r"^link fail")
 
-#: How a dropped packet is called in the paragraph (model packet name -> words).
+#: How a dropped packet is called in the paragraph (model packet name -> words), in the
+#: words of each IKE version (``ipsecmc.model.words``).
 _PLURAL = {
-    "DPD R-U-THERE": "DPD probes",
-    "delete IPsec SA": "delete notifications",
-    "delete IKE SA": "delete notifications",
-    "IKE phase1 negotiation": "new phase1 negotiations",
-    "IKE phase2 (quick mode) negotiation": "phase2 negotiations",
+    IKEV1.packets[PROBE]: "DPD probes",
+    IKEV1.packets[DELETE_P2]: "delete notifications",
+    IKEV1.packets[DELETE_P1]: "delete notifications",
+    IKEV1.packets[REQ_P1]: "new phase1 negotiations",
+    IKEV1.packets[REQ_P2]: "phase2 negotiations",
+    IKEV2.packets[PROBE]: "DPD liveness checks (INFORMATIONAL)",
+    IKEV2.packets[DELETE_P2]: "delete notifications",
+    IKEV2.packets[DELETE_P1]: "delete notifications",
+    IKEV2.packets[REQ_P1]: "new IKE_SA_INIT negotiations",
+    IKEV2.packets[REQ_P2]: "CREATE_CHILD_SA negotiations",
+    IKEV2.packets[REQ_REKEY_P1]: "CREATE_CHILD_SA rekeys",
+    IKEV2.packets[REQ_REKEY_P2]: "CREATE_CHILD_SA rekeys",
 }
+#: How a new negotiation of the IKE SA starts, in either version.
+_NEW_IKE_SA = (IKEV1.packets[REQ_P1], IKEV2.packets[REQ_P1])
 
 
 def short_loc(loc: SourceLoc) -> str:
@@ -115,7 +127,7 @@ def explain(trace: Trace, names: Sequence[str]) -> str:
         sentence.append(f"at {dead.time} s {sender} declares {dropper} dead and deletes the SA")
         if any("delete" in events[i].note.text and i > dead_i for i in same):
             sentence.append("its delete is dropped too")
-        if any(events[i].note.text.startswith("IKE phase1") and i > dead_i for i in same):
+        if any(events[i].note.text.startswith(_NEW_IKE_SA) and i > dead_i for i in same):
             sentence.append(f"{sender}'s attempts to negotiate a new tunnel are dropped as well")
     tail = f"at the end of the trace ({trace.duration} s) {_final(trace)}"
     if trace.loop_time is not None:
