@@ -50,6 +50,9 @@ class CheckOptions:
     rekey: bool | None = None  # None: scenario.toml's, else True
     assume_unknown: tuple[str, ...] = ()
     jobs: int = 1  # worker processes for the distinct searches (ipsecmc.parallel)
+    #: report the worst disagreement next to agreement's verdict (``ipsecmc.longest``);
+    #: ``fix`` turns it off for the re-checks that only judge a candidate
+    longest: bool = True
 
 
 #: Renders one result as a piece of a report (``render.json_report.result_json``); a
@@ -191,7 +194,7 @@ def check_tunnel(
         result = _reconcile(prop, results[0][1], results[1][1])
         result = replace(result, facts={**result.facts, **_agreement_facts(results)})
         engine_name = "both"
-    if engine_name in ("explicit", "both"):
+    if options.longest and engine_name in ("explicit", "both"):
         result = _with_longest(system, prop, plan, results[0][1], result, budget, progress)
     if result.verdict is Verdict.INCONCLUSIVE and not system.params.traffic.deterministic:
         result = replace(
