@@ -16,6 +16,7 @@ from pathlib import Path
 from ipsecmc.errors import SourceLoc
 from ipsecmc.model.state import REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2
 from ipsecmc.model.words import DELETE_P1, DELETE_P2, IKEV1, IKEV2, PROBE
+from ipsecmc.suspects import Suspect
 from ipsecmc.trace import Trace, TraceEvent
 
 _DROP = re.compile(r"^(?P<name>.+?) dropped by local-in policy (?P<id>\d+)")
@@ -79,8 +80,10 @@ def _final(trace: Trace) -> str:
     return " while ".join(parts)
 
 
-def explain(trace: Trace, names: Sequence[str]) -> str:
-    """The paragraph for ``trace`` of a tunnel whose two ends are ``names``."""
+def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()) -> str:
+    """The paragraph for ``trace`` of a tunnel whose two ends are ``names``; ``suspects``
+    (``ipsecmc.suspects``): the address objects that made an accept policy miss the
+    dropped packets, named right after the drop."""
     events = trace.events
     drops = [i for i, ev in enumerate(events) if ev.note.dropped_by is not None and ev.gateway]
     if not drops:
@@ -121,7 +124,7 @@ def explain(trace: Trace, names: Sequence[str]) -> str:
         )
     else:
         head += f" from {first.time} s on"
-    sentence = [head]
+    sentence = [head, *(s.sentence() for s in suspects)]
     if dead_i is not None:
         dead = events[dead_i]
         sentence.append(f"at {dead.time} s {sender} declares {dropper} dead and deletes the SA")

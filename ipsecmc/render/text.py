@@ -24,6 +24,7 @@ from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.render.explain import explain
 from ipsecmc.render.fold import Fold, fold
+from ipsecmc.suspects import suspects_in
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.unknowns import overall
 
@@ -55,7 +56,10 @@ def explanation_lines(r: PropertyResult, indent: str = "    ") -> list[str]:
     if r.trace is None:
         return []
     return textwrap.wrap(
-        explain(r.trace, r.system.names), width=96, initial_indent=indent, subsequent_indent=indent
+        explain(r.trace, r.system.names, suspects_in(r.tunnel, r.trace)),
+        width=96,
+        initial_indent=indent,
+        subsequent_indent=indent,
     )
 
 
