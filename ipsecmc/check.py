@@ -15,6 +15,7 @@ from pathlib import Path
 from ipsecmc.engines.explicit import ExplicitEngine
 from ipsecmc.engines.result import Budget, EngineResult, Plan, Stats, Verdict
 from ipsecmc.errors import InternalError, UsageError
+from ipsecmc.longest import REPORTED, longest_stretch
 from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
 from ipsecmc.parallel import SearchesInterrupted, check_systems
 from ipsecmc.properties import (
@@ -49,6 +50,9 @@ class CheckOptions:
     rekey: bool | None = None  # None: scenario.toml's, else True
     assume_unknown: tuple[str, ...] = ()
     jobs: int = 1  # worker processes for the distinct searches (ipsecmc.parallel)
+    #: report the worst disagreement next to agreement's verdict (``ipsecmc.longest``);
+    #: ``fix`` turns it off for the re-checks that only judge a candidate
+    longest: bool = True
 
 
 #: Renders one result as a piece of a report (``render.json_report.result_json``); a
@@ -233,7 +237,10 @@ def check_tunnel(
     engine_name, result = results[0]
     if len(results) == 2:
         result = _reconcile(prop, results[0][1], results[1][1])
+        result = replace(result, facts={**result.facts, **_agreement_facts(results)})
         engine_name = "both"
+    if options.longest and engine_name in ("explicit", "both"):
+        result = _with_longest(system, prop, plan, results[0][1], result, budget, progress)
     if result.verdict is Verdict.INCONCLUSIVE and not system.params.traffic.deterministic:
         result = replace(
             result,
@@ -242,6 +249,40 @@ def check_tunnel(
             "a --traffic profile or try --no-rekey",
         )
     return make_result(system, prop, plan.bound, engine_name, result, expected)
+
+
+def _with_longest(
+    system: TransitionSystem,
+    prop: Property,
+    plan: Plan,
+    explicit: EngineResult,
+    result: EngineResult,
+    budget: Budget,
+    progress: Callable[[Stats], None] | None,
+) -> EngineResult:
+    """``result`` with the worst stretch of a bounded property's formula as a fact
+    (``ipsecmc.longest``), found with the explicit engine that gave ``explicit``; only
+    for the formulas in ``REPORTED`` (``disagree``: the figure costs one more search
+    of the same kind in the common case)."""
+    if prop.uses_bound or prop.render() not in REPORTED:
+        return result
+    longest = longest_stretch(
+        plan, explicit, lambda p: ExplicitEngine(budget, progress).check(system, p)
+    )
+    if longest is None:
+        return result
+    return replace(result, facts={**result.facts, "longest_stretch": longest.as_fact()})
+
+
+def _agreement_facts(results: list[tuple[str, EngineResult]]) -> dict[str, object]:
+    """What ``--engine both`` says about its two engines: each one's verdict, and whether
+    they agree (a definite disagreement never gets here: ``_reconcile`` raises)."""
+    verdicts = {n: r.verdict.value for n, r in results}
+    definite = [r.verdict for _, r in results if r.verdict in _DEFINITE]
+    return {
+        "engines": verdicts,
+        "engines_agree": len(definite) == len(results) and len(set(definite)) == 1,
+    }
 
 
 _DEFINITE = {Verdict.HOLDS, Verdict.VIOLATED}

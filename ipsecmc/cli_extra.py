@@ -130,6 +130,9 @@ def diff(
     sys.exit(1 if d.regressions else 0)
 
 
+_ROLE_TEXT = {"root-cause": "root cause", "workaround": "workaround"}
+
+
 def render_fix_text(f: FixReport, colour: bool = False) -> str:
     out: list[str] = []
     if not f.violated:
@@ -150,12 +153,20 @@ def render_fix_text(f: FixReport, colour: bool = False) -> str:
     out.append(
         f"{len(f.results)} candidate change(s) checked against every property "
         f"({', '.join(props)}) under traffic profile {f.report.traffic}; "
-        f"{len(f.passing)} pass, smallest first (least new exposure, then fewest lines):"
+        f"{len(f.passing)} pass; root-cause fixes first, then timer workarounds, each "
+        "smallest first (least new exposure, then fewest lines):"
     )
     for n, fix in enumerate(f.passing, start=1):
         c = fix.candidate
         out.append("")
-        out.append(_style(f"fix {n}: {c.summary}", colour, fg="green", bold=True))
+        out.append(
+            _style(f"fix {n} ({_ROLE_TEXT[c.role]}): {c.summary}", colour, fg="green", bold=True)
+        )
+        if c.role == "workaround":
+            out.append(
+                f"  workaround: {c.gateway}'s local-in still drops new IKE from its peer; "
+                f"this only keeps {c.gateway}'s own UDP 500 session alive for the peer to match"
+            )
         out.append(f"  on {c.gateway} ({c.path}); opens: {c.exposure_text}; {c.lines} CLI lines")
         out.append(
             "  verdicts: "

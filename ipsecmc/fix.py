@@ -19,10 +19,13 @@ file, which is exactly what pasting it does (the reader applies FortiOS edit sem
 again, paired with the other gateways, and every property is re-checked with the same
 machinery as ``ipsecmc check`` (the originally violated ones first, so a candidate that
 does not help costs one check). A candidate is listed only if every violated property
-now holds and no other verdict got worse. Listed fixes are ordered smallest first:
-by how much new traffic they let reach the gateway (``exposure``: 0 none, 1 IKE from
-the peer only, 2 everything from the peer, 3 IKE from anywhere, 4 everything on the
-interface), then by the number of CLI lines.
+now holds and no other verdict got worse. Listed fixes come root cause first: the
+changes to the local-in table (``allow-ike``, ``narrow-deny``, ``rebind-deny``) before the
+timer workarounds (``session-ttl``, ``dpd``), which leave the dropping policy in place and
+only keep the gateway's own session alive (``Candidate.role``). Within each group,
+smallest first: by how much new traffic they let reach the gateway (``exposure``: 0 none,
+1 IKE from the peer only, 2 everything from the peer, 3 IKE from anywhere, 4 everything on
+the interface), then by the number of CLI lines.
 
 Secrets: the patched text keeps the file's original ``psksecret`` lines (so a written
 config still works), and is only ever written to files under ``--write DIR``; it is not
@@ -35,7 +38,7 @@ import errno
 import ipaddress
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,10 @@ from ipsecmc.model.system import DEFAULT_TRAFFIC, build
 from ipsecmc.scenario_file import FILE_NAME, read_settings
 from ipsecmc.topology import expand_paths, pair
 from ipsecmc.topology_types import Tunnel, TunnelEnd
+
+#: Candidate kinds that change the local-in table so it admits the peer's IKE: they fix
+#: the cause. The others (``session-ttl``, ``dpd``) are timer workarounds, listed after.
+ROOT_CAUSE_KINDS = frozenset({"allow-ike", "narrow-deny", "rebind-deny"})
 
 #: Verdict order for "did this get worse": a fix may not move any verdict down.
 _RANK = {Verdict.VIOLATED: 0, Verdict.INCONCLUSIVE: 1, Verdict.HOLDS_UP_TO: 2, Verdict.HOLDS: 3}
@@ -88,6 +95,13 @@ class Candidate:
     @property
     def lines(self) -> int:
         return len(self.cli.strip().splitlines())
+
+    @property
+    def role(self) -> str:
+        """``root-cause``: the local-in table admits the peer's IKE again; ``workaround``:
+        a timer keeps the gateway's own UDP 500 session alive, so the peer's packets keep
+        matching it while the policy that drops them stays as it is."""
+        return "root-cause" if self.kind in ROOT_CAUSE_KINDS else "workaround"
 
 
 @dataclass(frozen=True)
@@ -376,6 +390,7 @@ def verify(
     by_name = {t.name: t for t in scenario.tunnels}
     # violated first: a candidate that does not fix them is rejected after one check
     ordered = sorted(report.results, key=lambda r: r.verdict is not Verdict.VIOLATED)
+    judging = replace(options, longest=False)  # only the verdicts judge a candidate
     changes: list[VerdictChange] = []
     failure = ""
     systems: dict[str, Any] = {}
@@ -390,7 +405,7 @@ def verify(
             continue
         if tunnel.name not in systems:
             systems[tunnel.name] = build(tunnel, traffic, report.rekey)
-        after = check_tunnel(systems[tunnel.name], props[r.prop.name], options, progress)
+        after = check_tunnel(systems[tunnel.name], props[r.prop.name], judging, progress)
         changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, after.verdict))
         if r.verdict is Verdict.VIOLATED and after.verdict not in _HOLDS:
             failure = f"{r.prop.name} is still {after.verdict.value}"
@@ -399,6 +414,12 @@ def verify(
     passed = not failure
     reason = "every violated property holds; no verdict got worse" if passed else failure
     return FixResult(cand, passed, reason, tuple(changes), {cand.path: text})
+
+
+def order_key(fix: FixResult) -> tuple[bool, bool, int, int]:
+    """Listing order: passing first; root cause before workarounds; then smallest."""
+    c = fix.candidate
+    return (not fix.passed, c.role != "root-cause", c.exposure, c.lines)
 
 
 def propose(
@@ -417,7 +438,7 @@ def propose(
                 continue
             seen.add((cand.path, cand.cli))
             results.append(verify(paths, report, options, cand, progress))
-    results.sort(key=lambda f: (not f.passed, f.candidate.exposure, f.candidate.lines))
+    results.sort(key=order_key)
     return FixReport(report, causes, tuple(results))
 
 
@@ -529,6 +550,7 @@ def fix_dict(fix: FixResult) -> dict[str, Any]:
     c = fix.candidate
     return {
         "kind": c.kind,
+        "role": c.role,
         "gateway": c.gateway,
         "file": c.path,
         "summary": c.summary,

@@ -57,6 +57,9 @@ atom                      type    meaning
 ``disagree``              bool    exactly one end of the tunnel considers it up
 ``blackhole(G)``          bool    G sends ESP into an SA the peer does not hold
 ``dpd_failures(G)``       int     consecutive unanswered DPD probes counted by G
+``drops_ike(G)``          bool    G's local-in drops (or, under a schedule, may drop) a new
+                                  IKE packet from its peer now: G has no UDP 500 session
+                                  to match it and a local-in policy denies it
 =======================  ======  =========================================================
 
 Errors: anything wrong in a file raises :class:`~ipsecmc.errors.PropertyError` whose
@@ -906,6 +909,7 @@ STANDARD_ATOMS: Mapping[str, AtomSignature] = MappingProxyType(
             AtomSignature("disagree", 0, "bool"),
             AtomSignature("blackhole", 1, "bool"),
             AtomSignature("dpd_failures", 1, "int"),
+            AtomSignature("drops_ike", 1, "bool"),
         )
     }
 )

@@ -125,6 +125,17 @@ def test_engine_both_answers_with_both() -> None:
     assert code == 0
     (result,) = json.loads(out)["results"]
     assert (result["engine"], result["verdict"]) == ("both", "HOLDS")
+    assert result["facts"]["engines"] == {"explicit": "HOLDS", "z3": "HOLDS"}
+    assert result["facts"]["engines_agree"] is True
+
+
+def test_engine_both_says_both_ran_and_agreed_in_text() -> None:
+    code, out, _ = run(
+        "check", str(MODELS / "seed-intended"), "--engine", "both", "--property", "establishes"
+    )
+    assert code == 0
+    line = next(x for x in out.splitlines() if "establishes (reachable)" in x)
+    assert line.endswith("; both engines ran and agree (explicit HOLDS, z3 HOLDS)")
 
 
 def test_engines_disagreeing_is_an_internal_error() -> None:

@@ -98,6 +98,7 @@ INVARIANTS = (
     "not up(end_a)",
     "p1(end_b) != UP or session(end_b, udp/500)",
     "p2(end_a) == UP or p1(end_a) != UP",
+    "not (up(end_b) and not up(end_a) and drops_ike(end_b))",
 )
 
 

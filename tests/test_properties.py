@@ -45,7 +45,14 @@ from ipsecmc.properties import (
 
 DATA = Path(__file__).parent / "properties_data"
 GATEWAYS = ("site1", "site2")
-LIBRARY = ("agreement", "establishes", "no-blackhole", "recoverable", "tunnel-comes-up")
+LIBRARY = (
+    "agreement",
+    "establishes",
+    "no-blackhole",
+    "one-sided",
+    "recoverable",
+    "tunnel-comes-up",
+)
 
 PROPERTY_SETTINGS = settings(
     derandomize=True,
@@ -105,6 +112,11 @@ def test_library_contents() -> None:
     assert props["tunnel-comes-up"].render() == "up(end_a) or up(end_b)"
     assert props["tunnel-comes-up"].kind == "reachable"
     assert props["establishes"].atoms == (Atom("up", ("end_a",)), Atom("up", ("end_b",)))
+    assert (props["one-sided"].kind, props["one-sided"].bound) == ("invariant", None)
+    assert props["one-sided"].render() == (
+        "not (up(end_a) and not up(end_b) and drops_ike(end_a) "
+        "or up(end_b) and not up(end_a) and drops_ike(end_b))"
+    )
 
 
 def test_load_by_path_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -262,7 +274,8 @@ def test_bound_and_with_bound() -> None:
         (
             "upp(site1)",
             "4:10: unknown atom 'upp' (known atoms: blackhole(G), disagree, "
-            "dpd_failures(G), p1(G), p2(G), session(G, x), up(G)); did you mean 'up'?",
+            "dpd_failures(G), drops_ike(G), p1(G), p2(G), session(G, x), up(G)); "
+            "did you mean 'up'?",
         ),
         ("up(site1, site2)", "4:10: expected 1 argument for up(G), found 2 in up(site1, site2)"),
         (

@@ -65,6 +65,10 @@ from ipsecmc.model.state import (
     EndState,
     State,
 )
+from ipsecmc.model.words import DELETE_P1 as DELETE_P1  # re-exported (smt_encoding)
+from ipsecmc.model.words import DELETE_P2 as DELETE_P2
+from ipsecmc.model.words import IKEV1, words
+from ipsecmc.model.words import PROBE as PROBE
 
 
 class Label(NamedTuple):
@@ -126,13 +130,8 @@ class Sink:
         return Outcome(state, tuple(self.notes))
 
 
-PACKET_NAMES = {
-    REQ_P1: "IKE phase1 negotiation",
-    REQ_P2: "IKE phase2 (quick mode) negotiation",
-    REQ_REKEY_P1: "IKE phase1 rekey",
-    REQ_REKEY_P2: "IKE phase2 rekey",
-}
-PROBE, DELETE_P2, DELETE_P1 = -1, -2, -3
+#: The IKEv1 names of the negotiations (``ipsecmc.model.words`` has both versions').
+PACKET_NAMES = {k: IKEV1.packets[k] for k in (REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2)}
 
 Handler = Callable[[State, int, Sink], list[Outcome]]
 
@@ -350,7 +349,7 @@ class Semantics:
         e = s.end(i)._replace(req=req, req_sent=0, req_timer=0)
         if req == REQ_P1:
             e = e._replace(p1=CONNECTING)
-        sink.add(i, "ike", f"starts {PACKET_NAMES[req]}")
+        sink.add(i, "ike", f"starts {words(self.ends[i].ike_version).packets[req]}")
         return self._request_due(s.with_end(i, e), i, sink)
 
     def _start_p1(self, s: State, i: int, sink: Sink) -> list[Outcome]:
@@ -394,7 +393,8 @@ class Semantics:
         p = self.ends[i]
         e = s.end(i)
         req = e.req
-        sink.add(i, "ike", f"{PACKET_NAMES[req]} failed: no answer after {p.request_giveup} s")
+        name = words(p.ike_version).packets[req]
+        sink.add(i, "ike", f"{name} failed: no answer after {p.request_giveup} s")
         e = e._replace(req=REQ_NONE, req_sent=0, req_timer=NO_TIMER)
         kill_ike = p.ike_version == 2 or req in (REQ_P1, REQ_REKEY_P1)
         if req == REQ_REKEY_P2 or kill_ike:
@@ -434,7 +434,10 @@ class Semantics:
         p = self.ends[i]
         e = s.end(i)
         sink.add(
-            i, "dpd", f"link fail: peer declared dead after {e.dpd_sent} unanswered DPD probes"
+            i,
+            "dpd",
+            f"link fail: peer declared dead after {e.dpd_sent} unanswered "
+            f"{words(p.ike_version).probes}",
         )
         if e.p2 == UP:
             sink.add(i, "sa", "IPsec SA deleted (tunnel DOWN)")
@@ -458,11 +461,7 @@ class Semantics:
         j = 1 - i
         p, q = self.ends[i], self.ends[j]
         me, peer = s.end(i), s.end(j)
-        name = {
-            PROBE: "DPD R-U-THERE",
-            DELETE_P2: "delete IPsec SA",
-            DELETE_P1: "delete IKE SA",
-        }.get(kind) or PACKET_NAMES[kind]
+        name = words(p.ike_version).packets[kind]
         tagged = f"{name} {tag}" if tag else name
         sink.add(i, "ike", f"send {tagged}: {p.address}:500 -> {q.address}:500", direction=">")
         me = me._replace(sess=self._refresh(p))
@@ -515,16 +514,12 @@ class Semantics:
         j = 1 - i
         p, q = self.ends[i], self.ends[j]
         answer = f"{q.address}:500 -> {p.address}:500"
+        w = words(p.ike_version)  # the exchange is named in the initiator's version
         if kind == REQ_P1:
-            sink.add(j, "ike", f"answers phase1 negotiation: {answer}", direction=">")
+            sink.add(j, "ike", f"answers {w.answers[REQ_P1]}: {answer}", direction=">")
             me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)
             if peer.p2 == UP:
-                sink.add(
-                    j,
-                    "sa",
-                    "old IPsec SA replaced by the new IKE SA (tunnel DOWN until "
-                    "phase2 is negotiated)",
-                )
+                sink.add(j, "sa", f"old IPsec SA replaced by the new IKE SA ({w.replaced})")
             peer = self._p2_down(q, peer)
             sink.add(i, "sa", "IKE SA UP")
             sink.add(j, "sa", "IKE SA UP")
@@ -533,7 +528,7 @@ class Semantics:
             if peer.p1 != UP:
                 sink.add(j, "ike", "no IKE SA with the peer: rekey ignored")
                 return False, sink.done(s.with_end(i, me).with_end(j, peer))
-            sink.add(j, "ike", f"answers phase1 rekey: {answer}", direction=">")
+            sink.add(j, "ike", f"answers {w.answers[REQ_REKEY_P1]}: {answer}", direction=">")
             me = self._p2_down(p, self._establish_p1(p, me))
             peer = self._p2_down(q, self._establish_p1(q, peer))
             for end in (i, j):
@@ -544,14 +539,14 @@ class Semantics:
             return False, sink.done(s.with_end(i, me).with_end(j, peer))
         peer = self._inbound(q, peer)
         if kind in (REQ_P2, REQ_REKEY_P2):
-            sink.add(j, "ike", f"answers phase2 negotiation: {answer}", direction=">")
+            sink.add(j, "ike", f"answers {w.answers[kind]}: {answer}", direction=">")
             me = self._inbound(p, me)
             me, peer = self._establish_p2(p, me), self._establish_p2(q, peer)
             sink.add(i, "sa", "IPsec SA UP (tunnel UP)")
             sink.add(j, "sa", "IPsec SA UP (tunnel UP)")
             return True, sink.done(self._answered(s, i, me, peer))
         if kind == PROBE:
-            sink.add(j, "ike", f"answers DPD R-U-THERE-ACK: {answer}", direction=">")
+            sink.add(j, "ike", f"answers {w.answers[PROBE]}: {answer}", direction=">")
             me = self._inbound(p, me)._replace(dpd_sent=0, dpd_timer=NO_TIMER)
             return True, sink.done(self._answered(s, i, me, peer))
         if kind == DELETE_P2:

@@ -50,6 +50,7 @@ ATOMS: tuple[AtomSpec, ...] = (
     AtomSpec("disagree", 0, "bool"),
     AtomSpec("blackhole", 1, "bool"),
     AtomSpec("dpd_failures", 1, "int"),
+    AtomSpec("drops_ike", 1, "bool"),
 )
 
 
@@ -105,6 +106,11 @@ class TransitionSystem:
             return e.p2 == UP and e.sent and state.end(1 - i).p2 == DOWN
         if name == "dpd_failures":
             return e.dpd_sent
+        if name == "drops_ike":
+            # A new IKE packet from the peer meets G's local-in table only when G has no
+            # UDP 500 session to match it; "may drop" when a schedule or an FQDN leaves
+            # the outcome open (the model explores the drop then, so the atom does too).
+            return e.sess == 0 and any(not a.accepted for a in self.params.ends[i].admissions)
         raise UsageError(f"unknown atom {name!r}")
 
     def describe(self, state: State) -> dict[str, dict[str, object]]:

@@ -14,20 +14,33 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ipsecmc.errors import SourceLoc
+from ipsecmc.model.state import REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2
+from ipsecmc.model.words import DELETE_P1, DELETE_P2, IKEV1, IKEV2, PROBE
+from ipsecmc.suspects import Suspect
 from ipsecmc.trace import Trace, TraceEvent
 
 _DROP = re.compile(r"^(?P<name>.+?) dropped by local-in policy (?P<id>\d+)")
 _EXPIRED = re.compile(r"session with the peer expired \(TTL (?P<ttl>\d+) s")
 _DEAD = re.compile(r"^link fail")
 
-#: How a dropped packet is called in the paragraph (model packet name -> words).
+#: How a dropped packet is called in the paragraph (model packet name -> words), in the
+#: words of each IKE version (``ipsecmc.model.words``).
 _PLURAL = {
-    "DPD R-U-THERE": "DPD probes",
-    "delete IPsec SA": "delete notifications",
-    "delete IKE SA": "delete notifications",
-    "IKE phase1 negotiation": "new phase1 negotiations",
-    "IKE phase2 (quick mode) negotiation": "phase2 negotiations",
+    IKEV1.packets[PROBE]: "DPD probes",
+    IKEV1.packets[DELETE_P2]: "delete notifications",
+    IKEV1.packets[DELETE_P1]: "delete notifications",
+    IKEV1.packets[REQ_P1]: "new phase1 negotiations",
+    IKEV1.packets[REQ_P2]: "phase2 negotiations",
+    IKEV2.packets[PROBE]: "DPD liveness checks (INFORMATIONAL)",
+    IKEV2.packets[DELETE_P2]: "delete notifications",
+    IKEV2.packets[DELETE_P1]: "delete notifications",
+    IKEV2.packets[REQ_P1]: "new IKE_SA_INIT negotiations",
+    IKEV2.packets[REQ_P2]: "CREATE_CHILD_SA negotiations",
+    IKEV2.packets[REQ_REKEY_P1]: "CREATE_CHILD_SA rekeys",
+    IKEV2.packets[REQ_REKEY_P2]: "CREATE_CHILD_SA rekeys",
 }
+#: How a new negotiation of the IKE SA starts, in either version.
+_NEW_IKE_SA = (IKEV1.packets[REQ_P1], IKEV2.packets[REQ_P1])
 
 
 def short_loc(loc: SourceLoc) -> str:
@@ -67,8 +80,10 @@ def _final(trace: Trace) -> str:
     return " while ".join(parts)
 
 
-def explain(trace: Trace, names: Sequence[str]) -> str:
-    """The paragraph for ``trace`` of a tunnel whose two ends are ``names``."""
+def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()) -> str:
+    """The paragraph for ``trace`` of a tunnel whose two ends are ``names``; ``suspects``
+    (``ipsecmc.suspects``): the address objects that made an accept policy miss the
+    dropped packets, named right after the drop."""
     events = trace.events
     drops = [i for i, ev in enumerate(events) if ev.note.dropped_by is not None and ev.gateway]
     if not drops:
@@ -109,13 +124,13 @@ def explain(trace: Trace, names: Sequence[str]) -> str:
         )
     else:
         head += f" from {first.time} s on"
-    sentence = [head]
+    sentence = [head, *(s.sentence() for s in suspects)]
     if dead_i is not None:
         dead = events[dead_i]
         sentence.append(f"at {dead.time} s {sender} declares {dropper} dead and deletes the SA")
         if any("delete" in events[i].note.text and i > dead_i for i in same):
             sentence.append("its delete is dropped too")
-        if any(events[i].note.text.startswith("IKE phase1") and i > dead_i for i in same):
+        if any(events[i].note.text.startswith(_NEW_IKE_SA) and i > dead_i for i in same):
             sentence.append(f"{sender}'s attempts to negotiate a new tunnel are dropped as well")
     tail = f"at the end of the trace ({trace.duration} s) {_final(trace)}"
     if trace.loop_time is not None:

@@ -41,6 +41,8 @@ from dataclasses import replace
 from typing import Any
 
 from ipsecmc.check import CheckReport, PropertyResult
+from ipsecmc.engines.result import Verdict
+from ipsecmc.suspects import suspect_dicts, suspects_in
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.unknowns import Condition
 
@@ -93,9 +95,14 @@ def result_dict(r: PropertyResult, trace_to: TraceToDict = trace_dict) -> dict[s
         "reason": r.result.reason,
         "expected": r.expected,
         "stats": r.result.stats.as_dict(),
-        "facts": {k: v for k, v in r.result.facts.items() if isinstance(v, int | str | float)},
+        "facts": {
+            k: v for k, v in r.result.facts.items() if isinstance(v, int | str | float | dict)
+        },
         "trace": None if r.trace is None else trace_to(r.trace),
         "condition": None if r.condition is None else condition_dict(r.condition, trace_to),
+        "suspects": suspect_dicts(suspects_in(r.tunnel, r.trace))
+        if r.verdict is Verdict.VIOLATED
+        else [],
     }
 
 

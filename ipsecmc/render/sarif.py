@@ -23,6 +23,7 @@ from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import SourceLoc
 from ipsecmc.render.explain import explain
+from ipsecmc.suspects import Suspect, suspects_in
 from ipsecmc.trace import TraceEvent
 
 SARIF_VERSION = "2.1.0"
@@ -85,6 +86,34 @@ def _thread_location(ev: TraceEvent, order: int) -> dict[str, Any]:
     return out
 
 
+def _related(found: Sequence[Suspect]) -> list[dict[str, Any]]:
+    """Each suspect address object (its definition) and the accept policy field that names
+    it, as SARIF related locations: the other lines an engineer has to look at."""
+    out: list[dict[str, Any]] = []
+    for s in found:
+        if s.loc is not None:
+            out.append(
+                {
+                    "id": len(out) + 1,
+                    "physicalLocation": _physical(s.loc),
+                    "message": {
+                        "text": f"address '{s.name}' holds {s.holds}, not {s.whose} {s.missing}"
+                    },
+                }
+            )
+        out.append(
+            {
+                "id": len(out) + 1,
+                "physicalLocation": _physical(s.policy_loc),
+                "message": {
+                    "text": f"local-in policy {s.policy_id} would accept the dropped IKE "
+                    f"if its {s.field} '{s.name}' held {s.missing}"
+                },
+            }
+        )
+    return out
+
+
 def _rules(results: Sequence[PropertyResult]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for r in results:
@@ -107,8 +136,9 @@ def result_dict(
     msg = f"{r.prop.name} VIOLATED on tunnel {r.tunnel.name}"
     if r.condition is not None:
         msg += f" ({r.prop.name} {r.condition.text()})"
+    found = suspects_in(r.tunnel, r.trace)
     if r.trace is not None:
-        msg += ": " + explain(r.trace, names)
+        msg += ": " + explain(r.trace, names, found)
     out: dict[str, Any] = {
         "ruleId": r.prop.name,
         "ruleIndex": rule_index,
@@ -121,6 +151,8 @@ def result_dict(
     }
     if r.condition is not None:
         out["properties"]["condition"] = r.condition.text()
+    if found:
+        out["relatedLocations"] = _related(found)
     if r.trace is not None and r.trace.events:
         out["codeFlows"] = [
             {

@@ -24,6 +24,7 @@ from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.render.explain import explain
 from ipsecmc.render.fold import Fold, fold
+from ipsecmc.suspects import suspects_in
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.unknowns import overall
 
@@ -55,7 +56,10 @@ def explanation_lines(r: PropertyResult, indent: str = "    ") -> list[str]:
     if r.trace is None:
         return []
     return textwrap.wrap(
-        explain(r.trace, r.system.names), width=96, initial_indent=indent, subsequent_indent=indent
+        explain(r.trace, r.system.names, suspects_in(r.tunnel, r.trace)),
+        width=96,
+        initial_indent=indent,
+        subsequent_indent=indent,
     )
 
 
@@ -74,12 +78,41 @@ def _verdict_line(r: PropertyResult, colour: bool = False) -> str:
         text = f"INCONCLUSIVE ({r.result.reason})"
     elif r.prop.kind == "reachable":
         text = f"VIOLATED ({r.result.reason})"
+    text += _longest_text(r) + _engines_text(r)
     expected = ""
     if r.expected is not None and r.expected != v.value:
         expected = f"   [scenario.toml expects {r.expected}]"
     if colour:
         text = click.style(text, fg=_VERDICT_COLOURS.get(v), bold=v is Verdict.VIOLATED)
     return f"{r.prop.name} ({r.prop.kind}{bound}): {text}{expected}"
+
+
+def _longest_text(r: PropertyResult) -> str:
+    """``; longest disagreement: 21 s`` after a bounded verdict (``ipsecmc.longest``)."""
+    fact = r.result.facts.get("longest_stretch")
+    if not isinstance(fact, dict):
+        return ""
+    seconds, at_most = fact["seconds"], fact["at_most"]
+    if fact["exact"]:
+        figure = f"{seconds:,} s"
+    else:
+        figure = f"at least {seconds:,} s" + (f", at most {at_most:,} s" if at_most else "")
+    what = "disagreement" if r.prop.render() == "disagree" else "stretch of the formula"
+    return f"; longest {what}: {figure}"
+
+
+def _engines_text(r: PropertyResult) -> str:
+    """With ``--engine both``: that both ran, and what each said."""
+    engines = r.result.facts.get("engines")
+    if not isinstance(engines, dict):
+        return ""
+    said = f"explicit {engines['explicit']}, z3 {engines['z3']}"
+    if r.result.facts.get("engines_agree"):
+        return f"; both engines ran and agree ({said})"
+    definite = [n for n, v in engines.items() if v in ("HOLDS", "VIOLATED")]
+    if not definite:
+        return f"; both engines ran ({said}): neither gave a definite answer"
+    return f"; both engines ran ({said}): only {definite[0]} gave a definite answer"
 
 
 def render_trace(

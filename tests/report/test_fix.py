@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 from ipsecmc.check import check_paths
+from ipsecmc.cli_extra import render_fix_text
 from ipsecmc.engines.result import Verdict
-from ipsecmc.fix import FixReport, candidates, causes_of, verify, write_fixes
+from ipsecmc.fix import (
+    FixReport,
+    FixResult,
+    candidates,
+    causes_of,
+    fix_dict,
+    order_key,
+    verify,
+    write_fixes,
+)
 from tests.report.helpers import AGREEMENT, INTENDED, assert_no_secrets, report, run
 
 
@@ -100,9 +110,41 @@ def test_fix_cli_json_lists_allow_ike_and_no_secrets(tmp_path: Path) -> None:
     doc = json.loads(out)
     kinds = [f["kind"] for f in doc["fixes"] if f["passed"]]
     assert "allow-ike" in kinds
-    passed = [f["exposure"] for f in doc["fixes"] if f["passed"]]
-    assert passed == sorted(passed)
+    passed = [(f["role"] != "root-cause", f["exposure"]) for f in doc["fixes"] if f["passed"]]
+    assert passed == sorted(passed)  # root cause first, then workarounds; smallest first
     assert_no_secrets(out)
     code, text = run("fix", str(INTENDED), "--property", "agreement")
     assert "move 3 before 2" in text
     assert_no_secrets(text)
+
+
+def _all_passing() -> FixReport:
+    """Every candidate for the seed, marked as passed (the order and the words are under
+    test here, not the verification: that is ``test_patched_config_checks_holds``)."""
+    rep = report("seed-intended")
+    (cause,) = causes_of(rep)
+    results = [FixResult(c, True, "ok", ()) for c in candidates(cause)]
+    return FixReport(rep, (cause,), tuple(sorted(results, key=order_key)))
+
+
+def test_root_cause_first_then_timer_workarounds() -> None:
+    fixes = _all_passing()
+    kinds = [(f.candidate.kind, f.candidate.role) for f in fixes.results]
+    assert kinds[0] == ("allow-ike", "root-cause")
+    roles = [role for _, role in kinds]
+    assert roles == sorted(roles, key=lambda r: r != "root-cause")
+    assert {k for k, r in kinds if r == "workaround"} == {"session-ttl", "dpd"}
+    assert {k for k, r in kinds if r == "root-cause"} == {"allow-ike", "narrow-deny", "rebind-deny"}
+    for role in ("root-cause", "workaround"):
+        exposures = [f.candidate.exposure for f in fixes.results if f.candidate.role == role]
+        assert exposures == sorted(exposures)
+    assert [fix_dict(f)["role"] for f in fixes.results] == roles
+
+
+def test_fix_text_labels_workarounds() -> None:
+    text = render_fix_text(_all_passing())
+    heads = [line for line in text.splitlines() if line.startswith("fix ")]
+    assert heads[0].startswith("fix 1 (root cause): accept IKE from site1 (10.56.240.208)")
+    assert heads[-1].startswith(f"fix {len(heads)} (workaround): ")
+    assert "site2's local-in still drops new IKE from its peer" in text
+    assert "root-cause fixes first, then timer workarounds" in text
