@@ -106,7 +106,11 @@ def test_ctrl_c_json_marks_the_unanswered_results(monkeypatch: pytest.MonkeyPatc
     assert code == 130
     results = json.loads(out)["results"]
     assert [(r["property"], r["verdict"], r["facts"]) for r in results] == [
-        ("agreement", "VIOLATED", {}),
+        (
+            "agreement",
+            "VIOLATED",
+            {"longest_stretch": {"seconds": 111, "exact": False, "at_most": None}},
+        ),
         ("establishes", "INCONCLUSIVE", {"interrupted": True}),
     ]
 

@@ -245,7 +245,8 @@ class _End:
             kinds.append(
                 (
                     "p1_keylife",
-                    f"({v('p1')} == UP && {v('p1l')} == 0 && {v('req')} != REQ_REKEY_P1)",
+                    f"({v('p1')} == UP && {v('p1l')} == 0 && {v('req')} != REQ_REKEY_P1 "
+                    f"&& {v('req')} != REQ_REKEY_P2)",
                 )
             )
         kinds.append(("request", f"({v('req')} != REQ_NONE && {v('rtimer')} == 0)"))

@@ -410,7 +410,10 @@ class Encoding:
         e, p = s.end(i), self.ends[i]
         rules: list[tuple[BoolT, str]] = [
             (z3.And(e.p2 == UP, e.p2_life == 0, e.req != REQ_REKEY_P2), "p2_keylife"),
-            (z3.And(e.p1 == UP, e.p1_life == 0, e.req != REQ_REKEY_P1), "p1_keylife"),
+            (
+                z3.And(e.p1 == UP, e.p1_life == 0, e.req != REQ_REKEY_P1, e.req != REQ_REKEY_P2),
+                "p1_keylife",
+            ),
             (z3.And(e.req != REQ_NONE, e.req_timer == 0), "request"),
             (z3.And(e.p1 == UP, e.p2 == DOWN, e.want_p2, e.req == REQ_NONE), "start_p2"),
             (e.dpd_timer == 0, "dpd"),

@@ -58,8 +58,9 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from ipsecmc.engines.dbm import Zone, minus_all, point_zone
-from ipsecmc.engines.result import EngineResult, Path, Verdict
+from ipsecmc.engines.result import EngineResult, Path, Plan, Verdict
 from ipsecmc.engines.zone_model import DIM, PHASE_CLOCK, Undecided
+from ipsecmc.engines.zone_waiting import all_won
 from ipsecmc.errors import InternalError
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
@@ -73,7 +74,19 @@ LOOP_LIMIT = 2_000_000
 
 
 def recoverable(search: ZoneSearch) -> EngineResult:
-    """AG EF goal on ``search``'s finished zone graph (module doc)."""
+    """AG EF goal on ``search``'s finished zone graph (module doc); whole nodes first
+    (``zone_waiting``), which proves in one pass what the exact pass needs a round per
+    timer cycle for."""
+    if all_won(search):
+        return EngineResult(
+            Verdict.HOLDS,
+            search._stats(),
+            reason="every reachable state can reach the goal again "
+            "(exhaustive search, timers as symbolic clocks, waiting out timer cycles)",
+        )
+    dead = _dead_end(search)
+    if dead is not None:
+        return dead
     try:
         bad = _unrecoverable(search)
     except _OutOfBudget as exc:
@@ -91,14 +104,80 @@ def recoverable(search: ZoneSearch) -> EngineResult:
             reason="every reachable state can reach the goal again "
             "(exhaustive search, timers as symbolic clocks)",
         )
-    node, zone = bad
+    return _violated(search, *bad)
+
+
+def _violated(search: ZoneSearch, node: int, zone: Zone) -> EngineResult:
+    """VIOLATED with a lasso through a state of ``zone`` (of ``node``) that cannot reach
+    the goal; raises ``Undecided`` if no run reaches that state (hulls)."""
     prefix = search.path_to(_deriv_of(search, node), zone, search.keys[node])
     state = _confirm_bad(search, prefix, node, zone)
     _no_goal_nearby(search, state)
     return EngineResult(
         Verdict.VIOLATED,
-        stats,
+        search._stats(),
         _lasso(search, prefix),
+        reason="a reachable state from which the goal is never reached again (lasso)",
+    )
+
+
+#: Nodes from which no step of the graph leads to the goal tried as counterexamples.
+DEAD_TRIES = 20
+
+
+def _dead_end(search: ZoneSearch) -> EngineResult | None:
+    """VIOLATED if a node from which *no* path of the zone graph leads to a goal node holds
+    a reachable state: the steps of the graph cover every successor of every state, so
+    none of its states can reach the goal (a cheap, exact special case of the backward
+    pass: e.g. a loop of zero-time events that time can never leave)."""
+    into: list[list[int]] = [[] for _ in search.keys]
+    for parent, target, _ in search.edges:
+        into[target].append(parent)
+    alive = [search.pred(key[0]) for key in search.keys]
+    work = deque(v for v, ok in enumerate(alive) if ok)
+    while work:
+        for parent in into[work.popleft()]:
+            if not alive[parent]:
+                alive[parent] = True
+                work.append(parent)
+    dead = [v for v, ok in enumerate(alive) if not ok and v not in search.covered]
+    for node in dead[:DEAD_TRIES]:
+        try:
+            return _violated(search, node, search.zones[node])
+        except Undecided:
+            continue  # a hull point no run reaches: try the next
+    if dead and search.hull:
+        return _reach_dead(search, {search.keys[v][0] for v in dead})
+    return None
+
+
+def _reach_dead(search: ZoneSearch, dead: set[State]) -> EngineResult | None:
+    """On hulls, a dead node's zone may hold points no run reaches, but every reachable
+    state of its discrete state lies in it (one hull per discrete state). So a run to
+    *any* state with one of these discrete states, found by the exact zone search as a
+    witness, reaches a state that cannot recover."""
+    from ipsecmc.engines.zone_search import ZoneSearch
+
+    lifter = search.lifter
+
+    def is_dead(state: State) -> bool:
+        return lifter.discretize(state)[0] in dead
+
+    plan = Plan("reaches a dead end", "reachable", is_dead, None, frozenset({"up"}))
+    finder = ZoneSearch(
+        search.system, plan, search.budget, search.progress, search.started, search.node_cap
+    )
+    found = finder.run()
+    if found is None or found.verdict is not Verdict.HOLDS or found.path is None:
+        return None
+    state = search.system.initial()
+    for label in found.path.labels:
+        state = search.system.replay_step(state, label).state
+    _no_goal_nearby(search, state)
+    return EngineResult(
+        Verdict.VIOLATED,
+        search._stats(),
+        _lasso(search, found.path),
         reason="a reachable state from which the goal is never reached again (lasso)",
     )
 

@@ -325,7 +325,9 @@ class Semantics:
         p = self.ends[i]
         if e.p2 == UP and e.p2_life == 0 and e.req != REQ_REKEY_P2:
             return "p2_keylife"
-        if e.p1 == UP and e.p1_life == 0 and e.req != REQ_REKEY_P1:
+        if e.p1 == UP and e.p1_life == 0 and e.req not in (REQ_REKEY_P1, REQ_REKEY_P2):
+            # Not while the IPsec SA's rekey is pending either: each rekey would replace
+            # the other's request in zero time, forever, when both keylives end together.
             return "p1_keylife"
         if e.req != REQ_NONE and e.req_timer == 0:
             return "request"
