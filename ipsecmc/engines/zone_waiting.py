@@ -34,6 +34,7 @@ a proof of ``recoverable``; "some node is not" proves nothing, and the exact pas
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -51,9 +52,16 @@ def all_won(search: ZoneSearch, won_zones: list[bool] | None = None) -> bool:
     forced, urgent = _forced_steps(search)
     choices = _traffic_choices(search)
     won = [bool(won_zones and won_zones[v]) or search.pred(search.keys[v][0]) for v in range(n)]
+    into: list[set[int]] = [set() for _ in range(n)]
+    for v in range(n):
+        for t, _ in forced[v]:
+            into[t].add(v)
+        for parts in choices[v]:
+            for t in parts:
+                into[t].add(v)
     changed = True
     while changed:
-        changed = _propagate(forced, urgent, choices, won)
+        changed = _propagate(forced, urgent, choices, won, into)
         for scc in _transient_sets(search, forced, won):
             exits = [t for v in scc for t, _ in forced[v] if t not in scc]
             if all(won[t] for t in exits):
@@ -107,22 +115,28 @@ def _propagate(
     urgent: list[bool],
     choices: list[list[list[int]]],
     won: list[bool],
+    into: list[set[int]],
 ) -> bool:
     """Won nodes by the one-step rules, to a fixpoint; whether any was added: all forced
     steps lead to won nodes, or one urgent step does, or all parts of one second with a
-    chosen traffic pattern do."""
+    chosen traffic pattern do. A node is looked at again only when a node it leads to
+    was won (``into``: who leads where)."""
     added = False
-    changed = True
-    while changed:
-        changed = False
-        for v, steps in enumerate(forced):
-            if won[v]:
-                continue
-            targets = [won[t] for t, _ in steps]
-            by_forced = bool(steps) and (all(targets) or (urgent[v] and any(targets)))
-            by_traffic = any(all(won[t] for t in parts) for parts in choices[v])
-            if by_forced or by_traffic:
-                won[v] = changed = added = True
+    work = deque(v for v in range(len(won)) if not won[v])
+    queued = [not w for w in won]
+    while work:
+        v = work.popleft()
+        queued[v] = False
+        steps = forced[v]
+        targets = [won[t] for t, _ in steps]
+        by_forced = bool(steps) and (all(targets) or (urgent[v] and any(targets)))
+        if not (by_forced or any(all(won[t] for t in parts) for parts in choices[v])):
+            continue
+        won[v] = added = True
+        for u in into[v]:
+            if not won[u] and not queued[u]:
+                queued[u] = True
+                work.append(u)
     return added
 
 
