@@ -7,7 +7,11 @@ is the bounded monitor's own quantity: the largest w such that some reachable ru
 the formula true from one state to a state w seconds later (for ``disagree`` that is what
 ``ipsecmc measure`` reports, since the ends' SAs change only in zero-time events).
 
-How, without a second kind of search: w <= k exactly when the property holds with bound
+When the search that proved the property measured its monitor's maximum over every
+reachable state (the zone search does: ``EngineResult.monitor_max``), that is w, with no
+further search; from convex hulls it is an upper bound that narrows the bisection.
+
+Otherwise, without a second kind of search: w <= k exactly when the property holds with bound
 k, so w is the smallest k in 0..T with HOLDS, found by bisection with the same engine on
 the same system (only the bound changes). Each probe is one search of the kind that
 proved the property; the first probe is k = 0, which settles the common case (the ends
@@ -66,6 +70,10 @@ def longest_stretch(plan: Plan, result: EngineResult, check: Check) -> Longest |
     if result.verdict is not Verdict.HOLDS:
         return None
     lo, hi = 0, plan.bound  # invariant: w >= lo, and the property holds with bound hi
+    if result.monitor_max is not None:  # the search measured it (zones: exact)
+        if result.monitor_exact:
+            return Longest(result.monitor_max, True, result.monitor_max)
+        hi = min(hi, result.monitor_max)
     probes = 0
     while lo < hi and probes < MAX_PROBES:
         mid = lo if probes == 0 else (lo + hi) // 2

@@ -79,3 +79,8 @@ class EngineResult:
     bound: int | None = None  # T for bounded properties; k for HOLDS_UP_TO
     reason: str = ""
     facts: dict[str, object] = field(default_factory=dict)
+    #: For a bounded property that holds: the most seconds its formula held without a
+    #: break in any reachable state the search saw (its monitor's maximum), and whether
+    #: that is exact (every reachable state, no more) or only an upper bound (hulls).
+    monitor_max: int | None = None
+    monitor_exact: bool = False

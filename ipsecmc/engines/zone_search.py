@@ -180,6 +180,7 @@ class ZoneSearch(BudgetedSearch):
         self.frontier: deque[int] = deque()
         self.visited = 0
         self.transitions = 0
+        self.monitor_max = 0
         self._pred: dict[State, bool] = {}
 
     # ------------------------------------------------------------------ predicate
@@ -246,6 +247,8 @@ class ZoneSearch(BudgetedSearch):
             self._stats(),
             bound=self.plan.bound,
             reason="exhaustive search of all reachable states (timers as symbolic clocks)",
+            monitor_max=self.monitor_max if self.bounded else None,
+            monitor_exact=not self.hull,
         )
 
     def _expand(self, u: int) -> EngineResult | None:
@@ -423,6 +426,8 @@ class ZoneSearch(BudgetedSearch):
         if self._full():
             raise _Full
         node = len(self.keys)
+        if key[1]:  # the monitor runs: integer DBMs are exact, so its bound is reached
+            self.monitor_max = max(self.monitor_max, zone.upper(MONITOR_CLOCK))
         self.keys.append(key)
         self.zones.append(zone)
         self.derivs.append(deriv if deriv.parent >= 0 else None)
