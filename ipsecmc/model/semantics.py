@@ -23,7 +23,10 @@ Encoded behaviour (FortiOS flavour; sources in ``../shared/domain.md``):
   phase2 comes up when ``auto-negotiate`` is on or traffic needs it (domain.md 1.7).
 * Keylife: at expiry the end starts a rekey exchange; the old SA stays up while it is
   retransmitted; if it goes unanswered the SA goes down. A successful IKE (phase1) rekey
-  leaves phase2 down until traffic needs it (KB384951).
+  leaves phase2 down until traffic needs it (KB384951). One request at a time: a phase1
+  rekey that falls due while a phase2 rekey is pending waits for its exchange to end
+  (otherwise, with both keylives ending in the same second, each would replace the other
+  in zero time, forever).
 * A new phase1 negotiated with a peer replaces that peer's old SAs (INITIAL_CONTACT) [U].
 
 Simplifications (each documented in the README):
