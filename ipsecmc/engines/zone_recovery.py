@@ -116,7 +116,7 @@ def _violated(search: ZoneSearch, node: int, zone: Zone) -> EngineResult:
     return EngineResult(
         Verdict.VIOLATED,
         search._stats(),
-        _lasso(search, prefix),
+        _lasso(search, prefix, state),
         reason="a reachable state from which the goal is never reached again (lasso)",
     )
 
@@ -170,14 +170,12 @@ def _reach_dead(search: ZoneSearch, dead: set[State]) -> EngineResult | None:
     found = finder.run()
     if found is None or found.verdict is not Verdict.HOLDS or found.path is None:
         return None
-    state = search.system.initial()
-    for label in found.path.labels:
-        state = search.system.replay_step(state, label).state
+    state = _end_state(search, found.path)
     _no_goal_nearby(search, state)
     return EngineResult(
         Verdict.VIOLATED,
         search._stats(),
-        _lasso(search, found.path),
+        _lasso(search, found.path, state),
         reason="a reachable state from which the goal is never reached again (lasso)",
     )
 
@@ -190,10 +188,8 @@ def _confirm_bad(search: ZoneSearch, prefix: Path, node: int, zone: Zone) -> Sta
     """The state ``prefix`` replays to; raises ``Undecided`` unless it is in ``zone`` of
     ``node``: with convex hulls a zone may hold states no run reaches, and walking back
     from one of them gives a path to some other state."""
-    state = search.system.initial()
     try:
-        for label in prefix.labels:
-            state = search.system.replay_step(state, label).state
+        state = _end_state(search, prefix)
     except ValueError as exc:
         raise Undecided(f"the path to an unrecoverable state does not replay: {exc}") from exc
     d, ops = search.lifter.discretize(state)
@@ -336,12 +332,19 @@ def _inverse(search: ZoneSearch, deriv: _Deriv, child: State, zone: Zone) -> Zon
     return z.intersect(parent) if z is not None else None
 
 
-def _lasso(search: ZoneSearch, prefix: Path) -> Path:
-    """``prefix`` (to a state that cannot reach the goal) and a loop from it (module doc)."""
+def _end_state(search: ZoneSearch, path: Path) -> State:
+    """The state ``path`` replays to from the initial state (``ValueError`` if a step is
+    not enabled)."""
+    state = search.system.initial()
+    for label in path.labels:
+        state = search.system.replay_step(state, label).state
+    return state
+
+
+def _lasso(search: ZoneSearch, prefix: Path, state: State) -> Path:
+    """``prefix`` (to ``state``, which cannot reach the goal) and a loop from it (module
+    doc)."""
     system = search.system
-    state = system.initial()
-    for label in prefix.labels:
-        state = system.replay_step(state, label).state
     seen: dict[State, int] = {}
     loop: list[Label] = []
     while state not in seen:

@@ -562,10 +562,6 @@ class _Passed:
     def _bounds(m: Matrix) -> Matrix:
         return np.concatenate((m[:, 0], m[0, :]))
 
-    def covers(self, zone: Zone) -> bool:
-        """Whether a stored zone includes ``zone``."""
-        return self.covering(zone) is not None
-
     def covering(self, zone: Zone) -> int | None:
         """A stored node whose zone includes ``zone``, if any."""
         mine = self._bounds(zone.m)

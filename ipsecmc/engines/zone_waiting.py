@@ -45,13 +45,12 @@ if TYPE_CHECKING:
 Edge = tuple[int, "_Deriv"]
 
 
-def all_won(search: ZoneSearch, won_zones: list[bool] | None = None) -> bool:
-    """Whether every stored node is won (module doc). ``won_zones``: nodes already known
-    to reach the goal in every state (e.g. from a partial exact pass)."""
+def all_won(search: ZoneSearch) -> bool:
+    """Whether every stored node is won (module doc)."""
     n = len(search.keys)
     forced, urgent = _forced_steps(search)
     choices = _traffic_choices(search)
-    won = [bool(won_zones and won_zones[v]) or search.pred(search.keys[v][0]) for v in range(n)]
+    won = [search.pred(search.keys[v][0]) for v in range(n)]
     into: list[set[int]] = [set() for _ in range(n)]
     for v in range(n):
         for t, _ in forced[v]:
