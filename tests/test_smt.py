@@ -22,13 +22,15 @@ from ipsecmc.engines.result import Budget, Plan, Verdict  # noqa: E402
 from ipsecmc.engines.smt import SmtEngine, _Search  # noqa: E402
 from ipsecmc.engines.smt_encoding import (  # noqa: E402
     Encoding,
+    transition,
+)
+from ipsecmc.engines.smt_terms import (  # noqa: E402
     const_state,
     fresh_state,
     needed_width,
     read_state,
     set_width,
     states_equal,
-    transition,
 )
 from ipsecmc.model.params import Admission, TunnelParams  # noqa: E402
 from ipsecmc.model.state import State  # noqa: E402

@@ -1,7 +1,7 @@
 """A memoized form of ``Semantics.successors`` for the explicit engine's hot loop.
 
-``Semantics`` is the reference: the z3 engine transcribes it and traces replay through
-it. It builds every successor of a tick field by field with ``NamedTuple._replace``
+``Semantics`` is the reference: the z3 engine derives its relation from it and traces
+replay through it. It builds every successor of a tick field by field with ``NamedTuple._replace``
 (about 30 us per state). This module computes exactly the same list, faster, by
 splitting a tick into one function per end and remembering each result:
 

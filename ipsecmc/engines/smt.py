@@ -1,8 +1,9 @@
 """The Z3 engine: bounded model checking and k-induction over the same semantics.
 
-The transition relation is ``smt_encoding.transition`` (a transcription of
-``ipsecmc.model.semantics`` proved equal to it step by step by ``tests/test_smt.py``; the
-soundness argument, including the symbolic delay step, is that module's docstring).
+The transition relation is ``smt_encoding.transition``: ``ipsecmc.model.semantics`` itself,
+derived by symbolic execution (``smt_derive``) and checked equal to it step by step by
+``tests/test_smt.py``; the soundness argument, including the symbolic delay step, is that
+module's docstring.
 
 Properties. A ``Plan`` carries its predicate as a Python function of a ``State``. Plans
 are built from property formulas whose atoms (``TransitionSystem.atom_value``) read only
@@ -64,14 +65,18 @@ import time
 from collections.abc import Callable
 from itertools import product
 
-from ipsecmc.engines import smt_encoding
+from ipsecmc.engines import smt_terms
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt_encoding import (
-    IV,
     Encoding,
+    Step,
+    transition,
+)
+from ipsecmc.engines.smt_proof import SpacerProof
+from ipsecmc.engines.smt_terms import (
+    IV,
     IVar,
     SState,
-    Step,
     const_state,
     flat,
     fresh_state,
@@ -80,9 +85,7 @@ from ipsecmc.engines.smt_encoding import (
     read_state,
     set_width,
     states_equal,
-    transition,
 )
-from ipsecmc.engines.smt_proof import SpacerProof
 from ipsecmc.engines.step_graph import jump_cap
 from ipsecmc.engines.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
@@ -156,7 +159,7 @@ def _observation(enc: Encoding, s: SState) -> list[tuple[IntT | BoolT, tuple[int
             (e.p1, (DOWN, CONNECTING, UP)),
             (e.sent, (False, True)),
             (e.sess != 0, (False, True)),
-            (e.dpd_sent, tuple(range(enc.dpd_limit(enc.ends[i]) + 1))),
+            (e.dpd_sent, tuple(range(enc.ends[i].dpd_probes + 1))),
         ]
     return out
 
@@ -434,7 +437,7 @@ class _Search:
         left = self._deadline_ms()
         if left is not None:
             budget_ms = min(budget_ms, left)
-        saved = (smt_encoding.WIDTH, self.enc, self.pred)
+        saved = (smt_terms.WIDTH, self.enc, self.pred)
         set_width(None)  # Spacer reasons over mathematical integers (smt_proof's doc)
         try:
             self.enc = Encoding(self.system.params)
@@ -500,11 +503,15 @@ class _Search:
         ]
         if all(urgent):
             out.append([step.order, z3.Not(step.order)])
-        for j in (0, 1):
-            first = self.enc.ends[j].admissions[0].accepted
-            for acc in step.choices.acc[j]:
-                if z3.is_true(z3.simplify(self.enc.admission(j, acc))):
-                    out.append([acc, z3.Not(acc)] if first else [z3.Not(acc), acc])
+        if any(urgent):
+            taken = next(
+                key
+                for key, event in step.events.items()
+                if z3.is_true(model.eval(event, model_completion=True))
+            )
+            count = int_value(model, self.enc.count(taken[0], state, taken[1]))
+            if count > 1:
+                out.append([step.choices.pick == n for n in range(count)])
         if not any(urgent):
             phase = self.enc.phases[int_value(model, state.phase)]
             choices = phase.choices()

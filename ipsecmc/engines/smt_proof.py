@@ -57,19 +57,21 @@ from dataclasses import dataclass
 
 from ipsecmc.config import DpdMode
 from ipsecmc.engines.smt_encoding import (
+    Encoding,
+    Step,
+    count_down,
+    fresh_choices,
+    transition,
+)
+from ipsecmc.engines.smt_terms import (
     CODE,
     IV,
     URGENT,
-    Encoding,
     SEnd,
     SState,
-    Step,
     const_state,
-    count_down,
     flat,
-    fresh_choices,
     fresh_state,
-    transition,
 )
 from ipsecmc.engines.z3_api import BoolT, IntT, Term, z3
 from ipsecmc.errors import InternalError
@@ -165,11 +167,9 @@ def clauses(enc: Encoding, s: SState, c: IntT, monitor: MonitorFn) -> tuple[list
     for i in (0, 1):
         for kind in URGENT:
             after = enc.handler(kind, s, i, ch)
-            out.append(
-                Clause(f"{kind}.{i}", dues[i] == CODE[kind], after, monitor(s, after, c, no, no, d))
-            )
-    admitted = z3.And([enc.admission(j, ch.acc[j][n]) for j in (0, 1) for n in (0, 1)])
-    return out, admitted
+            guard = z3.And(dues[i] == CODE[kind], ch.pick < enc.count(kind, s, i))
+            out.append(Clause(f"{kind}.{i}", guard, after, monitor(s, after, c, no, no, d)))
+    return out, ch.pick >= 0
 
 
 @dataclass(frozen=True)

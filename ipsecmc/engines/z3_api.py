@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import z3
+from z3.z3 import _to_expr_ref as expr_ref  # the wrapper z3.substitute itself uses
 
 # z3's Python API is untyped; these aliases say what a term is meant to be.
 Term = Any
 BoolT = Any
 IntT = Any
 
-__all__ = ["BoolT", "IntT", "Term", "z3"]
+__all__ = ["BoolT", "IntT", "Term", "expr_ref", "z3"]

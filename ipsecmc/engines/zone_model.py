@@ -264,7 +264,7 @@ class Lifter:
             kind = self.sem.due(s, i)
             if kind is None:
                 continue
-            outcomes = self.sem._handlers[kind](s, i, Sink(False))
+            outcomes = self.sem.handle(kind, s, i, Sink(False))
             for idx, outcome in enumerate(outcomes):
                 after, ops = self.discretize(outcome.state, self.running(d))
                 steps.append(Step(Label(kind, i, idx), after, ops))

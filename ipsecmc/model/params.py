@@ -82,6 +82,13 @@ class EndParams:
         return TIMING[key][0][0]
 
     @property
+    def dpd_probes(self) -> int:
+        """Unanswered DPD probes before the peer is declared dead: IKEv1 sends
+        ``dpd-retrycount`` of them; IKEv2's liveness check is an ordinary request, given
+        up after its last retransmission."""
+        return len(self.request_sends) if self.ike_version == 2 else self.dpd_retrycount
+
+    @property
     def dpd_detection_seconds(self) -> int:
         """Worst-case time from the first unanswered probe to declaring the peer dead."""
         if self.ike_version == 2:

@@ -52,6 +52,7 @@ from typing import NamedTuple
 
 from ipsecmc.config import DpdMode
 from ipsecmc.errors import SourceLoc
+from ipsecmc.model.choice import when
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.model.state import (
     CONNECTING,
@@ -126,6 +127,14 @@ class Sink:
         if self.record:
             self.notes.append(Note(end, category, text, loc, direction, dropped_by))
 
+    def add_if(
+        self, condition: bool, end: int, category: str, text: str, direction: str = ""
+    ) -> None:
+        """A note that only says what happened (it changes no state): the condition is
+        not even asked unless notes are recorded, so symbolic runs do not branch on it."""
+        if self.record and condition:
+            self.notes.append(Note(end, category, text, None, direction))
+
     def fork(self) -> Sink:
         return Sink(self.record, tuple(self.notes))
 
@@ -138,6 +147,9 @@ PACKET_NAMES = {k: IKEV1.packets[k] for k in (REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_
 
 Handler = Callable[[State, int, Sink], list[Outcome]]
 
+#: The urgent event kinds (``Semantics.due`` returns one of them, ``handle`` runs it).
+URGENT_KINDS = ("p2_keylife", "p1_keylife", "request", "start_p2", "dpd", "start_p1")
+
 
 class Semantics:
     """The transition relation of one tunnel under fixed ``TunnelParams``."""
@@ -145,7 +157,7 @@ class Semantics:
     def __init__(self, params: TunnelParams) -> None:
         self.params = params
         self.ends = params.ends
-        self._last_mode: tuple[State, bool | None] | None = None
+        self._last_mode: tuple[State, bool | None, tuple[bool, bool]] | None = None
         self._handlers: dict[str, Handler] = {
             "p2_keylife": self._p2_keylife,
             "p1_keylife": self._p1_keylife,
@@ -154,6 +166,7 @@ class Semantics:
             "dpd": self._dpd_due,
             "start_p1": self._start_p1,
         }
+        assert tuple(self._handlers) == URGENT_KINDS
 
     # ------------------------------------------------------------------ initial state
     def initial(self) -> State:
@@ -194,7 +207,7 @@ class Semantics:
         for i in (0, 1):
             kind = self.due(state, i)
             if kind is not None:
-                outcomes = self._handlers[kind](state, i, Sink(False))
+                outcomes = self.handle(kind, state, i, Sink(False))
                 for idx, outcome in enumerate(outcomes):
                     out.append((Label(kind, i, idx), outcome.state))
         if out:
@@ -204,6 +217,15 @@ class Semantics:
             bits = (1 if ab else 0) | (2 if ba else 0)
             out.append((Label("tick", -1, bits), self._tick(state, ab, ba, Sink(False))))
         return out
+
+    def handle(self, kind: str, state: State, i: int, sink: Sink) -> list[Outcome]:
+        """The outcomes of urgent event ``kind`` at end ``i`` (one per local-in outcome of
+        the packets it sends), in the order ``Label.arg`` numbers them."""
+        return self._handlers[kind](state, i, sink)
+
+    def tick(self, state: State, ab: bool, ba: bool, sink: Sink) -> State:
+        """One second with host traffic ``ab`` (a to b) and ``ba`` (b to a)."""
+        return self._tick(state, ab, ba, sink)
 
     def replay_step(self, state: State, label: Label) -> Outcome:
         """Re-execute ``label`` from ``state``, recording notes. Raises if not enabled."""
@@ -222,7 +244,7 @@ class Semantics:
             return sink.done(self._tick(state, ab, ba, sink))
         if self.due(state, label.end) != label.kind:
             raise ValueError(f"{label.kind} is not due at end {label.end}")
-        outcomes = self._handlers[label.kind](state, label.end, Sink(True))
+        outcomes = self.handle(label.kind, state, label.end, Sink(True))
         if label.arg >= len(outcomes):
             raise ValueError(f"outcome {label.arg} of {label.kind} does not exist")
         return outcomes[label.arg]
@@ -246,10 +268,14 @@ class Semantics:
         one and ``quiet`` up by one, then so does every further tick until the first
         threshold. We stop one second before it, so every skipped state has the same
         discrete fields and atom values (atoms read only discrete fields and
-        ``sess != 0``), and no urgent event was due in any of them. Returns 0 or 1 when
-        there is nothing to gain.
+        ``sess != 0``), and no urgent event was due in any of them. ``sent`` (ESP went out
+        in the last second) is not carried along but written by every tick, the first one
+        included, with the same value each second (the traffic choice is fixed), so the
+        skipped states and the result all have the first tick's ``sent``: the incoming
+        ``sent`` does not decide whether a state is steady. Returns 0 or 1 when there is
+        nothing to gain.
         """
-        mode = self._steady_mode(state)
+        mode = self._steady_mode(state)[0]
         if mode is None:
             return 1 if self.steady_choice(state) is not None else 0
         horizon = 1 << 30
@@ -264,37 +290,38 @@ class Semantics:
             horizon = min(horizon, state.phase_left - 1)
         return max(horizon, 1)
 
-    def _steady_mode(self, state: State) -> bool | None:
-        """Whether one tick is a pure shift: True if ``quiet`` moves with time, False if
-        traffic holds it still every second, None if the tick is not a pure shift.
+    def _steady_mode(self, state: State) -> tuple[bool | None, tuple[bool, bool]]:
+        """Whether one tick is a pure shift (but for ``sent``, which it writes): True if
+        ``quiet`` moves with time, False if traffic holds it still every second, None if
+        the tick is not a pure shift; and the ``sent`` of each end after it.
 
         The engine asks ``max_delay`` and then ``delay`` for the same state; the last
         answer is kept so the trial tick is computed once per jump, not twice.
         """
         last = self._last_mode
         if last is not None and last[0] is state:
-            return last[1]
-        mode = self._compute_steady_mode(state)
-        self._last_mode = (state, mode)
-        return mode
+            return last[1], last[2]
+        mode, sent = self._compute_steady_mode(state)
+        self._last_mode = (state, mode, sent)
+        return mode, sent
 
-    def _compute_steady_mode(self, state: State) -> bool | None:
+    def _compute_steady_mode(self, state: State) -> tuple[bool | None, tuple[bool, bool]]:
         choice = self.steady_choice(state)
         if choice is None:
-            return None
+            return None, (state.a.sent, state.b.sent)
         after = self._tick(state, choice[0], choice[1], Sink(False))
-        if after == self._shift(state, 1, True):
-            return True
-        if after == self._shift(state, 1, False):
-            return False
-        return None
+        sent = (after.a.sent, after.b.sent)
+        for quiet_moves in (True, False):
+            if after == self._shift(state, 1, quiet_moves, sent):
+                return quiet_moves, sent
+        return None, sent
 
     def delay(self, state: State, seconds: int) -> State:
         """``seconds`` ticks at once; only valid up to ``max_delay(state)``."""
-        mode = self._steady_mode(state)
+        mode, sent = self._steady_mode(state)
         if mode is None:
             raise ValueError("no steady delay from this state")
-        return self._shift(state, seconds, mode)
+        return self._shift(state, seconds, mode, sent)
 
     def _quiet_runs(self, p: EndParams, e: EndState) -> bool:
         return (
@@ -304,10 +331,11 @@ class Semantics:
             and e.quiet < p.dpd_retryinterval
         )
 
-    def _shift(self, s: State, d: int, quiet_moves: bool) -> State:
+    def _shift(self, s: State, d: int, quiet_moves: bool, sent: tuple[bool, bool]) -> State:
         def end(i: int) -> EndState:
             e, p = s.end(i), self.ends[i]
             return e._replace(
+                sent=sent[i],
                 sess=e.sess - d if e.sess > 0 else e.sess,
                 quiet=min(e.quiet + d, p.dpd_retryinterval)
                 if quiet_moves and self._quiet_runs(p, e)
@@ -403,12 +431,10 @@ class Semantics:
         e = e._replace(req=REQ_NONE, req_sent=0, req_timer=NO_TIMER)
         kill_ike = p.ike_version == 2 or req in (REQ_P1, REQ_REKEY_P1)
         if req == REQ_REKEY_P2 or kill_ike:
-            if e.p2 == UP:
-                sink.add(i, "sa", "IPsec SA down (tunnel DOWN)")
+            sink.add_if(e.p2 == UP, i, "sa", "IPsec SA down (tunnel DOWN)")
             e = self._p2_down(p, e)
         if kill_ike:
-            if e.p1 == UP:
-                sink.add(i, "sa", "IKE SA down")
+            sink.add_if(e.p1 == UP, i, "sa", "IKE SA down")
             e = self._p1_down(p, e)
         return sink.done(s.with_end(i, e))
 
@@ -416,10 +442,10 @@ class Semantics:
         """Send (or resend) a DPD probe, or declare the peer dead."""
         p = self.ends[i]
         e = s.end(i)
-        limit = len(p.request_sends) if p.ike_version == 2 else p.dpd_retrycount
+        limit = p.dpd_probes
         if e.dpd_sent >= limit:
             return self._declare_dead(s, i, sink)
-        if e.dpd_sent == 0:
+        if sink.record and e.dpd_sent == 0:
             why = (
                 "nothing inbound for" if p.dpd is DpdMode.ON_IDLE else "outbound ESP unanswered for"
             )
@@ -444,8 +470,7 @@ class Semantics:
             f"link fail: peer declared dead after {e.dpd_sent} unanswered "
             f"{words(p.ike_version).probes}",
         )
-        if e.p2 == UP:
-            sink.add(i, "sa", "IPsec SA deleted (tunnel DOWN)")
+        sink.add_if(e.p2 == UP, i, "sa", "IPsec SA deleted (tunnel DOWN)")
         s = s.with_end(i, self._p1_down(p, self._p2_down(p, e)))
         results: list[Outcome] = []
         for _, after_p2 in self._exchange(s, i, DELETE_P2, sink, ""):
@@ -523,8 +548,9 @@ class Semantics:
         if kind == REQ_P1:
             sink.add(j, "ike", f"answers {w.answers[REQ_P1]}: {answer}", direction=">")
             me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)
-            if peer.p2 == UP:
-                sink.add(j, "sa", f"old IPsec SA replaced by the new IKE SA ({w.replaced})")
+            sink.add_if(
+                peer.p2 == UP, j, "sa", f"old IPsec SA replaced by the new IKE SA ({w.replaced})"
+            )
             peer = self._p2_down(q, peer)
             sink.add(i, "sa", "IKE SA UP")
             sink.add(j, "sa", "IKE SA UP")
@@ -555,8 +581,7 @@ class Semantics:
             me = self._inbound(p, me)._replace(dpd_sent=0, dpd_timer=NO_TIMER)
             return True, sink.done(self._answered(s, i, me, peer))
         if kind == DELETE_P2:
-            if peer.p2 == UP:
-                sink.add(j, "sa", "IPsec SA deleted by the peer (tunnel DOWN)")
+            sink.add_if(peer.p2 == UP, j, "sa", "IPsec SA deleted by the peer (tunnel DOWN)")
             peer = self._p2_down(q, peer)
         else:
             sink.add(j, "sa", "IKE SA deleted by the peer")
@@ -571,43 +596,48 @@ class Semantics:
         return s.with_end(i, me).with_end(1 - i, peer)
 
     # ------------------------------------------------------------------ SA helpers
+    @staticmethod
+    def _with_request(e: EndState, req: int) -> EndState:
+        """``e`` with pending request ``req``; no request has no retransmission state."""
+        none = req == REQ_NONE
+        return e._replace(
+            req=req,
+            req_sent=when(none, 0, e.req_sent),
+            req_timer=when(none, NO_TIMER, e.req_timer),
+        )
+
+    @staticmethod
+    def _ends_phase2_request(e: EndState) -> EndState:
+        """The IPsec SA came up or went down: a pending phase2 negotiation or rekey is over."""
+        ipsec = (e.req == REQ_P2) | (e.req == REQ_REKEY_P2)
+        return Semantics._with_request(e, when(ipsec, REQ_NONE, e.req))
+
     def _establish_p1(self, p: EndParams, e: EndState) -> EndState:
-        req = e.req if e.req in (REQ_P2,) else REQ_NONE
+        e = self._with_request(e, when(e.req == REQ_P2, e.req, REQ_NONE))
         return self._inbound(
             p,
             e._replace(
                 p1=UP,
                 p1_life=p.p1_keylife if p.p1_keylife is not None else NO_TIMER,
-                req=req,
-                req_sent=0 if req == REQ_NONE else e.req_sent,
-                req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
                 dpd_sent=0,
                 dpd_timer=NO_TIMER,
             ),
         )
 
     def _establish_p2(self, p: EndParams, e: EndState) -> EndState:
-        req = REQ_NONE if e.req in (REQ_P2, REQ_REKEY_P2) else e.req
-        return e._replace(
+        return self._ends_phase2_request(e)._replace(
             p2=UP,
             p2_life=p.p2_keylife if p.p2_keylife is not None else NO_TIMER,
             want_p2=False,
-            req=req,
-            req_sent=0 if req == REQ_NONE else e.req_sent,
-            req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
         )
 
     def _p2_down(self, p: EndParams, e: EndState) -> EndState:
-        req = REQ_NONE if e.req in (REQ_P2, REQ_REKEY_P2) else e.req
-        return e._replace(
+        return self._ends_phase2_request(e)._replace(
             p2=DOWN,
             p2_life=NO_TIMER,
             sent=False,
             quiet=self._quiet_reset(p),
-            want_p2=e.want_p2 or p.p2_auto_negotiate,
-            req=req,
-            req_sent=0 if req == REQ_NONE else e.req_sent,
-            req_timer=NO_TIMER if req == REQ_NONE else e.req_timer,
+            want_p2=e.want_p2 | p.p2_auto_negotiate,
         )
 
     def _p1_down(self, p: EndParams, e: EndState) -> EndState:
@@ -663,14 +693,17 @@ class Semantics:
         if not flows:
             return me._replace(sent=False), peer
         if me.p2 != UP:
-            if not me.want_p2:
-                sink.add(
-                    i, "traffic", "host traffic for the tunnel: needs an IPsec SA", direction="<"
-                )
+            sink.add_if(
+                me.want_p2 is False,
+                i,
+                "traffic",
+                "host traffic for the tunnel: needs an IPsec SA",
+                direction="<",
+            )
             return me._replace(sent=False, want_p2=True), peer
         quiet = me.quiet
-        if p.dpd is DpdMode.ON_DEMAND and quiet == NO_TIMER:
-            quiet = 0
+        if p.dpd is DpdMode.ON_DEMAND:  # outbound ESP starts the wait for an answer
+            quiet = when(quiet == NO_TIMER, 0, quiet)
         me = me._replace(sent=True, quiet=quiet)
         if peer.p2 == UP:
             peer = self._inbound(q, peer)
@@ -685,27 +718,31 @@ class Semantics:
 
     def _age(self, i: int, e: EndState, sink: Sink) -> EndState:
         p = self.ends[i]
-        sess = e.sess
-        if sess > 0:
-            sess -= 1
-            if sess == 0:
-                sink.add(
-                    i,
-                    "session",
-                    f"UDP 500 session with the peer expired "
-                    f"(TTL {p.session_ttl} s, {p.session_ttl_source})",
-                )
+        sink.add_if(
+            e.sess == 1,
+            i,
+            "session",
+            f"UDP 500 session with the peer expired "
+            f"(TTL {p.session_ttl} s, {p.session_ttl_source})",
+        )
         quiet = e.quiet
-        if quiet != NO_TIMER and e.p1 == UP and p.dpd is not DpdMode.DISABLE:
-            quiet = min(quiet + 1, p.dpd_retryinterval)
+        if p.dpd is not DpdMode.DISABLE:
+            runs = (quiet != NO_TIMER) & (e.p1 == UP)
+            more = quiet + 1
+            quiet = when(runs, when(more < p.dpd_retryinterval, more, p.dpd_retryinterval), quiet)
+
+        def down(t: int) -> int:
+            """A countdown: one second less, stopping at 0 (-1: not running)."""
+            return when(t > 0, t - 1, t)
+
         return e._replace(
-            sess=sess,
+            sess=down(e.sess),
             quiet=quiet,
-            p1_life=e.p1_life - 1 if e.p1_life > 0 else e.p1_life,
-            p2_life=e.p2_life - 1 if e.p2_life > 0 else e.p2_life,
-            req_timer=e.req_timer - 1 if e.req_timer > 0 else e.req_timer,
-            dpd_timer=e.dpd_timer - 1 if e.dpd_timer > 0 else e.dpd_timer,
+            p1_life=down(e.p1_life),
+            p2_life=down(e.p2_life),
+            req_timer=down(e.req_timer),
+            dpd_timer=down(e.dpd_timer),
         )
 
 
-__all__ = ["PACKET_NAMES", "REQ_NAMES", "Label", "Note", "Outcome", "Semantics"]
+__all__ = ["PACKET_NAMES", "REQ_NAMES", "URGENT_KINDS", "Label", "Note", "Outcome", "Semantics"]

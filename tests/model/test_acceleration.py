@@ -6,10 +6,13 @@ the same counterexample length in seconds as plain one-second ticks.
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipsecmc.engines.result import Plan, Verdict
+from ipsecmc.model.semantics import Sink
 from ipsecmc.trace import replay
 from tests.model.helpers import (
     agreement_plan,
@@ -55,3 +58,40 @@ def test_jumps_keep_verdicts_and_counterexample_lengths(bound: int, **kw: object
             assert replay(system, fast.path).duration == replay(system, slow.path).duration
         if fast.verdict is Verdict.VIOLATED and fast.path is not None:
             replay(system, fast.path)  # replays without error
+
+
+def test_a_delay_is_its_ticks_whatever_sent_was() -> None:
+    """``Semantics.delay(s, d)`` equals ``d`` one-second ticks, also from states whose
+    ``sent`` the first tick overwrites (ESP went out last second, not this one). The
+    explicit engine's quotient forgets ``sent`` (``fast_successors``), so its delays are
+    found on states with ``sent`` False and replayed on the real ones: a delay allowed
+    on one must be allowed, and equal, on the other (a counterexample once failed to
+    replay here)."""
+    checked: list[int] = []
+
+    @settings(derandomize=True, database=None, max_examples=12, deadline=None)
+    @given(rng=st.randoms(use_true_random=False), **PAIRS)  # type: ignore[arg-type]
+    def check(rng: random.Random, **kw: object) -> None:
+        system = small_system(**kw)  # type: ignore[arg-type]
+        sem = system.semantics
+        state = system.initial()
+        for _ in range(120):
+            for sent in ((False, False), (True, False), (False, True), (True, True)):
+                variant = state._replace(
+                    a=state.a._replace(sent=sent[0]), b=state.b._replace(sent=sent[1])
+                )
+                d = sem.max_delay(variant)
+                assert d == sem.max_delay(state)
+                choice = sem.steady_choice(variant)
+                if d < 2 or choice is None:
+                    continue
+                ticked = variant
+                for _ in range(d):
+                    ticked = sem.tick(ticked, *choice, Sink(False))
+                assert sem.delay(variant, d) == ticked
+                checked.append(sent[0] or sent[1])
+            successors = system.successors(state)
+            state = rng.choice(successors)[1] if successors else system.initial()
+
+    check()
+    assert any(checked) and len(checked) > 100
