@@ -522,8 +522,12 @@ def propose(
     options: CheckOptions,
     progress: Callable[[Stats], None] | None = None,
 ) -> FixReport:
-    """Check ``paths``, derive candidates from local-in drops, verify each."""
-    report = check_paths(paths, options, progress)
+    """Check ``paths``, derive candidates from local-in drops, verify each.
+
+    Without the longest-stretch figure (``CheckOptions.longest``), which costs a search per
+    agreement and which ``fix`` never shows: it prints verdicts and counterexamples only.
+    """
+    report = check_paths(paths, replace(options, longest=False), progress)
     causes = causes_of(report)
     unique: dict[tuple[str, str], Candidate] = {}
     for cause in causes:
