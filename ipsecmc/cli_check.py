@@ -16,7 +16,6 @@ format, the others as INCONCLUSIVE; then one line on stderr).
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -30,7 +29,7 @@ from ipsecmc.check import (
     interrupted_count,
 )
 from ipsecmc.cli import handle_errors, interrupted, main
-from ipsecmc.cli_options import budget_options, progress_line
+from ipsecmc.cli_options import budget_options, jobs_option, progress_line, worker_count
 from ipsecmc.render.json_report import iter_json, result_json
 from ipsecmc.render.junit import render_junit
 from ipsecmc.render.mermaid import render_mermaid
@@ -77,14 +76,7 @@ FORMATS = ("text", "json", "sarif", "junit", "mermaid", "svg")
     "of each counterexample), svg (the same, drawn).",
 )
 @click.option("--verbose", is_flag=True, help="Show statistics and witnesses too.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Worker processes for the searches (default: all CPUs; 1 = in this process). "
-    "Identical tunnels share one search either way.",
-)
+@jobs_option()
 @click.option(
     "--assume-unknown",
     "assume_unknown",
@@ -118,7 +110,7 @@ def check(
         max_states=max_states,
         timeout_seconds=timeout,
         rekey=False if no_rekey else None,
-        jobs=jobs if jobs is not None else (os.cpu_count() or 1),
+        jobs=worker_count(jobs),
         assume_unknown=assume_unknown,
     )
     # JSON shows every trace: render each result where its trace is replayed (a worker)

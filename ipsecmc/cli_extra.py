@@ -4,7 +4,8 @@ Contract::
 
     ipsecmc diff OLD_PATH NEW_PATH [--property NAME]... [--bound-seconds T] [--traffic P]
                  [--max-states N] [--timeout S] [--format text|json|sarif|junit]
-    ipsecmc fix PATH [--property NAME]... [--write DIR] [--format text|json]
+    ipsecmc fix PATH [--property NAME]... [--write DIR] [--max-states N] [--timeout S]
+                [--jobs N] [--format text|json]
 
 Exit codes: ``diff`` 1 when a verdict regressed (HOLDS -> VIOLATED), else 0; ``fix`` 0
 when nothing is violated or at least one verified fix was found, 1 when a violation has
@@ -20,7 +21,7 @@ import click
 
 from ipsecmc.check import CheckOptions, PropertyResult
 from ipsecmc.cli import handle_errors, main
-from ipsecmc.cli_options import progress_line, timeout_option
+from ipsecmc.cli_options import jobs_option, progress_line, timeout_option, worker_count
 from ipsecmc.diff import DiffReport, diff_dict, diff_paths
 from ipsecmc.engines.result import Verdict
 from ipsecmc.fix import FixReport, fix_dict, propose, write_fixes
@@ -195,6 +196,7 @@ def render_fix_text(f: FixReport, colour: bool = False) -> str:
 )
 @click.option("--max-states", type=click.IntRange(min=1), default=2_000_000, show_default=True)
 @timeout_option("property")
+@jobs_option()
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -205,10 +207,16 @@ def fix(
     write_dir: str | None,
     max_states: int,
     timeout: float | None,
+    jobs: int | None,
     fmt: str,
 ) -> None:
     """Propose verified config changes for violations caused by local-in policy."""
-    options = CheckOptions(properties=properties, max_states=max_states, timeout_seconds=timeout)
+    options = CheckOptions(
+        properties=properties,
+        max_states=max_states,
+        timeout_seconds=timeout,
+        jobs=worker_count(jobs),
+    )
     f = propose(paths, options, progress_line)
     written = write_fixes(f, paths, write_dir) if write_dir and f.passing else []
     if fmt == "json":

@@ -1,7 +1,9 @@
-"""Command-line options shared by ``check`` and ``measure`` (one definition, one wording)."""
+"""Command-line options shared by ``check``, ``measure`` and ``fix`` (one definition, one
+wording)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -57,6 +59,24 @@ def timeout_option(per: str) -> Callable[[F], F]:
         metavar="S",
         help=f"Wall-clock budget per {per} in seconds (0: no limit).",
     )
+
+
+def jobs_option() -> Callable[[F], F]:
+    """``--jobs N``: worker processes for the searches (``ipsecmc.parallel``); ``None`` when
+    not given, which :func:`worker_count` turns into all CPUs."""
+    return click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Worker processes for the searches (default: all CPUs; 1 = in this process). "
+        "Identical tunnels share one search either way.",
+    )
+
+
+def worker_count(jobs: int | None) -> int:
+    """``--jobs`` as given, else every CPU: the report is the same for any count."""
+    return jobs if jobs is not None else (os.cpu_count() or 1)
 
 
 def progress_line(stats: Stats) -> None:

@@ -17,15 +17,29 @@ Each candidate is applied to a copy of X's config *text*: the CLI is appended to
 file, which is exactly what pasting it does (the reader applies FortiOS edit semantics:
 ``edit`` continues an entry, ``move`` reorders the table). The patched text is read
 again, paired with the other gateways, and every property is re-checked with the same
-machinery as ``ipsecmc check`` (the originally violated ones first, so a candidate that
-does not help costs one check). A candidate is listed only if every violated property
-now holds and no other verdict got worse. Listed fixes come root cause first: the
-changes to the local-in table (``allow-ike``, ``narrow-deny``, ``rebind-deny``) before the
-timer workarounds (``session-ttl``, ``dpd``), which leave the dropping policy in place and
-only keep the gateway's own session alive (``Candidate.role``). Within each group,
-smallest first: by how much new traffic they let reach the gateway (``exposure``: 0 none,
-1 IKE from the peer only, 2 everything from the peer, 3 IKE from anywhere, 4 everything on
-the interface), then by the number of CLI lines.
+machinery as ``ipsecmc check``. A candidate is listed only if every violated property
+now holds and no other verdict got worse.
+
+Listed fixes come root cause first: the changes to the local-in table (``allow-ike``,
+``narrow-deny``, ``rebind-deny``) before the timer workarounds (``session-ttl``,
+``dpd``), which leave the dropping policy in place and only keep the gateway's own
+session alive (``Candidate.role``). Within each group, smallest first: by how much new
+traffic they let reach the gateway (``exposure``: 0 none, 1 IKE from the peer only, 2
+everything from the peer, 3 IKE from anywhere, 4 everything on the interface), then by
+the number of CLI lines.
+
+The re-checks of all candidates run together (:func:`verify_all`), in two rounds of
+``ipsecmc.parallel.check_pairs``: the originally violated properties of every candidate,
+then the other properties of the candidates that fixed them all, so a candidate that does
+not help costs only first-round searches. Within a round the searches run in
+``options.jobs`` worker processes, and systems equal up to names share one search: the
+changes to the local-in table (``allow-ike``, both ``narrow-deny``, ``rebind-deny``)
+usually admit the peer's IKE in the same way, so four candidates cost one search per
+property (checked one candidate at a time, they were most of ``fix``'s time).
+Searches are deterministic, so each candidate is judged exactly as checking it alone
+would judge it (violated properties first, stopping at the first failure; results after
+it say "not re-checked" even if the batch has them), and the output is the same for any
+``jobs``. ``--timeout`` and ``--max-states`` bound each search, as in ``check``.
 
 Secrets: the patched text keeps the file's original ``psksecret`` lines (so a written
 config still works), and is only ever written to files under ``--write DIR``; it is not
@@ -37,7 +51,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +61,6 @@ from ipsecmc.check import (
     CheckReport,
     PropertyResult,
     check_paths,
-    check_tunnel,
     load_properties,
 )
 from ipsecmc.config import Action, DpdMode, GatewayConfig, LocalInPolicy
@@ -56,7 +69,8 @@ from ipsecmc.errors import UsageError
 from ipsecmc.fortios.parser import Value
 from ipsecmc.fortios.resolver import read_gateways, read_text
 from ipsecmc.fortios.writer import quote
-from ipsecmc.model.system import DEFAULT_TRAFFIC, build
+from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
+from ipsecmc.parallel import check_pairs
 from ipsecmc.scenario_file import FILE_NAME, read_settings
 from ipsecmc.topology import expand_paths, pair
 from ipsecmc.topology_types import Tunnel, TunnelEnd
@@ -358,7 +372,7 @@ def candidates(cause: Cause) -> list[Candidate]:
 
 def _patched_gateways(
     paths: Sequence[str | Path], target: str, text: str
-) -> tuple[tuple[GatewayConfig, ...], str]:
+) -> tuple[GatewayConfig, ...]:
     gws: list[GatewayConfig] = []
     target_key = Path(target).resolve()
     for f in expand_paths(paths):
@@ -366,7 +380,123 @@ def _patched_gateways(
             gws.extend(read_text(text, str(f)))
         else:
             gws.extend(read_gateways(f))
-    return tuple(gws), text
+    return tuple(gws)
+
+
+@dataclass(frozen=True)
+class _Patched:
+    """A candidate applied to a copy of its file's text: the tunnels the patched configs
+    pair into (by name), or ``error``, why the patched text does not read."""
+
+    candidate: Candidate
+    text: str = field(repr=False)  # the original secrets: for --write only
+    tunnels: Mapping[str, Tunnel]
+    error: str = ""
+
+
+def _patch(paths: Sequence[str | Path], cand: Candidate) -> _Patched:
+    original = Path(cand.path).read_text(encoding="utf-8", errors="replace")
+    text = original + ("" if original.endswith("\n") else "\n") + cand.cli
+    try:
+        scenario = pair(_patched_gateways(paths, cand.path, text))
+    except Exception as exc:  # a candidate the reader rejects is simply not a fix
+        return _Patched(cand, text, {}, f"patched config does not read: {exc}")
+    return _Patched(cand, text, {t.name: t for t in scenario.tunnels})
+
+
+#: A result's identity in a report: (tunnel name, property name).
+_Key = tuple[str, str]
+
+
+def _key(r: PropertyResult) -> _Key:
+    return r.tunnel.name, r.prop.name
+
+
+def _judge(
+    ordered: Sequence[PropertyResult], tunnels: Mapping[str, Tunnel], after: Mapping[_Key, Verdict]
+) -> tuple[tuple[VerdictChange, ...], str] | None:
+    """Judge a candidate from the verdicts ``after`` it, walking ``ordered`` as one check
+    after another would: the first result that does not hold where it was violated, or
+    got worse, fails the candidate, and the results after it count as not re-checked
+    (``after=None``), even if a batch checked them. Returns the changes and the failure
+    (``""``: passed), or ``None`` while a result before any failure is still unchecked."""
+    changes: list[VerdictChange] = []
+    failure = ""
+    for r in ordered:
+        if failure:
+            changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, None))
+            continue
+        if r.tunnel.name not in tunnels:
+            failure = f"tunnel {r.tunnel.name} no longer pairs"
+            changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, None))
+            continue
+        verdict = after.get(_key(r))
+        if verdict is None:
+            return None
+        changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, verdict))
+        if r.verdict is Verdict.VIOLATED and verdict not in _HOLDS:
+            failure = f"{r.prop.name} is still {verdict.value}"
+        elif _RANK[verdict] < _RANK[r.verdict]:
+            failure = f"{r.prop.name} gets worse: {r.verdict.value} -> {verdict.value}"
+    return tuple(changes), failure
+
+
+def verify_all(
+    paths: Sequence[str | Path],
+    report: CheckReport,
+    options: CheckOptions,
+    cands: Sequence[Candidate],
+    progress: Callable[[Stats], None] | None = None,
+) -> list[FixResult]:
+    """Apply each candidate to a copy of its config text, re-check, and judge it.
+
+    All candidates' searches in two rounds of :func:`check_pairs` (module doc): the
+    violated properties, then the others for the candidates still passing. Same results
+    as :func:`verify` on each candidate alone, in the order of ``cands``.
+    """
+    patched = [_patch(paths, c) for c in cands]
+    traffic = report.traffic or report.settings.traffic or DEFAULT_TRAFFIC
+    props = {p.name: p for p in load_properties(options.properties)}
+    # violated first: a candidate that does not fix them is rejected after the first round
+    ordered = sorted(report.results, key=lambda r: r.verdict is not Verdict.VIOLATED)
+    rounds = (
+        [r for r in ordered if r.verdict is Verdict.VIOLATED],
+        [r for r in ordered if r.verdict is not Verdict.VIOLATED],
+    )
+    judging = replace(options, longest=False)  # only the verdicts judge a candidate
+    after: list[dict[_Key, Verdict]] = [{} for _ in patched]
+    systems: dict[tuple[int, str], TransitionSystem] = {}
+    for results in rounds:
+        todo = [
+            (i, r)
+            for i, p in enumerate(patched)
+            if not p.error and _judge(ordered, p.tunnels, after[i]) is None
+            for r in results
+            if r.tunnel.name in p.tunnels
+        ]
+        pairs = []
+        for i, r in todo:
+            if (i, r.tunnel.name) not in systems:
+                tunnel = patched[i].tunnels[r.tunnel.name]
+                systems[i, r.tunnel.name] = build(tunnel, traffic, report.rekey)
+            pairs.append((systems[i, r.tunnel.name], props[r.prop.name]))
+        for (i, r), checked in zip(todo, check_pairs(pairs, judging, {}, progress), strict=True):
+            after[i][_key(r)] = checked.verdict
+    return [_fix_result(p, ordered, after[i]) for i, p in enumerate(patched)]
+
+
+def _fix_result(
+    patched: _Patched, ordered: Sequence[PropertyResult], after: Mapping[_Key, Verdict]
+) -> FixResult:
+    if patched.error:
+        return FixResult(patched.candidate, False, patched.error, (), {})
+    judged = _judge(ordered, patched.tunnels, after)
+    assert judged is not None, "a candidate left unjudged after both rounds"
+    changes, failure = judged
+    reason = failure or "every violated property holds; no verdict got worse"
+    return FixResult(
+        patched.candidate, not failure, reason, changes, {patched.candidate.path: patched.text}
+    )
 
 
 def verify(
@@ -376,44 +506,9 @@ def verify(
     cand: Candidate,
     progress: Callable[[Stats], None] | None = None,
 ) -> FixResult:
-    """Apply ``cand`` to a copy of its config text, re-check, and judge it."""
-    original = Path(cand.path).read_text(encoding="utf-8", errors="replace")
-    text = original + ("" if original.endswith("\n") else "\n") + cand.cli
-    try:
-        gws, _ = _patched_gateways(paths, cand.path, text)
-        scenario = pair(gws)
-    except Exception as exc:  # a candidate the reader rejects is simply not a fix
-        return FixResult(cand, False, f"patched config does not read: {exc}", (), {})
-    settings = report.settings
-    traffic = report.traffic or settings.traffic or DEFAULT_TRAFFIC
-    props = {p.name: p for p in load_properties(options.properties)}
-    by_name = {t.name: t for t in scenario.tunnels}
-    # violated first: a candidate that does not fix them is rejected after one check
-    ordered = sorted(report.results, key=lambda r: r.verdict is not Verdict.VIOLATED)
-    judging = replace(options, longest=False)  # only the verdicts judge a candidate
-    changes: list[VerdictChange] = []
-    failure = ""
-    systems: dict[str, Any] = {}
-    for r in ordered:
-        if failure:
-            changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, None))
-            continue
-        tunnel = by_name.get(r.tunnel.name)
-        if tunnel is None:
-            failure = f"tunnel {r.tunnel.name} no longer pairs"
-            changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, None))
-            continue
-        if tunnel.name not in systems:
-            systems[tunnel.name] = build(tunnel, traffic, report.rekey)
-        after = check_tunnel(systems[tunnel.name], props[r.prop.name], judging, progress)
-        changes.append(VerdictChange(r.tunnel.name, r.prop.name, r.verdict, after.verdict))
-        if r.verdict is Verdict.VIOLATED and after.verdict not in _HOLDS:
-            failure = f"{r.prop.name} is still {after.verdict.value}"
-        elif _RANK[after.verdict] < _RANK[r.verdict]:
-            failure = f"{r.prop.name} gets worse: {r.verdict.value} -> {after.verdict.value}"
-    passed = not failure
-    reason = "every violated property holds; no verdict got worse" if passed else failure
-    return FixResult(cand, passed, reason, tuple(changes), {cand.path: text})
+    """:func:`verify_all` for one candidate."""
+    (result,) = verify_all(paths, report, options, [cand], progress)
+    return result
 
 
 def order_key(fix: FixResult) -> tuple[bool, bool, int, int]:
@@ -427,17 +522,18 @@ def propose(
     options: CheckOptions,
     progress: Callable[[Stats], None] | None = None,
 ) -> FixReport:
-    """Check ``paths``, derive candidates from local-in drops, verify each."""
-    report = check_paths(paths, options, progress)
+    """Check ``paths``, derive candidates from local-in drops, verify each.
+
+    Without the longest-stretch figure (``CheckOptions.longest``), which costs a search per
+    agreement and which ``fix`` never shows: it prints verdicts and counterexamples only.
+    """
+    report = check_paths(paths, replace(options, longest=False), progress)
     causes = causes_of(report)
-    results: list[FixResult] = []
-    seen: set[tuple[str, str]] = set()
+    unique: dict[tuple[str, str], Candidate] = {}
     for cause in causes:
         for cand in candidates(cause):
-            if (cand.path, cand.cli) in seen:
-                continue
-            seen.add((cand.path, cand.cli))
-            results.append(verify(paths, report, options, cand, progress))
+            unique.setdefault((cand.path, cand.cli), cand)
+    results = verify_all(paths, report, options, list(unique.values()), progress)
     results.sort(key=order_key)
     return FixReport(report, causes, tuple(results))
 

@@ -191,7 +191,7 @@ _Task = tuple[_Answer, tuple[int, ...]]
 class _Job:
     """Everything a worker needs, inherited through fork: systems, searches, options."""
 
-    systems: Sequence[TransitionSystem]
+    systems: Sequence[TransitionSystem]  # member m's system is systems[m] (repeats allowed)
     searches: Sequence[_Search]
     members: Sequence[_Member]
     options: CheckOptions
@@ -418,18 +418,37 @@ def check_systems(
     and a report of long witnesses is written without shipping them. ``symmetry=False``
     searches every pair itself (the reference the symmetry reduction is tested against).
     """
+    pairs = [(system, prop) for system in systems for prop in props]
+    return check_pairs(pairs, options, expect, progress, symmetry=symmetry, render=render)
+
+
+def check_pairs(
+    pairs: Sequence[tuple[TransitionSystem, Property]],
+    options: CheckOptions,
+    expect: Mapping[str, str],
+    progress: Progress | None = None,
+    *,
+    symmetry: bool = True,
+    render: ResultRenderer | None = None,
+) -> tuple[PropertyResult, ...]:
+    """:func:`check_systems` for any list of (system, property) pairs, in their order.
+
+    ``ipsecmc fix`` needs this shape: each candidate change has its own systems and only
+    some properties still to check, and identical systems of different candidates (four
+    changes to a local-in table often admit the peer's IKE in the same way) share one
+    search through :func:`symmetry_key`, in one pool run.
+    """
     classes: dict[Hashable, int] = {}
     searches: list[_Search] = []
     members: list[_Member] = []
-    for k, system in enumerate(systems):
-        for prop in props:
-            validate(prop, STANDARD_ATOMS, system.names)
-            key = symmetry_key(system, prop) if symmetry else len(members)
-            if key not in classes:
-                classes[key] = len(searches)
-                searches.append(_Search(system, prop, expect.get(prop.name)))
-            members.append(_Member(k, prop, classes[key]))
-    job = _Job(systems, searches, members, options, progress, render)
+    for k, (system, prop) in enumerate(pairs):
+        validate(prop, STANDARD_ATOMS, system.names)
+        key = symmetry_key(system, prop) if symmetry else k
+        if key not in classes:
+            classes[key] = len(searches)
+            searches.append(_Search(system, prop, expect.get(prop.name)))
+        members.append(_Member(k, prop, classes[key]))
+    job = _Job([system for system, _ in pairs], searches, members, options, progress, render)
     run = _run(job, options.jobs)
     answers = [run.answers.get(i) or job.unanswered(i) for i in range(len(searches))]
     results = tuple(

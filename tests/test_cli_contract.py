@@ -152,12 +152,29 @@ main()
 """
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_real_sigint_gives_130_without_traceback(jobs: str) -> None:
-    """A terminal's Ctrl-C: SIGINT to the whole process group (workers included)."""
-    args = ["check", str(SEED), "--property", "agreement", "--property", "establishes"]
+#: ``ipsecmc fix`` with every re-check of a candidate sleeping (the first check runs as
+#: usual; only the re-checks turn ``longest`` off), so SIGINT arrives in a re-check round.
+_SLEEPY_RECHECK = """
+import sys, time
+import ipsecmc.check
+from ipsecmc.cli import main
+real = ipsecmc.check.check_tunnel
+def check_tunnel(system, prop, options, *rest):
+    if options.longest:
+        return real(system, prop, options, *rest)
+    print("test: sleeping in a re-check", file=sys.stderr, flush=True)
+    time.sleep(600)
+ipsecmc.check.check_tunnel = check_tunnel
+sys.argv[0] = "ipsecmc"
+main()
+"""
+
+
+def _sigint_once_sleeping(script: str, *args: str) -> tuple[int, str, str]:
+    """Run ``script`` with ``args``; at its first ``test: sleeping`` line on stderr, send
+    SIGINT to its whole process group (a terminal's Ctrl-C: workers included)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SLEEPY, *args, "--jobs", jobs],
+        [sys.executable, "-c", script, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -171,13 +188,34 @@ def test_a_real_sigint_gives_130_without_traceback(jobs: str) -> None:
             break
     os.killpg(proc.pid, signal.SIGINT)
     out, rest = proc.communicate(timeout=120)
-    err = "".join(seen) + rest
-    assert proc.returncode == 130, err
+    return proc.returncode, out, "".join(seen) + rest
+
+
+def _one_interrupted_line(code: int, err: str) -> None:
+    assert code == 130, err
     assert "Traceback" not in err
     assert err.splitlines()[-1].startswith("ipsecmc: interrupted: stopped by Ctrl-C (SIGINT)")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_real_sigint_gives_130_without_traceback(jobs: str) -> None:
+    """A terminal's Ctrl-C: SIGINT to the whole process group (workers included)."""
+    args = ["check", str(SEED), "--property", "agreement", "--property", "establishes"]
+    code, out, err = _sigint_once_sleeping(_SLEEPY, *args, "--jobs", jobs)
+    _one_interrupted_line(code, err)
     assert "establishes (reachable): INCONCLUSIVE (interrupted (Ctrl-C)" in out
     if jobs == "1":  # searched in order: agreement was answered before the interruption
         assert "agreement (bounded, T = 110 s): VIOLATED" in out
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_real_sigint_in_fix_rechecks_gives_130(jobs: str) -> None:
+    """``fix`` re-checks its candidates in one pool run: Ctrl-C there stops it as before
+    (one line, exit 130, nothing on stdout)."""
+    args = ["fix", str(SEED), "--property", "agreement", "--jobs", jobs]
+    code, out, err = _sigint_once_sleeping(_SLEEPY_RECHECK, *args)
+    _one_interrupted_line(code, err)
+    assert out == ""
 
 
 # ------------------------------------------------------------------- one line
