@@ -53,8 +53,18 @@ RUNNING = -1000
 _FAR = 1 << 30
 
 
+_CLOCKS = {
+    (end, field): 1 + end * len(TIMER_FIELDS) + j
+    for end in (0, 1)
+    for j, field in enumerate(TIMER_FIELDS)
+}
+#: Positions of the timer fields and of ``sent`` in an ``EndState`` tuple.
+_TIMER_AT = tuple(EndState._fields.index(field) for field in TIMER_FIELDS)
+_SENT_AT = EndState._fields.index("sent")
+
+
 def clock_of(end: int, field: str) -> int:
-    return 1 + end * len(TIMER_FIELDS) + TIMER_FIELDS.index(field)
+    return _CLOCKS[end, field]
 
 
 class Undecided(TypeError):
@@ -143,6 +153,8 @@ class Lifter:
         self._urgent: dict[State, tuple[Step, ...]] = {}
         self._traffic: dict[tuple[State, int], Step] = {}
         self._running: dict[State, list[int]] = {}
+        self._symbolic: dict[State, State] = {}
+        self._expired: dict[tuple[State, int], State] = {}
         self.ceiling = [0] * DIM
         self.sign = [0] * DIM
         for i, p in enumerate(self.ends):
@@ -195,7 +207,13 @@ class Lifter:
         return 1, _FAR
 
     def symbolic(self, d: State) -> State:
-        """``d`` with every running field holding a ``Sym`` of its canonical range."""
+        """``d`` with every running field holding a ``Sym`` of its canonical range
+        (memoized: a ``Sym`` is never changed, so the steps and the predicate of one
+        discrete state can share it)."""
+        try:
+            return self._symbolic[d]
+        except KeyError:
+            pass
         ends = []
         for i in (0, 1):
             e = d.end(i)
@@ -208,7 +226,21 @@ class Lifter:
         left: int | Sym = d.phase_left
         if left == RUNNING:
             left = Sym(PHASE_CLOCK, *self.canonical_range(PHASE_CLOCK))
-        return State(ends[0], ends[1], d.phase, left)  # type: ignore[arg-type]
+        s = self._symbolic[d] = State(ends[0], ends[1], d.phase, left)  # type: ignore[arg-type]
+        return s
+
+    def expired(self, d: State, k: int) -> State:
+        """The discrete state once timer clock ``k`` (not the phase or monitor clock)
+        reached its ceiling: the field holds the value it has there."""
+        try:
+            return self._expired[d, k]
+        except KeyError:
+            pass
+        i, field = self.field_of(k)
+        value = self.ceiling[k] * self.sign[k]
+        stopped = d.end(i)._replace(**{field: value})  # type: ignore[arg-type]
+        out = self._expired[d, k] = d.with_end(i, stopped)
+        return out
 
     # ------------------------------------------------------------------ from concrete
     def discretize(
@@ -221,23 +253,25 @@ class Lifter:
         ends = []
         for i in (0, 1):
             e = s.end(i)
-            changes: dict[str, object] = {} if self.keep_sent else {"sent": False}
-            for field in TIMER_FIELDS:
-                value = getattr(e, field)
-                k = clock_of(i, field)
+            values: list[object] = list(e)  # edited by position: cheaper than _replace
+            if not self.keep_sent:
+                values[_SENT_AT] = False
+            for field, at in zip(TIMER_FIELDS, _TIMER_AT, strict=True):
+                value = values[at]
+                k = _CLOCKS[i, field]
                 if isinstance(value, Sym):
                     if value.clock != k:  # pragma: no cover - Semantics never moves timers
                         raise Undecided("a timer moved to another field")
                     if field == "quiet" and (e.p1 != UP or self.ends[i].dpd is DpdMode.DISABLE):
                         raise Undecided("a running DPD clock stopped without a reset")
                     ops.append(Op(k, "keep"))
-                    changes[field] = RUNNING
-                elif self.runs(e, i, field, value):
-                    ops.append(Op(k, "reset", self.sign[k] * value))
-                    changes[field] = RUNNING
+                    values[at] = RUNNING
+                elif self.runs(e, i, field, value):  # type: ignore[arg-type]
+                    ops.append(Op(k, "reset", self.sign[k] * value))  # type: ignore[operator]
+                    values[at] = RUNNING
                 else:
                     ops.append(Op(k, "stop"))
-            ends.append(e._replace(**changes))  # type: ignore[arg-type]
+            ends.append(EndState._make(values))
         left = s.phase_left
         if isinstance(left, Sym):
             ops.append(Op(PHASE_CLOCK, "keep"))
