@@ -129,6 +129,11 @@ class Op(NamedTuple):
     value: int | None = None
 
 
+#: The ops that carry no value, made once (``discretize`` makes a dozen per outcome).
+_KEEP = {k: Op(k, "keep") for k in range(DIM)}
+_STOP = {k: Op(k, "stop") for k in range(DIM)}
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One lifted discrete step from a discrete state: its label, the discrete state after
@@ -264,23 +269,23 @@ class Lifter:
                         raise Undecided("a timer moved to another field")
                     if field == "quiet" and (e.p1 != UP or self.ends[i].dpd is DpdMode.DISABLE):
                         raise Undecided("a running DPD clock stopped without a reset")
-                    ops.append(Op(k, "keep"))
+                    ops.append(_KEEP[k])
                     values[at] = RUNNING
                 elif self.runs(e, i, field, value):  # type: ignore[arg-type]
                     ops.append(Op(k, "reset", self.sign[k] * value))  # type: ignore[operator]
                     values[at] = RUNNING
                 else:
-                    ops.append(Op(k, "stop"))
+                    ops.append(_STOP[k])
             ends.append(EndState._make(values))
         left = s.phase_left
         if isinstance(left, Sym):
-            ops.append(Op(PHASE_CLOCK, "keep"))
+            ops.append(_KEEP[PHASE_CLOCK])
             left = RUNNING
         elif left > 0:
             ops.append(Op(PHASE_CLOCK, "reset", -left))
             left = RUNNING
         else:
-            ops.append(Op(PHASE_CLOCK, "stop"))
+            ops.append(_STOP[PHASE_CLOCK])
         if was_running is not None:
             ops = [op for op in ops if op.kind != "stop" or op.clock in was_running]
         return State(ends[0], ends[1], s.phase, left), tuple(ops)
