@@ -119,6 +119,7 @@ from ipsecmc.engines.zone_model import (
     RUNNING,
     Lifter,
     Op,
+    Step,
     Undecided,
 )
 from ipsecmc.model.semantics import Label
@@ -326,11 +327,20 @@ class ZoneSearch(BudgetedSearch):
             if found is not None:
                 return found
         mon = (MONITOR_CLOCK,) if monitor else ()
+        done: list[Step] = []
         for ab, ba in self.phases[d.phase].choices():
             bits = (1 if ab else 0) | (2 if ba else 0)
             if bits == 0 and not _sent(d):
                 continue  # seconds without traffic are inside the closed zone already
             step = self.lifter.traffic(d, bits)
+            if not self.want_graph and any(
+                step.after == other.after and step.ops == other.ops for other in done
+            ):
+                # Another traffic choice's step exactly: the same parts, already finished
+                # (a violation among them was reported, the rest is stored or covered).
+                # Only the backward pass of ``recoverable`` wants each label's edge.
+                continue
+            done.append(step)
             moved = (*self.lifter.running(step.after), *mon)
             if step.after == d and _sent(d):
                 kind, later = "loop", self._repeat(zone, step.ops, moved)
