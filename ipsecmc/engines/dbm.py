@@ -16,7 +16,7 @@ Matrices are small (15 x 15) numpy arrays; a ``Zone`` is never mutated after cre
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -140,6 +140,25 @@ class Zone:
         """The smallest zone holding both (entry-wise loosest bounds: the maximum of two
         canonical DBMs is canonical)."""
         return Zone(np.maximum(self.m, other.m))
+
+    def widen(self, grown: Zone, keep: Sequence[int]) -> Zone:
+        """``grown`` (a zone including this one) without the upper and difference bounds
+        it loosened: the classic DBM widening, which makes a bound that keeps growing
+        (a cycle that moves one clock against the others a little further each time
+        round) jump to no bound at once. Lower bounds ``x_k >= c`` stay, and so does every
+        bound of the clocks in ``keep``. The result includes ``grown``."""
+        loose = grown.m > self.m
+        loose[0, :] = False
+        loose[list(keep), :] = False
+        loose[:, list(keep)] = False
+        if not loose.any():
+            return grown
+        m = grown.m.copy()
+        m[loose] = INF
+        widened = _canonical(m)
+        if widened is None:  # pragma: no cover - dropping bounds never empties a zone
+            raise AssertionError("empty zone after widening")
+        return widened
 
     def intersect(self, other: Zone) -> Zone | None:
         """The valuations in both zones; None if there are none. Each bound of ``other``

@@ -38,6 +38,7 @@ from ipsecmc.engines import zone_search
 from ipsecmc.engines.fast_successors import FastSuccessors
 from ipsecmc.engines.meter import BudgetedSearch
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
+from ipsecmc.engines.zone_model import Lifter
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
@@ -95,6 +96,8 @@ class _Segments:
 ZONE_CAP = 20_000
 #: Nodes of exact zones tried before the convex-hull search (``_zone_searches``).
 EXACT_FIRST = 3_000
+#: Expansions of a discrete state after which its hull is widened when it grows again.
+WIDEN_AFTER = 3
 SHORT_TIMER = 60
 
 
@@ -167,29 +170,35 @@ class ExplicitEngine:
         """The zone searches in turn, each only if the one before gave no answer: exact
         zones up to ``EXACT_FIRST`` nodes (counterexamples are usually near); then one
         convex hull per discrete state, whose "holds" is a proof (it explores a superset of
-        the reachable states) and whose counterexamples count only once replayed; then
-        exact zones without a cap. With short timers only the first, capped at
-        ``zone_cap`` (the one-second search is faster there)."""
+        the reachable states) and whose counterexamples count only once replayed, first
+        with hulls that keep growing widened (a larger superset, reached in a few rounds
+        instead of one per timer cycle), then without; then exact zones without a cap.
+        With short timers only the first, capped at ``zone_cap`` (the one-second search is
+        faster there)."""
+        lifter = zone_search.lifter_for(system, plan)  # the lifted steps, shared
         if _short_timers(system, plan):
-            return self._zone_search(system, plan, started, self.zone_cap)
-        exact = self._zone_search(system, plan, started, EXACT_FIRST)
+            return self._zone_search(system, plan, started, lifter, self.zone_cap)
+        exact = self._zone_search(system, plan, started, lifter, EXACT_FIRST)
         if exact is not None:
             return exact
-        over = self._zone_search(system, plan, started, None, hull=True)
-        if over is not None:
-            return over
-        return self._zone_search(system, plan, started, None)
+        for widen in (WIDEN_AFTER, None):
+            over = self._zone_search(system, plan, started, lifter, None, True, widen)
+            if over is not None:
+                return over
+        return self._zone_search(system, plan, started, lifter, None)
 
     def _zone_search(
         self,
         system: TransitionSystem,
         plan: Plan,
         started: float,
+        lifter: Lifter,
         cap: int | None,
         hull: bool = False,
+        widen_after: int | None = None,
     ) -> EngineResult | None:
         search = zone_search.ZoneSearch(
-            system, plan, self.budget, self.progress, started, cap, hull=hull
+            system, plan, self.budget, self.progress, started, cap, hull, lifter, widen_after
         )
         return search.run()
 

@@ -53,8 +53,18 @@ RUNNING = -1000
 _FAR = 1 << 30
 
 
+_CLOCKS = {
+    (end, field): 1 + end * len(TIMER_FIELDS) + j
+    for end in (0, 1)
+    for j, field in enumerate(TIMER_FIELDS)
+}
+#: Positions of the timer fields and of ``sent`` in an ``EndState`` tuple.
+_TIMER_AT = tuple(EndState._fields.index(field) for field in TIMER_FIELDS)
+_SENT_AT = EndState._fields.index("sent")
+
+
 def clock_of(end: int, field: str) -> int:
-    return 1 + end * len(TIMER_FIELDS) + TIMER_FIELDS.index(field)
+    return _CLOCKS[end, field]
 
 
 class Undecided(TypeError):
@@ -119,6 +129,11 @@ class Op(NamedTuple):
     value: int | None = None
 
 
+#: The ops that carry no value, made once (``discretize`` makes a dozen per outcome).
+_KEEP = {k: Op(k, "keep") for k in range(DIM)}
+_STOP = {k: Op(k, "stop") for k in range(DIM)}
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One lifted discrete step from a discrete state: its label, the discrete state after
@@ -143,6 +158,8 @@ class Lifter:
         self._urgent: dict[State, tuple[Step, ...]] = {}
         self._traffic: dict[tuple[State, int], Step] = {}
         self._running: dict[State, list[int]] = {}
+        self._symbolic: dict[State, State] = {}
+        self._expired: dict[tuple[State, int], State] = {}
         self.ceiling = [0] * DIM
         self.sign = [0] * DIM
         for i, p in enumerate(self.ends):
@@ -195,7 +212,13 @@ class Lifter:
         return 1, _FAR
 
     def symbolic(self, d: State) -> State:
-        """``d`` with every running field holding a ``Sym`` of its canonical range."""
+        """``d`` with every running field holding a ``Sym`` of its canonical range
+        (memoized: a ``Sym`` is never changed, so the steps and the predicate of one
+        discrete state can share it)."""
+        try:
+            return self._symbolic[d]
+        except KeyError:
+            pass
         ends = []
         for i in (0, 1):
             e = d.end(i)
@@ -208,7 +231,21 @@ class Lifter:
         left: int | Sym = d.phase_left
         if left == RUNNING:
             left = Sym(PHASE_CLOCK, *self.canonical_range(PHASE_CLOCK))
-        return State(ends[0], ends[1], d.phase, left)  # type: ignore[arg-type]
+        s = self._symbolic[d] = State(ends[0], ends[1], d.phase, left)  # type: ignore[arg-type]
+        return s
+
+    def expired(self, d: State, k: int) -> State:
+        """The discrete state once timer clock ``k`` (not the phase or monitor clock)
+        reached its ceiling: the field holds the value it has there."""
+        try:
+            return self._expired[d, k]
+        except KeyError:
+            pass
+        i, field = self.field_of(k)
+        value = self.ceiling[k] * self.sign[k]
+        stopped = d.end(i)._replace(**{field: value})  # type: ignore[arg-type]
+        out = self._expired[d, k] = d.with_end(i, stopped)
+        return out
 
     # ------------------------------------------------------------------ from concrete
     def discretize(
@@ -221,32 +258,34 @@ class Lifter:
         ends = []
         for i in (0, 1):
             e = s.end(i)
-            changes: dict[str, object] = {} if self.keep_sent else {"sent": False}
-            for field in TIMER_FIELDS:
-                value = getattr(e, field)
-                k = clock_of(i, field)
+            values: list[object] = list(e)  # edited by position: cheaper than _replace
+            if not self.keep_sent:
+                values[_SENT_AT] = False
+            for field, at in zip(TIMER_FIELDS, _TIMER_AT, strict=True):
+                value = values[at]
+                k = _CLOCKS[i, field]
                 if isinstance(value, Sym):
                     if value.clock != k:  # pragma: no cover - Semantics never moves timers
                         raise Undecided("a timer moved to another field")
                     if field == "quiet" and (e.p1 != UP or self.ends[i].dpd is DpdMode.DISABLE):
                         raise Undecided("a running DPD clock stopped without a reset")
-                    ops.append(Op(k, "keep"))
-                    changes[field] = RUNNING
-                elif self.runs(e, i, field, value):
-                    ops.append(Op(k, "reset", self.sign[k] * value))
-                    changes[field] = RUNNING
+                    ops.append(_KEEP[k])
+                    values[at] = RUNNING
+                elif self.runs(e, i, field, value):  # type: ignore[arg-type]
+                    ops.append(Op(k, "reset", self.sign[k] * value))  # type: ignore[operator]
+                    values[at] = RUNNING
                 else:
-                    ops.append(Op(k, "stop"))
-            ends.append(e._replace(**changes))  # type: ignore[arg-type]
+                    ops.append(_STOP[k])
+            ends.append(EndState._make(values))
         left = s.phase_left
         if isinstance(left, Sym):
-            ops.append(Op(PHASE_CLOCK, "keep"))
+            ops.append(_KEEP[PHASE_CLOCK])
             left = RUNNING
         elif left > 0:
             ops.append(Op(PHASE_CLOCK, "reset", -left))
             left = RUNNING
         else:
-            ops.append(Op(PHASE_CLOCK, "stop"))
+            ops.append(_STOP[PHASE_CLOCK])
         if was_running is not None:
             ops = [op for op in ops if op.kind != "stop" or op.clock in was_running]
         return State(ends[0], ends[1], s.phase, left), tuple(ops)

@@ -66,6 +66,34 @@ integer point there; the points give the delays, hence a path of one-second labe
 path is replayed through ``Semantics`` with the monitor before it is reported; a path that
 does not replay is never reported (the one-second search runs instead).
 
+**Hulls** (``hull=True``, the driver's second search). Each key keeps one node, whose zone
+is the convex hull of every zone that reached it: a superset of the reachable states, so
+"no violation" is still a proof, while a counterexample counts only once it replays (the
+points of a hull need not be reachable). When a key's hull grows after its node was
+expanded, the grown node is expanded again. The search is then a fixpoint iteration
+(hull and every step are monotone in the zone), whose result, the least fixpoint, does
+not depend on the order in which nodes are expanded; so the hull frontier is ordered for
+speed, as a data-flow worklist is: the node whose key was seen first goes first. Keys
+seen early are upstream of most others, so they settle before what they feed is
+expanded, and a node is expanded again less often than in first-in-first-out order
+(seed-intended, IKEv2, keylife 86,400 s, DPD on-demand, ``no-blackhole``: 1.25 expansions
+per expanded key instead of 2.4).
+
+A hull can also grow once per turn of a timer cycle: a DPD or session cycle that resets
+one clock while the keylives run on moves the keylives a little further each time round,
+so seed-fixed's hull grew 4,320 times (86,400 s in 20 s steps) before the keylife
+expired. With ``widen_after`` a key whose hull grows after that many expansions gets
+the DBM widening instead (``Zone.widen``: each upper or difference bound that grew is
+dropped, then the zone is cut below the ceilings as every stored zone is; lower bounds
+and the monitor's bounds stay, so clocks stay bounded and a bounded property's monitor
+is never widened into a false alarm). That is a larger superset, so "no violation" is
+still a proof, and a counterexample still counts only once it replays (the engine runs
+the plain hull search if it does not). Two things keep such supersets closed under every
+step: each stored zone's successors are computed for all its points (steps are exact on
+integer points), and a closed hull node takes its own exits by time (``_expand``), since
+a fresh zone inside a hull is not closed again while the hull may hold points that no
+closed fresh zone's future holds.
+
 The engine declines (returns None) when a step cannot be lifted (``Undecided``) or when
 it reaches its node cap; the explicit engine then runs its one-second search. It handles
 ``invariant`` and ``bounded`` properties whose atoms do not read ``sent`` (the
@@ -74,6 +102,7 @@ it reaches its node cap; the explicit engine then runs its one-second search. It
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
@@ -90,6 +119,7 @@ from ipsecmc.engines.zone_model import (
     RUNNING,
     Lifter,
     Op,
+    Step,
     Undecided,
 )
 from ipsecmc.model.semantics import Label
@@ -129,6 +159,12 @@ def applicable(system: TransitionSystem, plan: Plan) -> bool:
     )
 
 
+def lifter_for(system: TransitionSystem, plan: Plan) -> Lifter:
+    """The lifted steps a zone search of ``plan`` on ``system`` uses: ``sent`` stays in
+    the discrete part if the property reads it (``blackhole``)."""
+    return Lifter(system.semantics, plan.reads is None or "blackhole" in plan.reads)
+
+
 def _sent(d: State) -> bool:
     """Whether ESP went out in the last second: a second without traffic then changes
     the discrete part (``sent`` becomes False), so such a node is not closed under them."""
@@ -147,21 +183,28 @@ class ZoneSearch(BudgetedSearch):
         started: float,
         node_cap: int | None = None,
         hull: bool = False,
+        lifter: Lifter | None = None,
+        widen_after: int | None = None,
     ) -> None:
         """``node_cap``: give up (``run`` returns None) after that many nodes, so that the
         caller can try another search instead (see ``ExplicitEngine``). ``hull``: keep one
         zone per discrete state, the convex hull of all that reach it (module doc,
-        "Hulls")."""
+        "Hulls"). ``lifter``: the ``lifter_for`` this system and plan of an earlier
+        search, whose lifted steps this one reuses (they depend on nothing else).
+        ``widen_after`` (with ``hull``): widen a key's hull when it grows after that many
+        expansions of the key (module doc, "Hulls"; ``WIDEN_AFTER`` in the engine)."""
         self.node_cap = node_cap
         self.hull = hull
         self.hulls: dict[Key, int] = {}
+        self.widen_after = widen_after if hull else None
+        self.expansions: dict[Key, int] = {}  # per key, with ``widen_after``
         self.system = system
         self.plan = plan
         self.budget = budget
         self.progress = progress
         self.started = started
         self.last_report = started
-        self.lifter = Lifter(system.semantics, plan.reads is None or "blackhole" in plan.reads)
+        self.lifter = lifter or lifter_for(system, plan)
         self.kind = plan.kind
         self.bounded = plan.kind == "bounded"
         #: For ``recoverable``: every step between stored nodes, (parent, target, how).
@@ -177,7 +220,7 @@ class ZoneSearch(BudgetedSearch):
         self.depth: list[int] = []
         self.passed: dict[Key, _Passed] = {}
         self.covered: set[int] = set()  # stored nodes whose zone a later one includes
-        self.frontier: deque[int] = deque()
+        self.frontier = _Frontier(self.keys, by_key=hull)
         self.visited = 0
         self.transitions = 0
         self.monitor_max = 0
@@ -216,7 +259,7 @@ class ZoneSearch(BudgetedSearch):
             return found
         expanded = 0
         while self.frontier:
-            u = self.frontier.popleft()
+            u = self.frontier.pop()
             expanded += 1
             if expanded % _CHECK_EVERY == 0:
                 reason = self._over_budget()
@@ -256,6 +299,8 @@ class ZoneSearch(BudgetedSearch):
         seconds without traffic) one second of each traffic choice."""
         d, monitor, closed = self.keys[u]
         zone = self.zones[u]
+        if self.widen_after is not None:
+            self.expansions[self.keys[u]] = self.expansions.get(self.keys[u], 0) + 1
         if not closed:
             for step in self.lifter.urgent(d):
                 moved_zone = _apply(zone, step.ops)
@@ -271,19 +316,31 @@ class ZoneSearch(BudgetedSearch):
                 if found is not None:
                     return found
             return None
-        if self.want_graph and not _sent(d):
-            # The backward pass needs every state's ways on, waiting included: a closed
-            # zone may hold states of several fresh nodes' futures (subsumption, hulls),
-            # so its own exits by time (and the wait inside it) are steps of its own.
+        if (self.want_graph or self.hull) and not _sent(d):
+            # A closed zone may hold states of several fresh nodes' futures (subsumption,
+            # hulls), so its own exits by time (and the wait inside it) are steps of its
+            # own: the backward pass needs every state's ways on, waiting included; and a
+            # hull holds points in none of those futures (between them), whose exits no
+            # fresh node's closure made, while a fresh zone inside the hull is not closed
+            # again (``_finish``), so without this its exits could be missed.
             found = self._close(u)
             if found is not None:
                 return found
         mon = (MONITOR_CLOCK,) if monitor else ()
+        done: list[Step] = []
         for ab, ba in self.phases[d.phase].choices():
             bits = (1 if ab else 0) | (2 if ba else 0)
             if bits == 0 and not _sent(d):
                 continue  # seconds without traffic are inside the closed zone already
             step = self.lifter.traffic(d, bits)
+            if not self.want_graph and any(
+                step.after == other.after and step.ops == other.ops for other in done
+            ):
+                # Another traffic choice's step exactly: the same parts, already finished
+                # (a violation among them was reported, the rest is stored or covered).
+                # Only the backward pass of ``recoverable`` wants each label's edge.
+                continue
+            done.append(step)
             moved = (*self.lifter.running(step.after), *mon)
             if step.after == d and _sent(d):
                 kind, later = "loop", self._repeat(zone, step.ops, moved)
@@ -361,10 +418,7 @@ class ZoneSearch(BudgetedSearch):
             if duration is None:
                 return d._replace(phase=phase, phase_left=NO_TIMER), zone
             return d._replace(phase=phase, phase_left=RUNNING), zone.reset(k, -duration)
-        i, field = self.lifter.field_of(k)
-        value = self.ceiling[k] * self.lifter.sign[k]
-        stopped = d.end(i)._replace(**{field: value})  # type: ignore[arg-type]
-        return d.with_end(i, stopped), zone
+        return self.lifter.expired(d, k), zone
 
     def _finish(
         self,
@@ -453,6 +507,8 @@ class ZoneSearch(BudgetedSearch):
             old = self.hulls.get(key)
             if old is not None:
                 zone, dropped = zone.hull(self.zones[old]), [old]
+                if self.widen_after is not None and self.expansions.get(key, 0) >= self.widen_after:
+                    zone = self._widened(key[0], self.zones[old], zone)
         node = self._record(key, zone, deriv)
         self._edge(deriv.parent, node, deriv)
         if self.hull:
@@ -466,6 +522,16 @@ class ZoneSearch(BudgetedSearch):
         for old in dropped:  # its states are the new node's states
             self._edge(old, node, _Deriv(old, "cover", _NO_TRAFFIC, (), (), (), "none"))
         self.frontier.append(node)
+
+    def _widened(self, d: State, old: Zone, grown: Zone) -> Zone:
+        """``old.widen(grown)``, the monitor's bounds kept (a monitor widened to its limit
+        would be a false alarm), cut below the ceilings again as every stored zone is."""
+        zone: Zone | None = old.widen(grown, (MONITOR_CLOCK,))
+        for k in self.lifter.running(d):
+            zone = zone.at_most(k, self.ceiling[k] - 1) if zone is not None else None
+        if zone is None:  # pragma: no cover - it includes ``grown``, which is below them
+            raise Undecided("empty zone after widening")
+        return zone
 
     # ------------------------------------------------------------------ counterexamples
     def _counterexample(self, deriv: _Deriv, zone: Zone, key: Key) -> EngineResult:
@@ -542,6 +608,35 @@ class ZoneSearch(BudgetedSearch):
 
 class _Full(Exception):
     """The state budget is used up (``BudgetedSearch._full``)."""
+
+
+class _Frontier:
+    """The stored nodes waiting to be expanded: first in, first out (breadth-first, so
+    exact zones find short counterexamples), or, with ``by_key`` (hulls), the node whose
+    key was seen first before the others (module doc, "Hulls")."""
+
+    __slots__ = ("fifo", "heap", "keys", "rank")
+
+    def __init__(self, keys: list[Key], by_key: bool) -> None:
+        self.keys = keys
+        self.fifo: deque[int] | None = None if by_key else deque()
+        self.heap: list[tuple[int, int]] = []
+        self.rank: dict[Key, int] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.heap) if self.fifo is None else bool(self.fifo)
+
+    def append(self, node: int) -> None:
+        if self.fifo is not None:
+            self.fifo.append(node)
+            return
+        rank = self.rank.setdefault(self.keys[node], len(self.rank))
+        heapq.heappush(self.heap, (rank, node))
+
+    def pop(self) -> int:
+        if self.fifo is not None:
+            return self.fifo.popleft()
+        return heapq.heappop(self.heap)[1]
 
 
 class _Passed:
@@ -634,4 +729,4 @@ def _fix(zone: Zone | None, k: int, ref: int, diff: int) -> Zone | None:
     return zone.constrain(ref, k, -diff) if zone is not None else None
 
 
-__all__ = ["ZoneSearch", "applicable"]
+__all__ = ["ZoneSearch", "applicable", "lifter_for"]

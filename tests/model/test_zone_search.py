@@ -122,10 +122,13 @@ def _same_verdict(system: TransitionSystem, plan: Plan) -> None:
     reference = _one_second(system, plan)
     assert zoned.verdict == reference.verdict, plan.name
     _path_is_real(system, plan, zoned)
-    hulls = ZoneSearch(system, plan, Budget(), None, time.perf_counter(), hull=True).run()
-    if hulls is not None:  # None: a hull counterexample that does not replay
-        assert hulls.verdict == reference.verdict, f"{plan.name} (convex hulls)"
-        _path_is_real(system, plan, hulls)
+    for widen_after in (None, 1, 3):  # plain hulls; widened as early as possible; as used
+        hulls = ZoneSearch(
+            system, plan, Budget(), None, time.perf_counter(), hull=True, widen_after=widen_after
+        ).run()
+        if hulls is not None:  # None: a hull counterexample that does not replay
+            assert hulls.verdict == reference.verdict, f"{plan.name} (hulls, {widen_after})"
+            _path_is_real(system, plan, hulls)
 
 
 def _path_is_real(system: TransitionSystem, plan: Plan, result: EngineResult) -> None:
@@ -209,6 +212,32 @@ def test_seed_fixed_with_keylives_holds() -> None:
     system = _seed("seed-fixed", 180, 20, rekey=True)
     assert system.params.ends[0].p2_keylife == 43200
     assert _zones(system, _agreement(system)).verdict is Verdict.HOLDS
+
+
+def test_widening_ends_the_keylife_cycle_at_once() -> None:
+    """Seed-fixed with keylives of 43,200 / 86,400 s: the DPD cycle moves the keylives
+    20 s further each turn, so plain hulls grow once per turn (thousands of nodes);
+    widened, the cycle settles in a few turns and still proves the property."""
+    system = _seed("seed-fixed", 180, 20, rekey=True)
+    plan = _agreement(system)
+    widened = ZoneSearch(
+        system, plan, Budget(), None, time.perf_counter(), hull=True, widen_after=3
+    ).run()
+    assert widened is not None and widened.verdict is Verdict.HOLDS
+    assert widened.stats.stored_nodes < 1_000
+
+
+def test_widening_drops_grown_upper_bounds_and_keeps_the_rest() -> None:
+    old = point_zone(4, {1: -10, 2: 0, 3: 0})
+    grown = old.hull(point_zone(4, {1: -8, 2: 0, 3: 1}))
+    widened = old.widen(grown, keep=())
+    assert widened.includes(grown)
+    assert widened.upper(1) > 1_000_000  # x1 <= -8 grew from -10: dropped
+    assert widened.upper(3) > 1_000_000  # x3 <= 1 grew from 0: dropped
+    assert widened.lower(1) == -10 and widened.lower(3) == 0  # lower bounds stay
+    assert widened.upper(2) == 0  # a bound that did not grow stays
+    kept = old.widen(grown, keep=(3,))  # x3's bounds stay, x1 - x3 <= -9 among them
+    assert kept.upper(3) == 1 and kept.upper(1) == -8
 
 
 def test_engine_falls_back_when_a_step_cannot_be_lifted(monkeypatch: pytest.MonkeyPatch) -> None:
