@@ -266,7 +266,9 @@ class Semantics:
         interval, the traffic phase ending); ``due`` tests the same thresholds. If one
         tick from ``state`` changes nothing but shifting every running countdown down by
         one and ``quiet`` up by one, then so does every further tick until the first
-        threshold. We stop one second before it, so every skipped state has the same
+        threshold (``_compute_steady_mode`` asks a second tick when a ``quiet`` moved:
+        inbound ESP resetting ``quiet`` 0 to 0 then aging it to 1 looks like counting
+        up for one tick only). We stop one second before it, so every skipped state has the same
         discrete fields and atom values (atoms read only discrete fields and
         ``sess != 0``), and no urgent event was due in any of them. ``sent`` (ESP went out
         in the last second) is not carried along but written by every tick, the first one
@@ -311,9 +313,18 @@ class Semantics:
             return None, (state.a.sent, state.b.sent)
         after = self._tick(state, choice[0], choice[1], Sink(False))
         sent = (after.a.sent, after.b.sent)
-        for quiet_moves in (True, False):
-            if after == self._shift(state, 1, quiet_moves, sent):
-                return quiet_moves, sent
+        if after == self._shift(state, 1, True, sent):
+            # One tick cannot tell "quiet counts up" from "inbound ESP resets quiet to 0
+            # and the tick ages it to 1" when quiet was 0: only a second tick can (it
+            # stays at 1). Ask it whenever a quiet counter moved.
+            if not any(
+                self._quiet_runs(self.ends[i], state.end(i)) for i in (0, 1)
+            ) or self._tick(after, choice[0], choice[1], Sink(False)) == self._shift(
+                state, 2, True, sent
+            ):
+                return True, sent
+        if after == self._shift(state, 1, False, sent):
+            return False, sent
         return None, sent
 
     def delay(self, state: State, seconds: int) -> State:
