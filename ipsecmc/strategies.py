@@ -42,7 +42,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:  # pragma: no cover - depends on the install
+    raise ModuleNotFoundError(
+        "ipsecmc.strategies needs Hypothesis: pip install 'ipsecmc[strategies]'",
+        name=missing.name,
+    ) from missing
 
 from ipsecmc.fortios.resolver import read_text
 from ipsecmc.model.params import TunnelParams

@@ -115,3 +115,49 @@ def test_wheel_carries_the_properties(tmp_path: Path) -> None:
         }
     assert packaged == {p.name: p.read_bytes() for p in (REPO / "properties").glob("*.prop")}
     assert "ipsecmc/model/semantics.py" in names
+
+
+def test_the_command_line_needs_neither_pytest_nor_hypothesis(tmp_path: Path) -> None:
+    """pytest and Hypothesis are test tools (extras ``test`` and ``strategies``), not
+    runtime dependencies (issue 13, item 6): the main command runs with both hidden, and
+    ``ipsecmc.strategies`` says which extra to install."""
+    hide = (
+        "import sys; sys.modules['hypothesis'] = None; sys.modules['pytest'] = None; "
+        "sys.modules['_pytest'] = None\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout, whatever is installed
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            hide + "from ipsecmc.cli import main; main()",
+            "check",
+            str(MODELS / "seed-intended"),
+            "--property",
+            "agreement",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "VIOLATED" in run.stdout
+    strategies = subprocess.run(
+        [sys.executable, "-c", hide + "import ipsecmc.strategies"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert strategies.returncode != 0
+    assert "pip install 'ipsecmc[strategies]'" in strategies.stderr
+
+
+def test_runtime_dependencies_leave_test_tools_to_extras() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    runtime = {d.split(">")[0].split("=")[0].strip() for d in project["dependencies"]}
+    assert not runtime & {"pytest", "hypothesis"}
+    assert any(d.startswith("hypothesis") for d in project["optional-dependencies"]["strategies"])
