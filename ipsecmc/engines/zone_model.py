@@ -38,13 +38,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ipsecmc.config import DpdMode
+from ipsecmc.model.clocks import CLOCK_FIELDS, END_CLOCKS
 from ipsecmc.model.params import EndParams
 from ipsecmc.model.semantics import Label, Semantics, Sink
-from ipsecmc.model.state import UP, EndState, State
+from ipsecmc.model.state import EndState, State
 
-#: EndState fields that are timers, in clock order (end a's clocks 1-6, end b's 7-12).
-TIMER_FIELDS = ("sess", "quiet", "p1_life", "p2_life", "req_timer", "dpd_timer")
+#: EndState fields that are timers, in clock order (end a's clocks 1-6, end b's 7-12):
+#: the clock table's (``ipsecmc.model.clocks``).
+TIMER_FIELDS = CLOCK_FIELDS
 PHASE_CLOCK = 1 + 2 * len(TIMER_FIELDS)
 MONITOR_CLOCK = PHASE_CLOCK + 1
 DIM = MONITOR_CLOCK + 1
@@ -61,6 +62,9 @@ _CLOCKS = {
 #: Positions of the timer fields and of ``sent`` in an ``EndState`` tuple.
 _TIMER_AT = tuple(EndState._fields.index(field) for field in TIMER_FIELDS)
 _SENT_AT = EndState._fields.index("sent")
+
+
+_BY_FIELD = {clock.field: clock for clock in END_CLOCKS}
 
 
 def clock_of(end: int, field: str) -> int:
@@ -163,10 +167,10 @@ class Lifter:
         self.ceiling = [0] * DIM
         self.sign = [0] * DIM
         for i, p in enumerate(self.ends):
-            for field in TIMER_FIELDS:
-                k = clock_of(i, field)
-                self.sign[k] = 1 if field == "quiet" else -1
-                self.ceiling[k] = p.dpd_retryinterval if field == "quiet" else 0
+            for clock in END_CLOCKS:
+                k = clock_of(i, clock.field)
+                self.sign[k] = clock.direction
+                self.ceiling[k] = clock.ceiling(p)
         self.sign[PHASE_CLOCK] = -1
         self.sign[MONITOR_CLOCK] = 1
 
@@ -178,15 +182,7 @@ class Lifter:
     # ------------------------------------------------------------------ running timers
     def runs(self, end: EndState, i: int, field: str, value: int) -> bool:
         """Whether a timer field with this (int) value moves with time in ``end``."""
-        if field != "quiet":
-            return value > 0
-        p = self.ends[i]
-        return (
-            value >= 0
-            and end.p1 == UP
-            and p.dpd is not DpdMode.DISABLE
-            and value < p.dpd_retryinterval
-        )
+        return bool(_BY_FIELD[field].running(self.ends[i], end, value))
 
     def running(self, d: State) -> list[int]:
         """Clocks running in discrete state ``d`` (the monitor is not included)."""
@@ -267,8 +263,8 @@ class Lifter:
                 if isinstance(value, Sym):
                     if value.clock != k:  # pragma: no cover - Semantics never moves timers
                         raise Undecided("a timer moved to another field")
-                    if field == "quiet" and (e.p1 != UP or self.ends[i].dpd is DpdMode.DISABLE):
-                        raise Undecided("a running DPD clock stopped without a reset")
+                    if not _BY_FIELD[field].running(self.ends[i], e, value):
+                        raise Undecided("a running clock stopped without a reset")
                     ops.append(_KEEP[k])
                     values[at] = RUNNING
                 elif self.runs(e, i, field, value):  # type: ignore[arg-type]

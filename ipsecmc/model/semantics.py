@@ -52,7 +52,9 @@ from typing import NamedTuple
 
 from ipsecmc.config import DpdMode
 from ipsecmc.errors import SourceLoc
+from ipsecmc.model import clocks
 from ipsecmc.model.choice import when
+from ipsecmc.model.clocks import Moving
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.model.state import (
     CONNECTING,
@@ -157,7 +159,7 @@ class Semantics:
     def __init__(self, params: TunnelParams) -> None:
         self.params = params
         self.ends = params.ends
-        self._last_mode: tuple[State, bool | None, tuple[bool, bool]] | None = None
+        self._last_mode: tuple[State, Moving | None, tuple[bool, bool]] | None = None
         self._handlers: dict[str, Handler] = {
             "p2_keylife": self._p2_keylife,
             "p1_keylife": self._p1_keylife,
@@ -262,103 +264,76 @@ class Semantics:
 
         Soundness (why a delay of d equals d ticks and changes no verdict): ``_tick``
         branches only on discrete fields (p1, p2, want_p2, sent, ``quiet == -1``) and on
-        timers reaching a threshold (a countdown reaching 0, ``quiet`` reaching the DPD
-        interval, the traffic phase ending); ``due`` tests the same thresholds. If one
-        tick from ``state`` changes nothing but shifting every running countdown down by
-        one and ``quiet`` up by one, then so does every further tick until the first
-        threshold (``_compute_steady_mode`` asks a second tick when a ``quiet`` moved:
-        inbound ESP resetting ``quiet`` 0 to 0 then aging it to 1 looks like counting
-        up for one tick only). We stop one second before it, so every skipped state has the same
+        clocks reaching their ceilings (``clocks``: a countdown reaching 0, ``quiet``
+        reaching the DPD interval, the traffic phase ending); ``due`` tests the same
+        thresholds. If two ticks from ``state`` change nothing but move every moving
+        clock by one second (``clocks.moving_clocks``: a running clock the traffic
+        rewrites every second, like ``quiet`` under inbound ESP, is held), then so does
+        every further tick until the first ceiling. Two, not one: a tick that resets
+        ``quiet`` to 0 and ages it to 1 looks like counting up from 0 for one tick
+        only. We stop one second before a ceiling, so every skipped state has the same
         discrete fields and atom values (atoms read only discrete fields and
-        ``sess != 0``), and no urgent event was due in any of them. ``sent`` (ESP went out
-        in the last second) is not carried along but written by every tick, the first one
-        included, with the same value each second (the traffic choice is fixed), so the
-        skipped states and the result all have the first tick's ``sent``: the incoming
-        ``sent`` does not decide whether a state is steady. Returns 0 or 1 when there is
-        nothing to gain.
+        ``sess != 0``), and no urgent event was due in any of them. ``sent`` (ESP went
+        out in the last second) is not carried along but written by every tick, the
+        first one included, with the same value each second (the traffic choice is
+        fixed), so the skipped states and the result all have the first tick's
+        ``sent``: the incoming ``sent`` does not decide whether a state is steady.
+        Returns 0 or 1 when there is nothing to gain.
         """
-        mode = self._steady_mode(state)[0]
-        if mode is None:
+        moving = self._steady_mode(state)[0]
+        if moving is None:
             return 1 if self.steady_choice(state) is not None else 0
-        horizon = 1 << 30
-        for i in (0, 1):
-            e, p = state.end(i), self.ends[i]
-            for value in (e.sess, e.p1_life, e.p2_life, e.req_timer, e.dpd_timer):
-                if value > 0:
-                    horizon = min(horizon, value - 1)
-            if mode and self._quiet_runs(p, e):
-                horizon = min(horizon, p.dpd_retryinterval - e.quiet - 1)
-        if state.phase_left > 0:
-            horizon = min(horizon, state.phase_left - 1)
-        return max(horizon, 1)
+        left = min(
+            clocks.horizon(self.ends[i], state.end(i), moving[i]) for i in (0, 1)
+        )
+        left = min(left, clocks.phase_horizon(state.phase_left))
+        return max(left - 1, 1)
 
-    def _steady_mode(self, state: State) -> tuple[bool | None, tuple[bool, bool]]:
-        """Whether one tick is a pure shift (but for ``sent``, which it writes): True if
-        ``quiet`` moves with time, False if traffic holds it still every second, None if
-        the tick is not a pure shift; and the ``sent`` of each end after it.
+    def _steady_mode(self, state: State) -> tuple[Moving | None, tuple[bool, bool]]:
+        """Per end and clock, whether it moves with time if ticks from ``state`` are a
+        pure shift (but for ``sent``, which they write), else None; and the ``sent`` of
+        each end after a tick.
 
         The engine asks ``max_delay`` and then ``delay`` for the same state; the last
-        answer is kept so the trial tick is computed once per jump, not twice.
+        answer is kept so the trial ticks are computed once per jump, not twice.
         """
         last = self._last_mode
         if last is not None and last[0] is state:
             return last[1], last[2]
-        mode, sent = self._compute_steady_mode(state)
-        self._last_mode = (state, mode, sent)
-        return mode, sent
+        moving, sent = self._compute_steady_mode(state)
+        self._last_mode = (state, moving, sent)
+        return moving, sent
 
-    def _compute_steady_mode(self, state: State) -> tuple[bool | None, tuple[bool, bool]]:
+    def _compute_steady_mode(self, state: State) -> tuple[Moving | None, tuple[bool, bool]]:
         choice = self.steady_choice(state)
         if choice is None:
             return None, (state.a.sent, state.b.sent)
         after = self._tick(state, choice[0], choice[1], Sink(False))
         sent = (after.a.sent, after.b.sent)
-        if after == self._shift(state, 1, True, sent):
-            # One tick cannot tell "quiet counts up" from "inbound ESP resets quiet to 0
-            # and the tick ages it to 1" when quiet was 0: only a second tick can (it
-            # stays at 1). Ask it whenever a quiet counter moved.
-            if not any(
-                self._quiet_runs(self.ends[i], state.end(i)) for i in (0, 1)
-            ) or self._tick(after, choice[0], choice[1], Sink(False)) == self._shift(
-                state, 2, True, sent
-            ):
-                return True, sent
-        if after == self._shift(state, 1, False, sent):
-            return False, sent
+        later = self._tick(after, choice[0], choice[1], Sink(False))
+        moving = (
+            clocks.moving_clocks(self.ends[0], after.a, later.a),
+            clocks.moving_clocks(self.ends[1], after.b, later.b),
+        )
+        if after == self._shift(state, 1, moving, sent) and later == self._shift(
+            after, 1, moving, sent
+        ):
+            return moving, sent
         return None, sent
 
     def delay(self, state: State, seconds: int) -> State:
         """``seconds`` ticks at once; only valid up to ``max_delay(state)``."""
-        mode, sent = self._steady_mode(state)
-        if mode is None:
+        moving, sent = self._steady_mode(state)
+        if moving is None:
             raise ValueError("no steady delay from this state")
-        return self._shift(state, seconds, mode, sent)
+        return self._shift(state, seconds, moving, sent)
 
-    def _quiet_runs(self, p: EndParams, e: EndState) -> bool:
-        return (
-            e.quiet != NO_TIMER
-            and e.p1 == UP
-            and p.dpd is not DpdMode.DISABLE
-            and e.quiet < p.dpd_retryinterval
-        )
-
-    def _shift(self, s: State, d: int, quiet_moves: bool, sent: tuple[bool, bool]) -> State:
-        def end(i: int) -> EndState:
-            e, p = s.end(i), self.ends[i]
-            return e._replace(
-                sent=sent[i],
-                sess=e.sess - d if e.sess > 0 else e.sess,
-                quiet=min(e.quiet + d, p.dpd_retryinterval)
-                if quiet_moves and self._quiet_runs(p, e)
-                else e.quiet,
-                p1_life=e.p1_life - d if e.p1_life > 0 else e.p1_life,
-                p2_life=e.p2_life - d if e.p2_life > 0 else e.p2_life,
-                req_timer=e.req_timer - d if e.req_timer > 0 else e.req_timer,
-                dpd_timer=e.dpd_timer - d if e.dpd_timer > 0 else e.dpd_timer,
-            )
-
-        left = s.phase_left - d if s.phase_left > 0 else s.phase_left
-        return State(end(0), end(1), s.phase, left)
+    def _shift(self, s: State, d: int, moving: Moving, sent: tuple[bool, bool]) -> State:
+        ends = [
+            clocks.advance(self.ends[i], s.end(i), d, moving[i])._replace(sent=sent[i])
+            for i in (0, 1)
+        ]
+        return State(ends[0], ends[1], s.phase, clocks.phase_advance(s.phase_left, d))
 
     # ------------------------------------------------------------------ what is due
     def due(self, s: State, i: int) -> str | None:
@@ -689,7 +664,7 @@ class Semantics:
         b = self._age(1, b, sink)
         phase, left = s.phase, s.phase_left
         if left != NO_TIMER:
-            left -= 1
+            left = clocks.phase_advance(left, 1)
             if left == 0:
                 phase += 1
                 nxt = self.params.traffic.phases[phase]
@@ -736,24 +711,7 @@ class Semantics:
             f"UDP 500 session with the peer expired "
             f"(TTL {p.session_ttl} s, {p.session_ttl_source})",
         )
-        quiet = e.quiet
-        if p.dpd is not DpdMode.DISABLE:
-            runs = (quiet != NO_TIMER) & (e.p1 == UP)
-            more = quiet + 1
-            quiet = when(runs, when(more < p.dpd_retryinterval, more, p.dpd_retryinterval), quiet)
-
-        def down(t: int) -> int:
-            """A countdown: one second less, stopping at 0 (-1: not running)."""
-            return when(t > 0, t - 1, t)
-
-        return e._replace(
-            sess=down(e.sess),
-            quiet=quiet,
-            p1_life=down(e.p1_life),
-            p2_life=down(e.p2_life),
-            req_timer=down(e.req_timer),
-            dpd_timer=down(e.dpd_timer),
-        )
+        return clocks.age(p, e)
 
 
 __all__ = ["PACKET_NAMES", "REQ_NAMES", "URGENT_KINDS", "Label", "Note", "Outcome", "Semantics"]
