@@ -386,7 +386,8 @@ def test_jump_length_twin() -> None:
                 ab, ba = bool(label.arg & 1), bool(label.arg & 2)
                 s = const_state(state)
                 ch = Choices(z3.BoolVal(ab), z3.BoolVal(ba), IV(0))
-                symbolic = enc.jump_length(s, enc.tick(s, ch.ab, ch.ba), ch, cap)
+                s1_term = enc.tick(s, ch.ab, ch.ba)
+                symbolic = enc.jump_length(s, s1_term, enc.moving(s1_term, ch.ab, ch.ba), cap)
                 assert _int(symbolic) == graph.jump_length(state, s1, ab, ba), state
                 compared.append(1)
             state = rng.choice(graph.successors(state))[1]

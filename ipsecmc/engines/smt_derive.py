@@ -48,6 +48,8 @@ from ipsecmc.engines.smt_terms import (
 )
 from ipsecmc.engines.symbolic import Explorer, SymBool, SymInt, SymPath, term_of
 from ipsecmc.engines.z3_api import BoolT, IntT, Term, z3
+from ipsecmc.errors import InternalError
+from ipsecmc.model.clocks import CLOCK_FIELDS
 from ipsecmc.model.semantics import Semantics, Sink
 from ipsecmc.model.state import EndState, State
 
@@ -57,7 +59,18 @@ R = TypeVar("R")
 PREFIX = "tpl"
 
 
-def _wrap(s: SState, x: Explorer) -> State:
+def evaluate(run: Callable[[Explorer], object]) -> Term:
+    """The term of ``run``, straight-line code on values wrapped for ``explorer``
+    (``wrap_state``, ``SymInt``) that never branches on a term (the clock table's
+    conditions and steps)."""
+    explorer = Explorer(z3.BoolVal(True), IV)
+    paths = explorer.paths(lambda: term_of(run(explorer), IV))
+    if len(paths) != 1:  # pragma: no cover - the clock table has no branches on values
+        raise InternalError("a clock-table function branched on a symbolic value")
+    return paths[0].result
+
+
+def wrap_state(s: SState, x: Explorer) -> State:
     """The template as a ``State`` the reference code can run on."""
 
     def end(e: SEnd) -> EndState:
@@ -153,7 +166,7 @@ class Derived:
     def _run(self, domain: BoolT, run: Callable[[State, Explorer], R]) -> list[SymPath[R]]:
         """Every path of ``run`` on the template (and the explorer, for extra inputs)."""
         explorer = Explorer(domain, IV)
-        state = _wrap(self.template, explorer)
+        state = wrap_state(self.template, explorer)
         paths = explorer.paths(lambda: run(state, explorer))
         self.paths += len(paths)
         self.checks += explorer.checks
@@ -191,5 +204,13 @@ class Derived:
         """``Semantics.tick(s, ab, ba)``."""
         return self._substitute_state(self._tick, s, [(self.ab, ab), (self.ba, ba)])
 
+    def tick_clocks(self, s: SState, ab: BoolT, ba: BoolT) -> tuple[list[IntT], list[IntT]]:
+        """The clock fields (``clocks.CLOCK_FIELDS``) of each end after
+        ``Semantics.tick(s, ab, ba)``: the part of a second tick a delay needs."""
+        fields = [getattr(self._tick.end(i), f) for i in (0, 1) for f in CLOCK_FIELDS]
+        done = substitute_all(fields, self._pairs(s, [(self.ab, ab), (self.ba, ba)]))
+        n = len(CLOCK_FIELDS)
+        return done[:n], done[n:]
 
-__all__ = ["PREFIX", "Derived"]
+
+__all__ = ["PREFIX", "Derived", "evaluate", "wrap_state"]

@@ -59,12 +59,10 @@ proofs), and because 1-second ticks remain in the relation, nothing is lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from ipsecmc.config import DpdMode
 from ipsecmc.engines import smt_terms
-from ipsecmc.engines.smt_derive import Derived
+from ipsecmc.engines.smt_derive import Derived, evaluate, wrap_state
 from ipsecmc.engines.smt_terms import (
     CODE,
     IV,
@@ -81,8 +79,10 @@ from ipsecmc.engines.smt_terms import (
     substitute_all,
     unflat,
 )
+from ipsecmc.engines.symbolic import SymInt
 from ipsecmc.engines.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
+from ipsecmc.model.clocks import END_CLOCKS, PHASE_CLOCK, phase_advance
 from ipsecmc.model.params import TunnelParams
 from ipsecmc.model.semantics import Semantics
 from ipsecmc.model.state import (
@@ -95,26 +95,8 @@ from ipsecmc.model.state import (
     UP,
 )
 
-
-def count_down(e: SEnd, dec: Callable[[IntT], IntT], quiet: IntT) -> SEnd:
-    """``e`` with every countdown moved by ``dec`` and ``quiet`` replaced: the timer part
-    of a delay (``shift``) and of ``smt_proof``'s linear delay."""
-    return e._replace(
-        sess=dec(e.sess),
-        quiet=quiet,
-        p1_life=dec(e.p1_life),
-        p2_life=dec(e.p2_life),
-        req_timer=dec(e.req_timer),
-        dpd_timer=dec(e.dpd_timer),
-    )
-
-
-def _min(x: IntT, y: IntT) -> IntT:
-    return z3.If(x <= y, x, y)
-
-
-def _max(x: IntT, y: IntT) -> IntT:
-    return z3.If(x >= y, x, y)
+#: Per end, per clock of ``clocks.END_CLOCKS``: does it move with time (``moving``).
+ClockBits = tuple[list[BoolT], list[BoolT]]
 
 
 @dataclass
@@ -251,29 +233,64 @@ class Encoding:
         )
 
     # ------------------------------------------------------------------ delay
-    def shift(self, s1: SState, m: IntT, ab: BoolT, ba: BoolT) -> SState:
-        """``m`` further ticks after a first tick produced ``s1`` (see module doc)."""
-        flows = (ab, ba)
+    def moving(self, s1: SState, ab: BoolT, ba: BoolT) -> ClockBits:
+        """Per end and clock (``clocks.END_CLOCKS``): does it move with time from ``s1``
+        on, under the traffic choice ``ab``/``ba``? It runs (the clock table) and a
+        further tick moves it: traffic that rewrites a clock every second (inbound ESP
+        resetting ``quiet``) holds it. Derived from the clock table and the derived
+        tick, as ``Semantics.max_delay`` does with two trial ticks."""
+        later = self.derived.tick_clocks(s1, ab, ba)
+        rows: list[list[BoolT]] = []
+        for i in (0, 1):
+            p, e = self.ends[i], s1.end(i)
+            row = []
+            for k, clock in enumerate(END_CLOCKS):
+                runs = evaluate(
+                    lambda x, i=i, p=p, clock=clock: clock.running(p, wrap_state(s1, x).end(i))  # type: ignore[misc]
+                )
+                row.append(z3.And(runs, later[i][k] != getattr(e, clock.field)))
+            rows.append(row)
+        return rows[0], rows[1]
+
+    def shift(self, s1: SState, m: IntT, moving: ClockBits, saturate: bool = True) -> SState:
+        """``m`` further ticks after a first tick produced ``s1`` (see module doc): each
+        moving clock moves ``m`` toward its ceiling, stopping there (``saturate``;
+        without it the linear form, exact while ``m`` stays below every ceiling)."""
 
         def end(i: int) -> SEnd:
             e, p = s1.end(i), self.ends[i]
-            j = 1 - i
-            receives = z3.And(flows[j], s1.end(j).p2 == UP, e.p2 == UP)
+            changes: dict[str, IntT] = {}
+            for clock, moves in zip(END_CLOCKS, moving[i], strict=True):
+                value = getattr(e, clock.field)
+                if saturate:
+                    moved = evaluate(
+                        lambda x, p=p, clock=clock, value=value: clock.step(  # type: ignore[misc]
+                            p, SymInt(value, x), SymInt(m, x)
+                        )
+                    )
+                else:
+                    moved = clock.moved(value, m)
+                changes[clock.field] = z3.If(moves, moved, value)
+            return e._replace(**changes)
 
-            def dec(t: IntT) -> IntT:
-                return z3.If(t > 0, _max(t - m, 0), t)
-
-            quiet = e.quiet
-            if p.dpd is not DpdMode.DISABLE:
-                quiet = z3.If(
-                    z3.And(quiet != NO_TIMER, e.p1 == UP, z3.Not(receives)),
-                    _min(quiet + m, p.dpd_retryinterval),
-                    quiet,
-                )
-            return count_down(e, dec, quiet)
-
-        left = z3.If(s1.phase_left != NO_TIMER, s1.phase_left - m, s1.phase_left)
+        left = evaluate(lambda x: phase_advance(SymInt(s1.phase_left, x), SymInt(m, x)))
         return SState(end(0), end(1), s1.phase, left)
+
+    def jump_bounds(self, s: SState, s1: SState, moving: ClockBits) -> list[tuple[BoolT, IntT]]:
+        """``(condition, longest delay)`` pairs: a delay from ``s`` (``s1 = tick(s)``)
+        stops where a moving clock would reach its ceiling (the clock table): a clock a
+        property sees (``sess``) stays before it, the others may reach it in the
+        delay's last second (``d - 1`` seconds after ``s1``); and the traffic phase of
+        ``s`` must not end (the first second already went by)."""
+        out: list[tuple[BoolT, IntT]] = [
+            (s.phase_left > 0, PHASE_CLOCK.distance(self.ends[0], s.phase_left) - 1)
+        ]
+        for i in (0, 1):
+            e, p = s1.end(i), self.ends[i]
+            for clock, moves in zip(END_CLOCKS, moving[i], strict=True):
+                slack = 0 if clock.observable else 1
+                out.append((moves, clock.distance(p, getattr(e, clock.field)) + slack))
+        return out
 
     def no_due(self, s: SState) -> BoolT:
         return z3.And(self.due(s, 0) == NOTHING_DUE, self.due(s, 1) == NOTHING_DUE)
@@ -293,44 +310,24 @@ class Encoding:
             parts.append(z3.Or(sess <= 0, sess > d - 1))
         return z3.And(parts)
 
-    def jump_length(self, s: SState, s1: SState, ch: Choices, cap: int) -> IntT:
-        """The length of the maximal delay from ``s`` (``s1 = tick(s)``), as a function.
-
-        A delay stops at the first second where any threshold can be crossed: the traffic
-        phase ends (``phase_left(s) - 1``), a session would reach 0 (it stays >= 1:
-        ``sess(s1)``), a countdown reaches 0 (``t(s1) + 1``), or ``quiet`` reaches the DPD
-        interval (``interval - quiet(s1) + 1``). With nothing running it is ``cap``. Being a
-        function of the state (not a free variable constrained by "maximal"), it leaves
-        the SAT search nothing to guess about time; ``tests/test_smt.py`` checks it
-        against the longest delay the guard allows.
+    def jump_length(self, s: SState, s1: SState, moving: ClockBits, cap: int) -> IntT:
+        """The length of the maximal delay from ``s`` (``s1 = tick(s)``), as a function:
+        the least of ``jump_bounds``, ``cap`` when nothing runs. Being a function of the
+        state (not a free variable constrained by "maximal"), it leaves the SAT search
+        nothing to guess about time; ``tests/test_smt.py`` checks it against the longest
+        delay the guard allows.
         """
-        flows = (ch.ab, ch.ba)
         top = sentinel()
         best: IntT = top
-        candidates: list[tuple[BoolT, IntT]] = [
-            (s.phase_left != NO_TIMER, s.phase_left - 1),
-        ]
-        for i in (0, 1):
-            e, p = s1.end(i), self.ends[i]
-            candidates.append((e.sess > 0, e.sess))
-            for t in (e.p1_life, e.p2_life, e.req_timer, e.dpd_timer):
-                candidates.append((t > 0, t + 1))
-            if p.dpd is not DpdMode.DISABLE:
-                j = 1 - i
-                receives = z3.And(flows[j], s1.end(j).p2 == UP, e.p2 == UP)
-                runs = z3.And(
-                    e.quiet != NO_TIMER,
-                    e.p1 == UP,
-                    z3.Not(receives),
-                    e.quiet < p.dpd_retryinterval,
-                )
-                candidates.append((runs, p.dpd_retryinterval - e.quiet + 1))
-        for cond, value in candidates:
+        for cond, value in self.jump_bounds(s, s1, moving):
             best = z3.If(z3.And(cond, value < best), value, best)
         return z3.If(best == top, cap, best)
 
-    def delay(self, s: SState, s1: SState, d: IntT, ch: Choices) -> tuple[BoolT, BoolT, SState]:
-        """(jump possible, guard of the delay of ``d``, result); ``s1 = tick(s)``.
+    def delay(
+        self, s: SState, s1: SState, d: IntT, moving: ClockBits, ch: Choices
+    ) -> tuple[BoolT, BoolT, SState]:
+        """(jump possible, guard of the delay of ``d``, result); ``s1 = tick(s)``,
+        ``moving = self.moving(s1, ...)``.
 
         ``d`` is ``jump_length`` (the maximal delay). When a jump of 2 is possible the
         1 s tick is disabled (see ``transition``): every skipped tick is then the only
@@ -339,8 +336,8 @@ class Encoding:
         over the skipped seconds; the replay cuts the trace at the first violating
         second).
         """
-        before_last = self.shift(s1, d - 2, ch.ab, ch.ba)
-        result = self.shift(s1, d - 1, ch.ab, ch.ba)
+        before_last = self.shift(s1, d - 2, moving)
+        result = self.shift(s1, d - 1, moving)
         jump = self.guard(s, s1, IV(2), s1, ch)
         return jump, self.guard(s, s1, d, before_last, ch), result
 
@@ -430,7 +427,8 @@ def _build_transition(
     take = (first, z3.And(urgent[1], z3.Not(first)))
     timed = z3.And(z3.Not(urgent[0]), z3.Not(urgent[1]))
     s1 = enc.tick(s, ch.ab, ch.ba)
-    d = enc.jump_length(s, s1, ch, cap)
+    moving = enc.moving(s1, ch.ab, ch.ba)
+    d = enc.jump_length(s, s1, moving, cap)
     counts: IntT = IV(1)
     for i in (1, 0):
         count = enc.count(URGENT[-1], s, i)
@@ -445,7 +443,7 @@ def _build_transition(
     nxt = s1
     jump: BoolT = z3.BoolVal(False)
     if with_delay:
-        jump, guard, result = enc.delay(s, s1, d, ch)
+        jump, guard, result = enc.delay(s, s1, d, moving, ch)
         jump = z3.And(timed, jump)
         # ``d`` is the maximal delay by construction; the guard re-states why it is a
         # composition of enabled ticks (tests check it never cuts a jump off)

@@ -55,11 +55,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ipsecmc.config import DpdMode
 from ipsecmc.engines.smt_encoding import (
     Encoding,
     Step,
-    count_down,
     fresh_choices,
     transition,
 )
@@ -67,7 +65,6 @@ from ipsecmc.engines.smt_terms import (
     CODE,
     IV,
     URGENT,
-    SEnd,
     SState,
     const_state,
     flat,
@@ -75,7 +72,7 @@ from ipsecmc.engines.smt_terms import (
 )
 from ipsecmc.engines.z3_api import BoolT, IntT, Term, z3
 from ipsecmc.errors import InternalError
-from ipsecmc.model.state import NO_TIMER, UP, State
+from ipsecmc.model.state import State
 
 #: ``(state, monitor) -> bad``
 BadFn = Callable[[SState, IntT], BoolT]
@@ -118,36 +115,13 @@ def _linear_delay(
     """Bounds on a delay of ``d`` seconds from ``s`` (``s1 = tick(s)``) and its result.
 
     The bounds are ``d <= value`` for every ``(condition, value)`` of
-    ``Encoding.jump_length``; under them ``Encoding.shift(s1, d - 1)`` is the linear
-    ``result`` below (no countdown passes 0, ``quiet`` does not pass the interval).
+    ``Encoding.jump_bounds``; under them ``Encoding.shift(s1, d - 1)`` is its linear
+    form (no clock passes its ceiling).
     """
-    m = d - 1
-    flows = (ab, ba)
-    bounds: list[BoolT] = [d >= 2, z3.Implies(s.phase_left != NO_TIMER, d <= s.phase_left - 1)]
-
-    def end(i: int) -> SEnd:
-        e, p = s1.end(i), enc.ends[i]
-        j = 1 - i
-        bounds.append(z3.Implies(e.sess > 0, d <= e.sess))
-        for t in (e.p1_life, e.p2_life, e.req_timer, e.dpd_timer):
-            bounds.append(z3.Implies(t > 0, d <= t + 1))
-        quiet = e.quiet
-        if p.dpd is not DpdMode.DISABLE:
-            receives = z3.And(flows[j], s1.end(j).p2 == UP, e.p2 == UP)
-            runs = z3.And(
-                e.quiet != NO_TIMER, e.p1 == UP, z3.Not(receives), e.quiet < p.dpd_retryinterval
-            )
-            bounds.append(z3.Implies(runs, d <= p.dpd_retryinterval - e.quiet + 1))
-            quiet = z3.If(runs, e.quiet + m, e.quiet)
-
-        def dec(t: IntT) -> IntT:
-            return z3.If(t > 0, t - m, t)
-
-        return count_down(e, dec, quiet)
-
-    a, b = end(0), end(1)
-    left = z3.If(s1.phase_left != NO_TIMER, s1.phase_left - m, s1.phase_left)
-    return bounds, SState(a, b, s1.phase, left)
+    moving = enc.moving(s1, ab, ba)
+    bounds: list[BoolT] = [d >= 2]
+    bounds += [z3.Implies(cond, d <= value) for cond, value in enc.jump_bounds(s, s1, moving)]
+    return bounds, enc.shift(s1, d - 1, moving, saturate=False)
 
 
 def clauses(enc: Encoding, s: SState, c: IntT, monitor: MonitorFn) -> tuple[list[Clause], BoolT]:

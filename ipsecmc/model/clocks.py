@@ -68,15 +68,22 @@ class Clock:
     def step(self, p: EndParams, value: Any, seconds: Any) -> Any:
         """``value`` moved ``seconds`` toward the ceiling, stopping there (a running
         clock; ``seconds`` may be symbolic)."""
-        moved = value + self.direction * seconds
+        moved = self.moved(value, seconds)
         top = self.ceiling(p)
         if self.direction > 0:
             return when(moved < top, moved, top)
         return when(moved > top, moved, top)
 
-    def distance(self, p: EndParams, value: int) -> int:
-        """Seconds until a running clock with this value reaches its ceiling."""
-        return (self.ceiling(p) - value) * self.direction
+    def moved(self, value: Any, seconds: Any) -> Any:
+        """``value`` moved ``seconds`` in its direction, ignoring the ceiling (exact
+        while ``seconds`` stays within ``distance``)."""
+        return value + seconds if self.direction > 0 else value - seconds
+
+    def distance(self, p: EndParams, value: Any) -> Any:
+        """Seconds until a running clock with this value reaches its ceiling (``value``
+        may be symbolic)."""
+        top = self.ceiling(p)
+        return top - value if self.direction > 0 else value - top
 
 
 def _countdown(field: str, *, observable: bool = False) -> Clock:
@@ -122,9 +129,9 @@ def phase_horizon(phase_left: int) -> int:
     return phase_left if phase_left > 0 else FOREVER
 
 
-def phase_advance(phase_left: int, seconds: int) -> int:
-    """``State.phase_left`` ``seconds`` later (within the phase)."""
-    return phase_left - seconds if phase_left > 0 else phase_left
+def phase_advance(phase_left: Any, seconds: Any) -> Any:
+    """``State.phase_left`` ``seconds`` later, within the phase (symbolic-friendly)."""
+    return when(phase_left > 0, PHASE_CLOCK.moved(phase_left, seconds), phase_left)
 
 
 def age(p: EndParams, e: EndState) -> EndState:
@@ -132,9 +139,7 @@ def age(p: EndParams, e: EndState) -> EndState:
     changes = {}
     for clock in END_CLOCKS:
         value = getattr(e, clock.field)
-        changes[clock.field] = when(
-            clock.running(p, e), value + clock.direction, value
-        )
+        changes[clock.field] = when(clock.running(p, e), value + clock.direction, value)
     return e._replace(**changes)
 
 

@@ -283,9 +283,7 @@ class Semantics:
         moving = self._steady_mode(state)[0]
         if moving is None:
             return 1 if self.steady_choice(state) is not None else 0
-        left = min(
-            clocks.horizon(self.ends[i], state.end(i), moving[i]) for i in (0, 1)
-        )
+        left = min(clocks.horizon(self.ends[i], state.end(i), moving[i]) for i in (0, 1))
         left = min(left, clocks.phase_horizon(state.phase_left))
         return max(left - 1, 1)
 
