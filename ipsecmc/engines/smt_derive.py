@@ -49,7 +49,8 @@ from ipsecmc.engines.smt_terms import (
 from ipsecmc.engines.symbolic import Explorer, SymBool, SymInt, SymPath, term_of
 from ipsecmc.engines.z3_api import BoolT, IntT, Term, z3
 from ipsecmc.errors import InternalError
-from ipsecmc.model.clocks import CLOCK_FIELDS
+from ipsecmc.model.clocks import Clock
+from ipsecmc.model.params import EndParams
 from ipsecmc.model.semantics import Semantics, Sink
 from ipsecmc.model.state import EndState, State
 
@@ -129,8 +130,9 @@ class Derived:
         self.ba = z3.Bool(f"{PREFIX}.ba")
         self.variables = flat(self.template)
         self.paths = 0
+        self._always_moves: dict[tuple[int, str], bool] = {}
         self.checks = 0
-        inside = domain(self.template)
+        inside = self.inside = domain(self.template)
         self._due: list[IntT] = []
         self._handlers: dict[tuple[str, int], tuple[SState, IntT]] = {}
         for i in (0, 1):
@@ -204,13 +206,26 @@ class Derived:
         """``Semantics.tick(s, ab, ba)``."""
         return self._substitute_state(self._tick, s, [(self.ab, ab), (self.ba, ba)])
 
-    def tick_clocks(self, s: SState, ab: BoolT, ba: BoolT) -> tuple[list[IntT], list[IntT]]:
-        """The clock fields (``clocks.CLOCK_FIELDS``) of each end after
-        ``Semantics.tick(s, ab, ba)``: the part of a second tick a delay needs."""
-        fields = [getattr(self._tick.end(i), f) for i in (0, 1) for f in CLOCK_FIELDS]
-        done = substitute_all(fields, self._pairs(s, [(self.ab, ab), (self.ba, ba)]))
-        n = len(CLOCK_FIELDS)
-        return done[:n], done[n:]
+    def tick_clock(self, s: SState, ab: BoolT, ba: BoolT, i: int, field: str) -> IntT:
+        """Clock ``field`` of end ``i`` after ``Semantics.tick(s, ab, ba)``: the part of a
+        second tick a delay needs."""
+        term = getattr(self._tick.end(i), field)
+        return self._substitute(term, s, [(self.ab, ab), (self.ba, ba)])
+
+    def ticks_always_move(self, i: int, clock: Clock, p: EndParams) -> bool:
+        """Whether every tick from a domain state in which ``clock`` of end ``i`` runs
+        moves it by one second (proved on the template, whatever the traffic): then a
+        delay needs no second tick to know it moves. ``quiet`` fails this (inbound ESP
+        resets it)."""
+        key = (i, clock.field)
+        if key not in self._always_moves:
+            runs = evaluate(lambda x: clock.running(p, wrap_state(self.template, x).end(i)))
+            value = getattr(self.template.end(i), clock.field)
+            after = getattr(self._tick.end(i), clock.field)
+            solver = z3.Solver()
+            solver.add(self.inside, runs, after != clock.moved(value, 1))
+            self._always_moves[key] = solver.check() == z3.unsat
+        return self._always_moves[key]
 
 
 __all__ = ["PREFIX", "Derived", "evaluate", "wrap_state"]

@@ -238,17 +238,20 @@ class Encoding:
         on, under the traffic choice ``ab``/``ba``? It runs (the clock table) and a
         further tick moves it: traffic that rewrites a clock every second (inbound ESP
         resetting ``quiet``) holds it. Derived from the clock table and the derived
-        tick, as ``Semantics.max_delay`` does with two trial ticks."""
-        later = self.derived.tick_clocks(s1, ab, ba)
+        tick, as ``Semantics.max_delay`` does with two trial ticks; the second tick is
+        only built for clocks some tick can hold (``Derived.ticks_always_move``)."""
         rows: list[list[BoolT]] = []
         for i in (0, 1):
             p, e = self.ends[i], s1.end(i)
             row = []
-            for k, clock in enumerate(END_CLOCKS):
+            for clock in END_CLOCKS:
                 runs = evaluate(
                     lambda x, i=i, p=p, clock=clock: clock.running(p, wrap_state(s1, x).end(i))  # type: ignore[misc]
                 )
-                row.append(z3.And(runs, later[i][k] != getattr(e, clock.field)))
+                if not self.derived.ticks_always_move(i, clock, p):
+                    later = self.derived.tick_clock(s1, ab, ba, i, clock.field)
+                    runs = z3.And(runs, later != getattr(e, clock.field))
+                row.append(runs)
             rows.append(row)
         return rows[0], rows[1]
 
