@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from ipsecmc.engines import zone_search
 from ipsecmc.engines.fast_successors import FastSuccessors
-from ipsecmc.engines.meter import BudgetedSearch
+from ipsecmc.engines.meter import BudgetedSearch, fewer_collections
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.zone_model import Lifter
 from ipsecmc.model.semantics import Label
@@ -144,6 +144,10 @@ class ExplicitEngine:
         self.zone_cap = zone_cap
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
+        with fewer_collections():
+            return self._check(system, plan)
+
+    def _check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         started = time.perf_counter()  # one time budget for both searches
         spent = Stats()
         if self.keylife_prefix and plan.kind in _EARLY_HIT_KINDS:

@@ -3,10 +3,33 @@
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Iterator, Sized
+from contextlib import contextmanager
 
 from ipsecmc.engines.result import Budget, Stats
+
+#: The cyclic garbage collector's first threshold during a search (Python's default: 700).
+_GC_THRESHOLD = 20_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often (and restore its thresholds after).
+
+    A search allocates container objects (keys, zones, parents) that it keeps to the end,
+    so each collection walks more survivors and none is freed: with the default
+    thresholds about a sixth of a zone search's CPU time went to collections that freed
+    almost nothing (``seed-intended`` IKEv2 on-demand, every default property: 1.0-1.7 s
+    of 6.6 s, 1,565 collections freeing 646 objects). Collections still run, so cyclic
+    garbage stays bounded; only their frequency changes, and with it nothing but time."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], _GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class BudgetedSearch:
