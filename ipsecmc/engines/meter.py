@@ -32,9 +32,18 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def clock() -> float:
+    """Seconds on the clock every search's time budget reads (a test may replace it with
+    a fake one: ``tests/test_budgets.py``)."""
+    return time.perf_counter()
+
+
 class BudgetedSearch:
     """Mixin: the subclass sets these attributes in its ``__init__`` and stores nodes in
-    ``keys``/``depth``; ``_over_budget`` is asked once per expanded node."""
+    ``keys``/``depth``; ``_over_budget`` is asked every few expanded nodes (every node of
+    the zone search, every 8 of the one-second search) and every few dozen steps of a
+    deterministic chain: cheap enough (one reading of ``clock``) that a tiny ``--timeout``
+    stops a search after a handful of nodes."""
 
     keys: Sized
     depth: list[int]
@@ -56,14 +65,14 @@ class BudgetedSearch:
             transitions=self.transitions,
             stored_nodes=len(self.keys),
             depth=max(self.depth, default=0),
-            seconds=time.perf_counter() - self.started,
+            seconds=clock() - self.started,
         )
 
     def _over_budget(self) -> str | None:
         """Why to stop (state or time budget), else None; reports progress every second."""
         if self._full():
             return f"state budget of {self.budget.max_states} stored states reached"
-        now = time.perf_counter()
+        now = clock()
         if self.progress is not None and now - self.last_report >= 1.0:
             self.last_report = now
             self.progress(self._stats())

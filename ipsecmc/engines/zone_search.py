@@ -127,7 +127,8 @@ from ipsecmc.model.state import NO_TIMER, State
 from ipsecmc.model.system import TransitionSystem
 
 Key = tuple[State, bool, bool]  # discrete state, monitor running, closed under delays
-_CHECK_EVERY = 32
+#: Expanded nodes between two budget checks (a node costs far more than reading the clock).
+_CHECK_EVERY = 1
 _NO_TRAFFIC = Label("tick", -1, 0)
 
 
