@@ -226,7 +226,6 @@ class ZoneSearch(BudgetedSearch):
         self.transitions = 0
         self.monitor_max = 0
         self._pred: dict[State, bool] = {}
-        self._applied: dict[int, tuple[tuple[Op, ...], Indices, Matrix, Indices]] = {}
         self._cuts: dict[tuple[tuple[int, ...], int], tuple[Indices, Matrix]] = {}
 
     # ------------------------------------------------------------------ predicate
@@ -388,16 +387,12 @@ class ZoneSearch(BudgetedSearch):
         return None
 
     def _apply(self, zone: Zone, ops: tuple[Op, ...]) -> Zone:
-        """A step's resets and stops on ``zone`` (``Zone.apply``; one op per clock). The
-        arrays are made once per step: by the identity of its ops, which the lifter keeps
-        (the tuple is kept here too, so that its identity is not reused)."""
-        try:
-            _, resets, values, frees = self._applied[id(ops)]
-        except KeyError:
-            resets = np.array([op.clock for op in ops if op.kind == "reset"], dtype=np.intp)
-            values = np.array([op.value for op in ops if op.kind == "reset"], dtype=np.float64)
-            frees = np.array([op.clock for op in ops if op.kind == "stop"], dtype=np.intp)
-            self._applied[id(ops)] = (ops, resets, values, frees)
+        """A step's resets and stops on ``zone`` in one pass (``Zone.apply``; one op per
+        clock). (Keeping these arrays per lifted step saved about 2% of the time and cost
+        12 MB on seed-intended IKEv2 on-demand: they are made each time.)"""
+        resets = np.array([op.clock for op in ops if op.kind == "reset"], dtype=np.intp)
+        values = np.array([op.value for op in ops if op.kind == "reset"], dtype=np.float64)
+        frees = np.array([op.clock for op in ops if op.kind == "stop"], dtype=np.intp)
         return zone.apply(resets, values, frees)
 
     def _ceilings(self, clocks: Sequence[int], offset: int) -> tuple[Indices, Matrix]:
