@@ -4,8 +4,10 @@ Without a scenario file the traffic profile is ``any`` (each second, each direct
 may not carry traffic) and rekeying is on, so every property is checked under free
 traffic with real keylives. This script writes config pairs, runs the CLI on them as a
 user would (a fresh process each time), and prints one markdown row per case: wall
-time, peak memory (the child's maxrss) and the verdict of each default property. Then
-it times ``ipsecmc fix`` and ``ipsecmc diff`` on the same pairs.
+time, CPU time (user + system of the process and its workers: on a shared machine the
+wall time also measures the other load, the CPU time much less), peak memory (the
+child's maxrss) and the verdict of each default property. Then it times ``ipsecmc fix``
+and ``ipsecmc diff`` on the same pairs. The load average is printed before and after.
 
 Cases: the four bundled seeds as bare file pairs, and IKEv1/IKEv2 variants of the
 seed-fixed and seed-intended pairs with phase1 keylife 28800 or 86400 s (phase2 half of
@@ -93,16 +95,18 @@ def write_pair(case: Case, dest: Path) -> list[Path]:
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    cpu_seconds: float
     max_rss_mb: float
     code: int
     stdout: str
 
 
 def run(args: list[str], timeout: float) -> Run:
-    """One CLI run in a fresh process: wall time and its peak resident memory (GNU
-    time's %M, the maximum resident set of the process and of its waited-for workers)."""
+    """One CLI run in a fresh process: wall time, CPU time (GNU time's %U + %S: user and
+    system seconds of the process and of its waited-for workers) and peak resident
+    memory (%M, the maximum resident set of the process and of those workers)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
-        cmd = ["/usr/bin/time", "-q", "-f", "%M", "-o", rss_file.name]
+        cmd = ["/usr/bin/time", "-q", "-f", "%M %U %S", "-o", rss_file.name]
         cmd += [sys.executable, "-m", "ipsecmc", *args]
         started = time.perf_counter()
         try:
@@ -112,8 +116,11 @@ def run(args: list[str], timeout: float) -> Run:
             code, out = -1, ""
         seconds = time.perf_counter() - started
         text = rss_file.read().strip()
-    rss = int(text.splitlines()[-1]) / 1024 if text else float("nan")
-    return Run(seconds, rss, code, out)
+    fields = text.splitlines()[-1].split() if text else []
+    if len(fields) != 3:
+        return Run(seconds, float("nan"), float("nan"), code, out)
+    rss, user, system = int(fields[0]) / 1024, float(fields[1]), float(fields[2])
+    return Run(seconds, user + system, rss, code, out)
 
 
 def _verdicts(stdout: str) -> str:
@@ -130,9 +137,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="per command, seconds")
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
     opts = parser.parse_args()
-    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs\n")
-    print("| case | check s | check MB | exit | verdicts | fix s | diff s |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs")
+    print(f"# load average before: {_load()}\n")
+    print(
+        "| case | check s | check CPU s | check MB | exit | verdicts "
+        "| fix s | fix CPU s | diff s | diff CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for case in _cases():
             if opts.only not in case.name:
@@ -144,13 +155,25 @@ def main() -> None:
             old = write_pair(Case(case.model, case.model), Path(tmp) / f"old-{case.model}")
             diff = run(["diff", str(old[0].parent), str(pair[0].parent)], opts.timeout)
             code = "timeout" if check.code == -1 else str(check.code)
-            fix_s = "timeout" if fix.code == -1 else f"{fix.seconds:.1f}"
-            diff_s = "timeout" if diff.code == -1 else f"{diff.seconds:.1f}"
             print(
-                f"| {case.name} | {check.seconds:.1f} | {check.max_rss_mb:.0f} | {code} "
-                f"| {_verdicts(check.stdout)} | {fix_s} | {diff_s} |",
+                f"| {case.name} | {check.seconds:.1f} | {check.cpu_seconds:.1f} "
+                f"| {check.max_rss_mb:.0f} | {code} | {_verdicts(check.stdout)} "
+                f"| {_timed(fix)} | {_timed(diff)} |",
                 flush=True,
             )
+    print(f"\n# load average after: {_load()}")
+
+
+def _timed(run: Run) -> str:
+    """Wall and CPU seconds as two table cells."""
+    if run.code == -1:
+        return "timeout | timeout"
+    return f"{run.seconds:.1f} | {run.cpu_seconds:.1f}"
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (the machine is shared)."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 if __name__ == "__main__":

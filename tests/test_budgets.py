@@ -15,6 +15,7 @@ import pytest
 
 from ipsecmc.check import CheckOptions, check_paths
 from ipsecmc.cli_options import DEFAULT_TIMEOUT, _no_limit_if_zero, progress_line
+from ipsecmc.engines import meter
 from ipsecmc.engines.explicit import ExplicitEngine
 from ipsecmc.engines.result import Stats, Verdict
 
@@ -72,3 +73,39 @@ def test_default_time_budget_and_zero_for_no_limit() -> None:
     param = click.Option(["--timeout"])
     assert _no_limit_if_zero(ctx, param, 0.0) is None
     assert _no_limit_if_zero(ctx, param, 2.5) == 2.5
+
+
+class _FakeClock:
+    """A clock on which every reading is one second after the one before: a search's
+    first budget check finds its time budget spent, whatever the machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("model", "traffic", "prop"),
+    [
+        ("seed-fixed", None, "agreement"),  # the scenario's pinned profile: one-second search
+        ("seed-fixed", None, "recoverable"),  # one-second search keeping its graph
+        ("seed-fixed", "any", "no-blackhole"),  # free traffic: zone and hull searches
+        ("seed-fixed", "any", "recoverable"),  # zones, then the backward pass
+    ],
+)
+def test_time_budget_bounds_the_work_of_every_search(
+    monkeypatch: pytest.MonkeyPatch, model: str, traffic: str | None, prop: str
+) -> None:
+    """Issue 12 item 3: a tiny ``--timeout`` stops a search after a few nodes, not after
+    the next of a few hundred (the budget was read every 256 expanded nodes). The clock
+    is fake (``meter.clock``), so what is counted is work, not time: every search reads
+    it at least every 8 expanded nodes."""
+    monkeypatch.setattr(meter, "clock", _FakeClock())
+    options = CheckOptions(properties=(prop,), traffic=traffic, timeout_seconds=0.5, jobs=1)
+    (r,) = check_paths([str(MODELS / model)], options).results
+    assert r.verdict is Verdict.INCONCLUSIVE, r.result.reason
+    assert "time budget of 0.5 s reached" in r.result.reason
+    assert r.result.stats.stored_nodes <= 10  # it was 88-256 with checks every 32-256 nodes

@@ -248,7 +248,7 @@ def _unrecoverable(search: ZoneSearch) -> tuple[int, Zone] | None:
     pulls = 0
     while work:
         pulls += 1
-        if pulls % 64 == 0:
+        if pulls % 8 == 0:
             reason = search._over_budget()
             if reason is not None:
                 raise _OutOfBudget(reason)

@@ -12,6 +12,7 @@ import itertools
 import time
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -372,3 +373,66 @@ def test_dbm_operations_are_exact_on_integer_points(start: tuple[int, ...], ops:
         if points:
             _, picked = zone.point(range(1, DIM))
             assert tuple(picked[k] for k in range(1, DIM)) in points
+
+
+def _zone_after(start: tuple[int, ...], ops: list[Op]) -> Zone | None:
+    zone: Zone | None = point_zone(DIM, {k + 1: v for k, v in enumerate(start)})
+    for name, a, b, c in ops:
+        if zone is None:
+            return None
+        if name == "reset":
+            zone = zone.reset(a, b)
+        elif name == "constrain":
+            zone = zone.constrain(a, b, c)
+        elif name == "shift":
+            zone = zone.shift(range(1, DIM), a)
+        else:
+            zone = zone.up()
+    return zone
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.tuples(*[st.integers(-3, 0)] * (DIM - 1)),
+    ops=OPS,
+    ceilings=st.dictionaries(st.integers(1, DIM - 1), st.integers(-4, 4)),
+    resets=st.dictionaries(st.integers(1, DIM - 1), st.one_of(st.none(), st.integers(-3, 3))),
+)
+def test_fused_dbm_operations_equal_the_one_by_one_ones(
+    start: tuple[int, ...],
+    ops: list[Op],
+    ceilings: dict[int, int],
+    resets: dict[int, int | None],
+) -> None:
+    """``up_to`` is ``up`` then ``at_most`` per clock, ``apply`` is ``reset`` per reset
+    clock then ``free`` per stopped one, and ``split`` is ``at_least`` then ``free`` and
+    ``at_most``: the same matrices (canonical forms are unique), or both empty."""
+    zone = _zone_after(start, ops)
+    if zone is None:
+        return
+    cut: Zone | None = zone.up()
+    for k, c in ceilings.items():
+        cut = cut.at_most(k, c) if cut is not None else None
+    clocks = np.array(list(ceilings), dtype=np.intp)
+    fused = zone.up_to(clocks, np.array(list(ceilings.values()), dtype=np.float64))
+    assert (fused is None) == (cut is None)
+    if fused is not None and cut is not None:
+        assert np.array_equal(fused.m, cut.m)
+    one_by_one = zone
+    for k, v in resets.items():
+        one_by_one = one_by_one.reset(k, v) if v is not None else one_by_one
+    for k, v in resets.items():
+        one_by_one = one_by_one.free(k) if v is None else one_by_one
+    reset = [k for k, v in resets.items() if v is not None]
+    values = np.array([v for v in resets.values() if v is not None], dtype=np.float64)
+    frees = np.array([k for k, v in resets.items() if v is None], dtype=np.intp)
+    applied = zone.apply(np.array(reset, dtype=np.intp), values, frees)
+    assert np.array_equal(applied.m, one_by_one.m)
+    for k, c in ceilings.items():
+        reached, below = zone.split(k, c)
+        at_least, at_most = zone.at_least(k, c), zone.at_most(k, c - 1)
+        assert (reached is None) == (at_least is None) and (below is None) == (at_most is None)
+        if reached is not None and at_least is not None:
+            assert np.array_equal(reached.m, at_least.free(k).m)
+        if below is not None and at_most is not None:
+            assert np.array_equal(below.m, at_most.m)
