@@ -254,8 +254,7 @@ def phrase(note: Note, ends: tuple[EndParams, EndParams], reason: str = "") -> s
         return "new IKE SA; the IPsec SA returns when traffic needs it"
     if kind is EventKind.SESSION_EXPIRED:
         return (
-            f"UDP 500 session with the peer expired "
-            f"(TTL {note.seconds} s, {me.session_ttl_source})"
+            f"UDP 500 session with the peer expired (TTL {note.seconds} s, {me.session_ttl_source})"
         )
     if kind is EventKind.DPD_IDLE:
         why = "nothing inbound for" if me.dpd is DpdMode.ON_IDLE else "outbound ESP unanswered for"
