@@ -41,9 +41,6 @@ class Urgent(StrEnum):
 #: The urgent kinds in priority order: the one definition engines number them by.
 URGENT_KINDS: tuple[Urgent, ...] = tuple(Urgent)
 
-#: ``Label.kind`` of one second passing (``arg`` = traffic bits) and of a time jump.
-TICK, DELAY = "tick", "delay"
-
 
 class Packet(IntEnum):
     """An IKE message kind; the values are the semantics' REQ_* / PROBE / DELETE_* ints."""
@@ -203,14 +200,12 @@ class Note:
 
 
 __all__ = [
-    "DELAY",
     "DELETE_P1",
     "DELETE_P2",
     "LOST",
     "PROBE",
     "RECEIVED",
     "SA_LOST",
-    "TICK",
     "URGENT_KINDS",
     "EventKind",
     "Note",
