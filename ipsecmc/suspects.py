@@ -25,7 +25,7 @@ from ipsecmc.config import Action, GatewayConfig, IPv4Address, LocalInPolicy
 from ipsecmc.errors import SourceLoc
 from ipsecmc.localin import LocalInDecision, evaluate
 from ipsecmc.topology_types import Tunnel, TunnelEnd
-from ipsecmc.trace import Trace, TraceEvent
+from ipsecmc.trace import Trace, TraceEvent, lead_drops
 
 IKE_PORT = 500
 UDP = 17
@@ -159,13 +159,8 @@ def suspects(end: TunnelEnd, peer: TunnelEnd, dropped_by: int) -> tuple[Suspect,
 def first_drop(trace: Trace) -> TraceEvent | None:
     """The drop a report leads with: the first one after the tunnel came up (a drop
     before that did not stop it coming up), else the first at all."""
-    events = trace.events
-    up_at = next((i for i, ev in enumerate(events) if "tunnel UP" in ev.note.text), -1)
-    drops = [
-        (i, ev) for i, ev in enumerate(events) if ev.note.dropped_by is not None and ev.gateway
-    ]
-    later = [d for d in drops if d[0] > up_at] or drops
-    return later[0][1] if later else None
+    lead = lead_drops(trace.events)
+    return trace.events[lead[0]] if lead else None
 
 
 def suspects_in(tunnel: Tunnel, trace: Trace | None) -> tuple[Suspect, ...]:

@@ -6,6 +6,7 @@ model does not accept is an ``InternalError`` (an engine bug), never a result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ipsecmc.engines.result import Path
@@ -69,6 +70,19 @@ def replay(system: TransitionSystem, path: Path) -> Trace:
         final_state=system.describe(state),
         steps=len(path.labels),
     )
+
+
+def tunnel_up_at(events: Sequence[TraceEvent]) -> int:
+    """Index of the first event where an end's IPsec SA came up (-1: never)."""
+    return next((i for i, ev in enumerate(events) if ev.note.tunnel_up), -1)
+
+
+def lead_drops(events: Sequence[TraceEvent]) -> list[int]:
+    """Indices of the local-in drops a report leads with: those after the tunnel first
+    came up (a drop before that did not stop it coming up), else all of them."""
+    up_at = tunnel_up_at(events)
+    drops = [i for i, ev in enumerate(events) if ev.note.dropped_by is not None and ev.gateway]
+    return [i for i in drops if i > up_at] or drops
 
 
 def _label_text(label: Label) -> str:

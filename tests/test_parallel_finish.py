@@ -21,7 +21,7 @@ from ipsecmc.check import CheckOptions, CheckReport, check_paths
 from ipsecmc.cli import main
 from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import InternalError, SourceLoc
-from ipsecmc.model.semantics import Note
+from ipsecmc.model.events import EventKind, Note, Packet
 from ipsecmc.render.json_report import iter_json, result_dict, result_json
 from ipsecmc.render.junit import render_junit
 from ipsecmc.render.mermaid import render_mermaid
@@ -128,12 +128,24 @@ def test_result_json_is_json_dumps_byte_for_byte(reports: dict[int, CheckReport]
     odd = Trace(
         events=(
             TraceEvent(
-                0, None, Note(-1, "traffic", 'quote " back\\slash \u00e9\u4e2d \x01'), False
+                0,
+                None,
+                Note(-1, EventKind.TRAFFIC_CHANGES, 'quote " back\\slash \u00e9\u4e2d \x01'),
+                False,
             ),
             TraceEvent(
                 7,
                 "h\u00fcb",
-                Note(0, "ike", "drop", SourceLoc("d\u00efr/a b.conf", 3, 9), "<", 2),
+                Note(
+                    0,
+                    EventKind.DROPPED,
+                    "drop",
+                    SourceLoc("d\u00efr/a b.conf", 3, 9),
+                    Packet.PROBE,
+                    2,
+                    attempt=1,
+                    attempts=3,
+                ),
                 True,
             ),
         ),

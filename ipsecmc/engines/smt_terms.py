@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import NamedTuple, TypeVar
 
 from ipsecmc.engines.z3_api import BoolT, IntT, Term, expr_ref, z3
+from ipsecmc.model.events import URGENT_KINDS
 from ipsecmc.model.params import TunnelParams
-from ipsecmc.model.semantics import URGENT_KINDS
 from ipsecmc.model.state import EndState, State
 
-#: Urgent event kinds (``Semantics.due`` decides which is due; code = index + 1).
+#: Urgent event kinds in their one order (``events.URGENT_KINDS``; ``Semantics.due``
+#: decides which is due; code = index + 1).
 URGENT = URGENT_KINDS
 NOTHING_DUE = 0
 CODE = {kind: n + 1 for n, kind in enumerate(URGENT)}

@@ -41,13 +41,16 @@ Simplifications (each documented in the README):
   to 4500); admin flushes are not part of the explored behaviour.
 
 ``successors(state)`` lists ``(Label, next_state)`` in a stable order; ``replay_step``
-re-executes one label with ``notes`` recording what happened, for traces.
+re-executes one label with ``notes`` recording what happened, for traces: each a typed
+``events.Note`` whose sentence ``words.phrase`` writes (in the end's IKE version's words),
+so no consumer reads meaning out of English. The urgent kinds and their priority are
+``events.Urgent`` (one table here maps each to its guard order and handler).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import NamedTuple
 
 from ipsecmc.config import DpdMode
@@ -55,6 +58,17 @@ from ipsecmc.errors import SourceLoc
 from ipsecmc.model import clocks
 from ipsecmc.model.choice import when
 from ipsecmc.model.clocks import Moving
+from ipsecmc.model.events import (
+    DELETE_P1,
+    DELETE_P2,
+    PROBE,
+    URGENT_KINDS,
+    EventKind,
+    Note,
+    Packet,
+    Sa,
+    Urgent,
+)
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.model.state import (
     CONNECTING,
@@ -71,34 +85,20 @@ from ipsecmc.model.state import (
     EndState,
     State,
 )
-from ipsecmc.model.words import DELETE_P1 as DELETE_P1  # re-exported (smt_encoding)
-from ipsecmc.model.words import DELETE_P2 as DELETE_P2
-from ipsecmc.model.words import IKEV1, words
-from ipsecmc.model.words import PROBE as PROBE
+from ipsecmc.model.words import naming_end, phrase
 
 
 class Label(NamedTuple):
     """What a transition did, in a form that replays: kind, acting end, choice index.
 
-    ``kind`` is ``tick`` (``arg`` = traffic bits: 1 = a->b, 2 = b->a) or one of the urgent
-    kinds below (``arg`` = index among the outcomes of local-in nondeterminism).
+    ``kind`` is ``tick`` (``arg`` = traffic bits: 1 = a->b, 2 = b->a), ``delay`` (``arg``
+    = seconds) or an ``events.Urgent`` kind (``arg`` = index among the outcomes of
+    local-in nondeterminism).
     """
 
     kind: str
     end: int
     arg: int
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """One line of a trace: what happened at ``end`` (-1: the environment)."""
-
-    end: int
-    category: str  # ike, esp, session, sa, dpd, traffic
-    text: str
-    loc: SourceLoc | None = None
-    direction: str = ""  # "<" input from the environment/peer, ">" output; for renderers
-    dropped_by: int | None = None  # local-in policy id that dropped a packet
 
 
 class Outcome(NamedTuple):
@@ -109,48 +109,85 @@ class Outcome(NamedTuple):
 
 
 class Sink:
-    """Collects notes when a trace is being rendered; a no-op during the search."""
+    """Collects notes when a trace is being rendered; a no-op during the search.
 
-    __slots__ = ("notes", "record")
+    ``Sink(False)`` (the search, symbolic execution) returns from ``add`` at once: no
+    note, no sentence, and no argument is looked at, so a symbolic value passed as a
+    field costs nothing and forks nothing. A recording sink needs the tunnel's ``ends``
+    to write each note's sentence (``words.phrase``).
+    """
 
-    def __init__(self, record: bool, notes: tuple[Note, ...] = ()) -> None:
+    __slots__ = ("ends", "notes", "record")
+
+    def __init__(
+        self,
+        record: bool,
+        notes: tuple[Note, ...] = (),
+        ends: tuple[EndParams, EndParams] | None = None,
+    ) -> None:
         self.record = record
         self.notes = list(notes)
+        self.ends = ends
 
     def add(
         self,
         end: int,
-        category: str,
-        text: str,
+        kind: EventKind,
+        *,
+        packet: int | None = None,
+        policy: int | None = None,
         loc: SourceLoc | None = None,
-        direction: str = "",
-        dropped_by: int | None = None,
+        attempt: int | None = None,
+        attempts: int | None = None,
+        sa: Sa | None = None,
+        seconds: int | None = None,
+        reason: str = "",
     ) -> None:
-        if self.record:
-            self.notes.append(Note(end, category, text, loc, direction, dropped_by))
+        """Record event ``kind`` at ``end`` with its fields (``events.Note``); ``reason``
+        only goes into the sentence (the local-in evaluation's words for a drop)."""
+        if not self.record:
+            return
+        assert self.ends is not None, "a recording Sink needs the tunnel's ends"
+        speaker = naming_end(kind, end)
+        note = Note(
+            end,
+            kind,
+            "",
+            loc,
+            None if packet is None else Packet(packet),
+            policy,
+            attempt,
+            attempts,
+            sa,
+            seconds,
+            self.ends[speaker].ike_version if speaker >= 0 else 1,
+        )
+        self.notes.append(replace(note, text=phrase(note, self.ends, reason)))
 
     def add_if(
-        self, condition: bool, end: int, category: str, text: str, direction: str = ""
+        self,
+        condition: bool,
+        end: int,
+        kind: EventKind,
+        *,
+        sa: Sa | None = None,
+        seconds: int | None = None,
     ) -> None:
         """A note that only says what happened (it changes no state): the condition is
         not even asked unless notes are recorded, so symbolic runs do not branch on it."""
         if self.record and condition:
-            self.notes.append(Note(end, category, text, None, direction))
+            self.add(end, kind, sa=sa, seconds=seconds)
 
-    def fork(self) -> Sink:
-        return Sink(self.record, tuple(self.notes))
+    def fork(self, notes: tuple[Note, ...] | None = None) -> Sink:
+        """A sink for one branch: it goes on from ``notes`` (default: this sink's)."""
+        return Sink(self.record, tuple(self.notes) if notes is None else notes, self.ends)
 
     def done(self, state: State) -> Outcome:
         return Outcome(state, tuple(self.notes))
 
 
-#: The IKEv1 names of the negotiations (``ipsecmc.model.words`` has both versions').
-PACKET_NAMES = {k: IKEV1.packets[k] for k in (REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2)}
-
 Handler = Callable[[State, int, Sink], list[Outcome]]
-
-#: The urgent event kinds (``Semantics.due`` returns one of them, ``handle`` runs it).
-URGENT_KINDS = ("p2_keylife", "p1_keylife", "request", "start_p2", "dpd", "start_p1")
+Guard = Callable[[EndParams, EndState], bool]
 
 
 class Semantics:
@@ -160,15 +197,24 @@ class Semantics:
         self.params = params
         self.ends = params.ends
         self._last_mode: tuple[State, Moving | None, tuple[bool, bool]] | None = None
-        self._handlers: dict[str, Handler] = {
-            "p2_keylife": self._p2_keylife,
-            "p1_keylife": self._p1_keylife,
-            "request": self._request_due,
-            "start_p2": self._start_p2,
-            "dpd": self._dpd_due,
-            "start_p1": self._start_p1,
+        # Each urgent kind: when it is due, and what it does. ``due`` asks the guards in
+        # ``URGENT_KINDS`` order (the priority), never in this table's.
+        self._guards: dict[str, Guard] = {
+            Urgent.P2_KEYLIFE: self._p2_keylife_due,
+            Urgent.P1_KEYLIFE: self._p1_keylife_due,
+            Urgent.REQUEST: self._request_is_due,
+            Urgent.START_P2: self._start_p2_due,
+            Urgent.DPD: self._dpd_is_due,
+            Urgent.START_P1: self._start_p1_due,
         }
-        assert tuple(self._handlers) == URGENT_KINDS
+        self._handlers: dict[str, Handler] = {
+            Urgent.P2_KEYLIFE: self._p2_keylife,
+            Urgent.P1_KEYLIFE: self._p1_keylife,
+            Urgent.REQUEST: self._request_due,
+            Urgent.START_P2: self._start_p2,
+            Urgent.DPD: self._dpd_due,
+            Urgent.START_P1: self._start_p1,
+        }
 
     # ------------------------------------------------------------------ initial state
     def initial(self) -> State:
@@ -242,11 +288,11 @@ class Semantics:
             phase = self.params.traffic.phases[state.phase]
             if (ab, ba) not in phase.choices():
                 raise ValueError(f"traffic choice {label.arg} not allowed by the profile")
-            sink = Sink(True)
+            sink = Sink(True, ends=self.ends)
             return sink.done(self._tick(state, ab, ba, sink))
         if self.due(state, label.end) != label.kind:
             raise ValueError(f"{label.kind} is not due at end {label.end}")
-        outcomes = self.handle(label.kind, state, label.end, Sink(True))
+        outcomes = self.handle(label.kind, state, label.end, Sink(True, ends=self.ends))
         if label.arg >= len(outcomes):
             raise ValueError(f"outcome {label.arg} of {label.kind} does not exist")
         return outcomes[label.arg]
@@ -334,39 +380,56 @@ class Semantics:
         return State(ends[0], ends[1], s.phase, clocks.phase_advance(s.phase_left, d))
 
     # ------------------------------------------------------------------ what is due
-    def due(self, s: State, i: int) -> str | None:
-        """The urgent event of end ``i`` that must happen before time may pass, if any."""
+    def due(self, s: State, i: int) -> Urgent | None:
+        """The urgent event of end ``i`` that must happen before time may pass, if any:
+        the first kind of ``URGENT_KINDS`` whose guard holds."""
         e = s.end(i)
         p = self.ends[i]
-        if e.p2 == UP and e.p2_life == 0 and e.req != REQ_REKEY_P2:
-            return "p2_keylife"
-        if e.p1 == UP and e.p1_life == 0 and e.req not in (REQ_REKEY_P1, REQ_REKEY_P2):
-            # Not while the IPsec SA's rekey is pending either: each rekey would replace
-            # the other's request in zero time, forever, when both keylives end together.
-            return "p1_keylife"
-        if e.req != REQ_NONE and e.req_timer == 0:
-            return "request"
-        if e.p1 == UP and e.p2 == DOWN and e.want_p2 and e.req == REQ_NONE:
-            return "start_p2"
+        for kind in URGENT_KINDS:
+            if self._guards[kind](p, e):
+                return kind
+        return None
+
+    @staticmethod
+    def _p2_keylife_due(p: EndParams, e: EndState) -> bool:
+        return e.p2 == UP and e.p2_life == 0 and e.req != REQ_REKEY_P2
+
+    @staticmethod
+    def _p1_keylife_due(p: EndParams, e: EndState) -> bool:
+        # Not while the IPsec SA's rekey is pending either: each rekey would replace
+        # the other's request in zero time, forever, when both keylives end together.
+        return e.p1 == UP and e.p1_life == 0 and e.req not in (REQ_REKEY_P1, REQ_REKEY_P2)
+
+    @staticmethod
+    def _request_is_due(p: EndParams, e: EndState) -> bool:
+        return e.req != REQ_NONE and e.req_timer == 0
+
+    @staticmethod
+    def _start_p2_due(p: EndParams, e: EndState) -> bool:
+        return e.p1 == UP and e.p2 == DOWN and e.want_p2 and e.req == REQ_NONE
+
+    @staticmethod
+    def _dpd_is_due(p: EndParams, e: EndState) -> bool:
+        """The next probe (or the verdict) is due, or the link has been idle too long."""
         if e.dpd_timer == 0:
-            return "dpd"
-        if (
+            return True
+        return (
             e.p1 == UP
             and e.dpd_timer == NO_TIMER
             and p.dpd is not DpdMode.DISABLE
             and e.quiet >= p.dpd_retryinterval
-        ):
-            return "dpd"
-        if e.p1 == DOWN and e.req == REQ_NONE and (p.p1_auto_negotiate or e.want_p2):
-            return "start_p1"
-        return None
+        )
+
+    @staticmethod
+    def _start_p1_due(p: EndParams, e: EndState) -> bool:
+        return e.p1 == DOWN and e.req == REQ_NONE and (p.p1_auto_negotiate or e.want_p2)
 
     # ------------------------------------------------------------------ urgent events
     def _start_request(self, s: State, i: int, req: int, sink: Sink) -> list[Outcome]:
         e = s.end(i)._replace(req=req, req_sent=0, req_timer=0)
         if req == REQ_P1:
             e = e._replace(p1=CONNECTING)
-        sink.add(i, "ike", f"starts {words(self.ends[i].ike_version).packets[req]}")
+        sink.add(i, EventKind.STARTS, packet=req)
         return self._request_due(s.with_end(i, e), i, sink)
 
     def _start_p1(self, s: State, i: int, sink: Sink) -> list[Outcome]:
@@ -376,11 +439,11 @@ class Semantics:
         return self._start_request(s, i, REQ_P2, sink)
 
     def _p2_keylife(self, s: State, i: int, sink: Sink) -> list[Outcome]:
-        sink.add(i, "sa", "phase2 keylife reached: rekeying the IPsec SA")
+        sink.add(i, EventKind.KEYLIFE, sa=Sa.IPSEC)
         return self._start_request(s, i, REQ_REKEY_P2, sink)
 
     def _p1_keylife(self, s: State, i: int, sink: Sink) -> list[Outcome]:
-        sink.add(i, "sa", "phase1 keylife reached: rekeying the IKE SA")
+        sink.add(i, EventKind.KEYLIFE, sa=Sa.IKE)
         return self._start_request(s, i, REQ_REKEY_P1, sink)
 
     def _retransmit_wait(self, p: EndParams, sent: int) -> int:
@@ -396,7 +459,7 @@ class Semantics:
         if e.req_sent >= len(p.request_sends):
             return [self._give_up(s, i, sink)]
         results: list[Outcome] = []
-        for answered, out in self._exchange(s, i, e.req, sink, f"#{e.req_sent + 1}"):
+        for answered, out in self._exchange(s, i, e.req, sink, e.req_sent + 1):
             me = out.state.end(i)
             if answered or me.req == REQ_NONE:
                 results.append(out)
@@ -410,15 +473,14 @@ class Semantics:
         p = self.ends[i]
         e = s.end(i)
         req = e.req
-        name = words(p.ike_version).packets[req]
-        sink.add(i, "ike", f"{name} failed: no answer after {p.request_giveup} s")
+        sink.add(i, EventKind.GAVE_UP, packet=req, seconds=p.request_giveup)
         e = e._replace(req=REQ_NONE, req_sent=0, req_timer=NO_TIMER)
         kill_ike = p.ike_version == 2 or req in (REQ_P1, REQ_REKEY_P1)
         if req == REQ_REKEY_P2 or kill_ike:
-            sink.add_if(e.p2 == UP, i, "sa", "IPsec SA down (tunnel DOWN)")
+            sink.add_if(e.p2 == UP, i, EventKind.SA_DOWN, sa=Sa.IPSEC)
             e = self._p2_down(p, e)
         if kill_ike:
-            sink.add_if(e.p1 == UP, i, "sa", "IKE SA down")
+            sink.add_if(e.p1 == UP, i, EventKind.SA_DOWN, sa=Sa.IKE)
             e = self._p1_down(p, e)
         return sink.done(s.with_end(i, e))
 
@@ -429,13 +491,9 @@ class Semantics:
         limit = p.dpd_probes
         if e.dpd_sent >= limit:
             return self._declare_dead(s, i, sink)
-        if sink.record and e.dpd_sent == 0:
-            why = (
-                "nothing inbound for" if p.dpd is DpdMode.ON_IDLE else "outbound ESP unanswered for"
-            )
-            sink.add(i, "dpd", f"link is idle: {why} {p.dpd_retryinterval} s")
+        sink.add_if(e.dpd_sent == 0, i, EventKind.DPD_IDLE, seconds=p.dpd_retryinterval)
         results: list[Outcome] = []
-        for answered, out in self._exchange(s, i, PROBE, sink, f"{e.dpd_sent + 1}/{limit}"):
+        for answered, out in self._exchange(s, i, PROBE, sink, e.dpd_sent + 1, limit):
             if answered:
                 results.append(out)
                 continue
@@ -448,75 +506,56 @@ class Semantics:
     def _declare_dead(self, s: State, i: int, sink: Sink) -> list[Outcome]:
         p = self.ends[i]
         e = s.end(i)
-        sink.add(
-            i,
-            "dpd",
-            f"link fail: peer declared dead after {e.dpd_sent} unanswered "
-            f"{words(p.ike_version).probes}",
-        )
-        sink.add_if(e.p2 == UP, i, "sa", "IPsec SA deleted (tunnel DOWN)")
+        sink.add(i, EventKind.PEER_DEAD, attempt=e.dpd_sent)
+        sink.add_if(e.p2 == UP, i, EventKind.SA_DELETED, sa=Sa.IPSEC)
         s = s.with_end(i, self._p1_down(p, self._p2_down(p, e)))
         results: list[Outcome] = []
-        for _, after_p2 in self._exchange(s, i, DELETE_P2, sink, ""):
-            branch = Sink(sink.record, after_p2.notes)
-            for _, after_p1 in self._exchange(after_p2.state, i, DELETE_P1, branch, ""):
+        for _, after_p2 in self._exchange(s, i, DELETE_P2, sink):
+            branch = sink.fork(after_p2.notes)
+            for _, after_p1 in self._exchange(after_p2.state, i, DELETE_P1, branch):
                 results.append(after_p1)
         return results
 
     # ------------------------------------------------------------------ one exchange
     def _exchange(
-        self, s: State, i: int, kind: int, sink: Sink, tag: str
+        self,
+        s: State,
+        i: int,
+        kind: int,
+        sink: Sink,
+        attempt: int | None = None,
+        attempts: int | None = None,
     ) -> list[tuple[bool, Outcome]]:
         """End ``i`` sends a request of ``kind`` to its peer; returns (answered, outcome).
 
-        ``kind`` is a REQ_* value, PROBE, DELETE_P2 or DELETE_P1. There are several
-        results only when the peer's local-in outcome is not pinned down by the config.
+        ``kind`` is a REQ_* value, PROBE, DELETE_P2 or DELETE_P1; ``attempt`` (of
+        ``attempts``) numbers the transmission in the trace. There are several results
+        only when the peer's local-in outcome is not pinned down by the config.
         """
         j = 1 - i
         p, q = self.ends[i], self.ends[j]
         me, peer = s.end(i), s.end(j)
-        name = words(p.ike_version).packets[kind]
-        tagged = f"{name} {tag}" if tag else name
-        sink.add(i, "ike", f"send {tagged}: {p.address}:500 -> {q.address}:500", direction=">")
+        sink.add(i, EventKind.SENT, packet=kind, attempt=attempt, attempts=attempts)
         me = me._replace(sess=self._refresh(p))
         if peer.sess != 0:
-            sink.add(
-                j,
-                "session",
-                f"{name} matches the existing UDP 500 session: accepted, "
-                f"session refreshed to {self._ttl_text(q)}",
-                direction="<",
-            )
+            sink.add(j, EventKind.SESSION_MATCH, packet=kind)
             peer = peer._replace(sess=self._refresh(q))
             return [self._deliver(s, i, me, peer, kind, sink)]
         results: list[tuple[bool, Outcome]] = []
         for adm in q.admissions:
             branch = sink.fork() if len(q.admissions) > 1 else sink
             if adm.accepted:
-                via = (
-                    f"local-in policy {adm.policy_id}"
-                    if adm.policy_id is not None
-                    else "the built-in local-in rules (IKE allowed)"
-                )
-                branch.add(
-                    j,
-                    "session",
-                    f"{name}: no UDP 500 session, {via} accepts it; "
-                    f"new session, TTL {self._ttl_text(q)}",
-                    loc=adm.loc,
-                    direction="<",
-                )
+                branch.add(j, EventKind.ADMITTED, packet=kind, policy=adm.policy_id, loc=adm.loc)
                 new_peer = peer._replace(sess=self._refresh(q))
                 results.append(self._deliver(s, i, me, new_peer, kind, branch))
             else:
                 branch.add(
                     j,
-                    "ike",
-                    f"{name} dropped by local-in policy {adm.policy_id} "
-                    f"(no UDP 500 session to match): {adm.reason}",
+                    EventKind.DROPPED,
+                    packet=kind,
+                    policy=adm.policy_id,
                     loc=adm.loc,
-                    direction="<",
-                    dropped_by=adm.policy_id,
+                    reason=adm.reason,
                 )
                 results.append((False, branch.done(s.with_end(i, me).with_end(j, peer))))
         return results
@@ -527,48 +566,44 @@ class Semantics:
         """The peer's IKE daemon handles an accepted packet; returns (answered, outcome)."""
         j = 1 - i
         p, q = self.ends[i], self.ends[j]
-        answer = f"{q.address}:500 -> {p.address}:500"
-        w = words(p.ike_version)  # the exchange is named in the initiator's version
         if kind == REQ_P1:
-            sink.add(j, "ike", f"answers {w.answers[REQ_P1]}: {answer}", direction=">")
+            sink.add(j, EventKind.ANSWERED, packet=REQ_P1)
             me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)
-            sink.add_if(
-                peer.p2 == UP, j, "sa", f"old IPsec SA replaced by the new IKE SA ({w.replaced})"
-            )
+            sink.add_if(peer.p2 == UP, j, EventKind.SA_REPLACED, sa=Sa.IPSEC)
             peer = self._p2_down(q, peer)
-            sink.add(i, "sa", "IKE SA UP")
-            sink.add(j, "sa", "IKE SA UP")
+            sink.add(i, EventKind.SA_UP, sa=Sa.IKE)
+            sink.add(j, EventKind.SA_UP, sa=Sa.IKE)
             return True, sink.done(self._answered(s, i, me, peer))
         if kind == REQ_REKEY_P1:
             if peer.p1 != UP:
-                sink.add(j, "ike", "no IKE SA with the peer: rekey ignored")
+                sink.add(j, EventKind.IGNORED, packet=REQ_REKEY_P1)
                 return False, sink.done(s.with_end(i, me).with_end(j, peer))
-            sink.add(j, "ike", f"answers {w.answers[REQ_REKEY_P1]}: {answer}", direction=">")
+            sink.add(j, EventKind.ANSWERED, packet=REQ_REKEY_P1)
             me = self._p2_down(p, self._establish_p1(p, me))
             peer = self._p2_down(q, self._establish_p1(q, peer))
             for end in (i, j):
-                sink.add(end, "sa", "new IKE SA; the IPsec SA returns when traffic needs it")
+                sink.add(end, EventKind.SA_REKEYED, sa=Sa.IKE)
             return True, sink.done(self._answered(s, i, me, peer))
         if peer.p1 != UP:
-            sink.add(j, "ike", "no IKE SA with the peer: message ignored")
+            sink.add(j, EventKind.IGNORED, packet=kind)
             return False, sink.done(s.with_end(i, me).with_end(j, peer))
         peer = self._inbound(q, peer)
         if kind in (REQ_P2, REQ_REKEY_P2):
-            sink.add(j, "ike", f"answers {w.answers[kind]}: {answer}", direction=">")
+            sink.add(j, EventKind.ANSWERED, packet=kind)
             me = self._inbound(p, me)
             me, peer = self._establish_p2(p, me), self._establish_p2(q, peer)
-            sink.add(i, "sa", "IPsec SA UP (tunnel UP)")
-            sink.add(j, "sa", "IPsec SA UP (tunnel UP)")
+            sink.add(i, EventKind.SA_UP, sa=Sa.IPSEC)
+            sink.add(j, EventKind.SA_UP, sa=Sa.IPSEC)
             return True, sink.done(self._answered(s, i, me, peer))
         if kind == PROBE:
-            sink.add(j, "ike", f"answers {w.answers[PROBE]}: {answer}", direction=">")
+            sink.add(j, EventKind.ANSWERED, packet=PROBE)
             me = self._inbound(p, me)._replace(dpd_sent=0, dpd_timer=NO_TIMER)
             return True, sink.done(self._answered(s, i, me, peer))
         if kind == DELETE_P2:
-            sink.add_if(peer.p2 == UP, j, "sa", "IPsec SA deleted by the peer (tunnel DOWN)")
+            sink.add_if(peer.p2 == UP, j, EventKind.SA_DELETED_BY_PEER, sa=Sa.IPSEC)
             peer = self._p2_down(q, peer)
         else:
-            sink.add(j, "sa", "IKE SA deleted by the peer")
+            sink.add(j, EventKind.SA_DELETED_BY_PEER, sa=Sa.IKE)
             peer = self._p1_down(q, self._p2_down(q, peer))
         return True, sink.done(s.with_end(i, me).with_end(j, peer))
 
@@ -648,10 +683,6 @@ class Semantics:
         """A matching packet resets the session's idle timer to the full TTL."""
         return SESSION_FOREVER if p.session_ttl is None else p.session_ttl
 
-    @staticmethod
-    def _ttl_text(p: EndParams) -> str:
-        return "never expires" if p.session_ttl is None else f"{p.session_ttl} s"
-
     # ------------------------------------------------------------------ time
     def _tick(self, s: State, ab: bool, ba: bool, sink: Sink) -> State:
         """One second: the host traffic of that second, then every timer moves by 1 s."""
@@ -667,7 +698,7 @@ class Semantics:
                 phase += 1
                 nxt = self.params.traffic.phases[phase]
                 left = nxt.duration if nxt.duration is not None else NO_TIMER
-                sink.add(-1, "traffic", "traffic pattern changes")
+                sink.add(-1, EventKind.TRAFFIC_CHANGES)
         return State(a, b, phase, left)
 
     def _traffic(
@@ -677,13 +708,7 @@ class Semantics:
         if not flows:
             return me._replace(sent=False), peer
         if me.p2 != UP:
-            sink.add_if(
-                me.want_p2 is False,
-                i,
-                "traffic",
-                "host traffic for the tunnel: needs an IPsec SA",
-                direction="<",
-            )
+            sink.add_if(me.want_p2 is False, i, EventKind.NEEDS_SA)
             return me._replace(sent=False, want_p2=True), peer
         quiet = me.quiet
         if p.dpd is DpdMode.ON_DEMAND:  # outbound ESP starts the wait for an answer
@@ -692,24 +717,21 @@ class Semantics:
         if peer.p2 == UP:
             peer = self._inbound(q, peer)
         else:
-            sink.add(
-                1 - i,
-                "esp",
-                f"ESP from {p.address} dropped: unknown SPI (no IPsec SA)",
-                direction="<",
-            )
+            sink.add(1 - i, EventKind.ESP_DROPPED)
         return me, peer
 
     def _age(self, i: int, e: EndState, sink: Sink) -> EndState:
         p = self.ends[i]
-        sink.add_if(
-            e.sess == 1,
-            i,
-            "session",
-            f"UDP 500 session with the peer expired "
-            f"(TTL {p.session_ttl} s, {p.session_ttl_source})",
-        )
+        sink.add_if(e.sess == 1, i, EventKind.SESSION_EXPIRED, seconds=p.session_ttl)
         return clocks.age(p, e)
 
 
-__all__ = ["PACKET_NAMES", "REQ_NAMES", "URGENT_KINDS", "Label", "Note", "Outcome", "Semantics"]
+__all__ = [
+    "REQ_NAMES",
+    "URGENT_KINDS",
+    "Label",
+    "Note",
+    "Outcome",
+    "Semantics",
+    "Urgent",
+]

@@ -2,56 +2,29 @@
 
 A trace of 60 lines is exact but slow to read; the engineer on call wants the story
 first ("site2's local-in policy 2 drops site1's DPD probes once ..."). The paragraph is
-built only from the trace's events (their category, direction, ``dropped_by`` and
-``loc``) and the final state, so it can never say something the trace does not show.
-When the trace has no shape this module recognises, it falls back to the final state.
+built only from the trace's events (their ``EventKind`` and typed fields: packet,
+policy, seconds, ``loc``; never their sentences) and the final state, so it can never
+say something the trace does not show, and rewording a trace line cannot change it. The
+packet kinds are named in the words of the IKE version that sent them
+(``words.plural``). When the trace has no shape this module recognises, it falls back to
+the final state.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from ipsecmc.errors import SourceLoc
-from ipsecmc.model.state import REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2
-from ipsecmc.model.words import DELETE_P1, DELETE_P2, IKEV1, IKEV2, PROBE
+from ipsecmc.model.events import EventKind, Packet
+from ipsecmc.model.words import plural
 from ipsecmc.suspects import Suspect
-from ipsecmc.trace import Trace, TraceEvent
-
-_DROP = re.compile(r"^(?P<name>.+?) dropped by local-in policy (?P<id>\d+)")
-_EXPIRED = re.compile(r"session with the peer expired \(TTL (?P<ttl>\d+) s")
-_DEAD = re.compile(r"^link fail")
-
-#: How a dropped packet is called in the paragraph (model packet name -> words), in the
-#: words of each IKE version (``ipsecmc.model.words``).
-_PLURAL = {
-    IKEV1.packets[PROBE]: "DPD probes",
-    IKEV1.packets[DELETE_P2]: "delete notifications",
-    IKEV1.packets[DELETE_P1]: "delete notifications",
-    IKEV1.packets[REQ_P1]: "new phase1 negotiations",
-    IKEV1.packets[REQ_P2]: "phase2 negotiations",
-    IKEV2.packets[PROBE]: "DPD liveness checks (INFORMATIONAL)",
-    IKEV2.packets[DELETE_P2]: "delete notifications",
-    IKEV2.packets[DELETE_P1]: "delete notifications",
-    IKEV2.packets[REQ_P1]: "new IKE_SA_INIT negotiations",
-    IKEV2.packets[REQ_P2]: "CREATE_CHILD_SA negotiations",
-    IKEV2.packets[REQ_REKEY_P1]: "CREATE_CHILD_SA rekeys",
-    IKEV2.packets[REQ_REKEY_P2]: "CREATE_CHILD_SA rekeys",
-}
-#: How a new negotiation of the IKE SA starts, in either version.
-_NEW_IKE_SA = (IKEV1.packets[REQ_P1], IKEV2.packets[REQ_P1])
+from ipsecmc.trace import Trace, TraceEvent, lead_drops, tunnel_up_at
 
 
 def short_loc(loc: SourceLoc) -> str:
     """``site2.conf:97``: the file name and line, enough to find it in a change request."""
     return f"{Path(loc.file).name}:{loc.line}"
-
-
-def packet_name(text: str) -> str:
-    """The packet kind of a ``dropped by`` note (``DPD R-U-THERE``, ``delete IKE SA``)."""
-    m = _DROP.match(text)
-    return m.group("name") if m else text
 
 
 def _peer(names: Sequence[str], gateway: str) -> str:
@@ -62,11 +35,14 @@ def _peer(names: Sequence[str], gateway: str) -> str:
 def _kinds(drops: Sequence[TraceEvent]) -> list[str]:
     out: list[str] = []
     for ev in drops:
-        name = packet_name(ev.note.text)
-        words = _PLURAL.get(name, f"{name} packets")
+        words = plural(ev.note)
         if words not in out:
             out.append(words)
     return out
+
+
+def _is_delete(ev: TraceEvent) -> bool:
+    return ev.note.packet is not None and ev.note.packet.is_delete
 
 
 def _join(words: Sequence[str]) -> str:
@@ -85,13 +61,12 @@ def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()
     (``ipsecmc.suspects``): the address objects that made an accept policy miss the
     dropped packets, named right after the drop."""
     events = trace.events
-    drops = [i for i, ev in enumerate(events) if ev.note.dropped_by is not None and ev.gateway]
-    if not drops:
-        return f"At the end of the trace ({trace.duration} s) {_final(trace)}."
     # The story starts once the tunnel is up: a drop before that did not stop it coming
     # up (the other side's own negotiation did), so it is not what went wrong.
-    up_at = next((i for i, ev in enumerate(events) if "tunnel UP" in ev.note.text), -1)
-    later = [i for i in drops if i > up_at] or drops
+    later = lead_drops(events)
+    if not later:
+        return f"At the end of the trace ({trace.duration} s) {_final(trace)}."
+    up_at = tunnel_up_at(events)
     first_i = later[0]
     first = events[first_i]
     dropper = first.gateway or "?"
@@ -105,18 +80,19 @@ def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()
         (
             i
             for i in range(first_i, len(events))
-            if events[i].gateway == sender and _DEAD.match(events[i].note.text)
+            if events[i].gateway == sender and events[i].note.kind is EventKind.PEER_DEAD
         ),
         None,
     )
     before_dead = [i for i in same if dead_i is None or i < dead_i]
-    kinds = _kinds([events[i] for i in before_dead if "delete" not in events[i].note.text])
+    kinds = _kinds([events[i] for i in before_dead if not _is_delete(events[i])])
     head = f"{dropper}'s local-in policy {policy}{where} drops {sender}'s {_join(kinds)}"
     expiry: tuple[TraceEvent, int] | None = None
     for i in range(max(up_at, 0), first_i):
-        m = _EXPIRED.search(events[i].note.text)
-        if events[i].gateway == dropper and m:
-            expiry = (events[i], int(m.group("ttl")))
+        note = events[i].note
+        if events[i].gateway == dropper and note.kind is EventKind.SESSION_EXPIRED:
+            assert note.seconds is not None  # a session that expires has a TTL
+            expiry = (events[i], note.seconds)
     if expiry is not None:
         head += (
             f" once the UDP 500 session that {dropper}'s own IKE packets had opened expired "
@@ -128,9 +104,9 @@ def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()
     if dead_i is not None:
         dead = events[dead_i]
         sentence.append(f"at {dead.time} s {sender} declares {dropper} dead and deletes the SA")
-        if any("delete" in events[i].note.text and i > dead_i for i in same):
+        if any(_is_delete(events[i]) and i > dead_i for i in same):
             sentence.append("its delete is dropped too")
-        if any(events[i].note.text.startswith(_NEW_IKE_SA) and i > dead_i for i in same):
+        if any(events[i].note.packet is Packet.P1 and i > dead_i for i in same):
             sentence.append(f"{sender}'s attempts to negotiate a new tunnel are dropped as well")
     tail = f"at the end of the trace ({trace.duration} s) {_final(trace)}"
     if trace.loop_time is not None:

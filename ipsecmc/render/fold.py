@@ -2,10 +2,10 @@
 
 The worst disagreement of the seed lasts 42,930 s, most of it site1 renegotiating every
 30 s and being dropped: thousands of lines that say the same thing. A block of events
-that repeats at least ``MIN_REPEATS`` times in a row with the same texts and the same
-time step is shown once, followed by one line that says how often it repeats and until
-when. Folding only drops lines that are identical up to the time shift; the JSON always
-carries every event.
+that repeats at least ``MIN_REPEATS`` times in a row with the same events (kind,
+fields, text) and the same time step is shown once, followed by one line that says
+how often it repeats and until when. Folding only drops lines that are identical up
+to the time shift; the JSON always carries every event.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Fold:
 
 
 def _key(ev: TraceEvent) -> tuple[object, ...]:
-    return (ev.gateway, ev.note.text, ev.note.direction, ev.note.loc, ev.in_loop)
+    return (ev.gateway, ev.note, ev.in_loop)
 
 
 def _same_block(events: Sequence[TraceEvent], i: int, j: int, length: int, shift: int) -> bool:

@@ -14,10 +14,21 @@ Schema version 1::
                                      "text": str, "direction": str,
                                      "dropped_by_policy": int|null,
                                      "loc": null|{"file": str, "line": int, "column": int},
-                                     "in_loop": bool}],
+                                     "in_loop": bool, "kind": str, "packet": str|null,
+                                     "policy": int|null, "sa": "ike"|"ipsec"|null,
+                                     "attempt": int|null, "attempts": int|null,
+                                     "seconds": int|null}],
                          "final_state": {gateway: {...}}},
         "condition": null | CONDITION}],
      "unknowns": [{"name": str, "referenced_by": [str], "defined_in": [str]}]}
+
+An event's ``text`` is for people; programs read its typed fields (added after 0.1.0 within
+schema version 1: only keys were added): ``kind`` (``ipsecmc.model.events.EventKind``
+value: ``sent``, ``dropped``, ``sa_up``, ``session_expired``, ...), ``packet`` (``p1``,
+``p2``, ``rekey_p1``, ``rekey_p2``, ``probe``, ``delete_p2``, ``delete_p1``), ``policy``
+(the local-in policy that accepted or dropped the packet; null: the built-in rules),
+``sa``, ``attempt``/``attempts`` (transmission or DPD probe number, of how many) and
+``seconds`` (the TTL of an expired session, DPD's idle time, a request's give-up time).
 
 ``unknowns`` lists the ``--assume-unknown`` names (empty without the flag); with it,
 every result has a ``condition`` (``ipsecmc.unknowns``)::
@@ -42,6 +53,7 @@ from typing import Any
 
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
+from ipsecmc.model.events import Note
 from ipsecmc.suspects import suspect_dicts, suspects_in
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.unknowns import Condition
@@ -50,6 +62,19 @@ SCHEMA_VERSION = 1
 
 
 TraceToDict = Callable[[Trace], dict[str, Any]]
+
+
+def _typed(note: Note) -> tuple[tuple[str, str | int | None], ...]:
+    """The event's typed fields, in output order (after the version 1 keys)."""
+    return (
+        ("kind", note.kind.value),
+        ("packet", None if note.packet is None else note.packet.name.lower()),
+        ("policy", note.policy),
+        ("sa", None if note.sa is None else note.sa.value),
+        ("attempt", note.attempt),
+        ("attempts", note.attempts),
+        ("seconds", note.seconds),
+    )
 
 
 def trace_dict(trace: Trace) -> dict[str, Any]:
@@ -74,6 +99,7 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
                     "column": ev.note.loc.column,
                 },
                 "in_loop": ev.in_loop,
+                **dict(_typed(ev.note)),
             }
             for ev in trace.events
         ],
@@ -179,6 +205,7 @@ def _events_json(events: tuple[TraceEvent, ...], indent: str) -> str:
             else f'{{\n{sub}"file": {_str(loc.file)},\n{sub}"line": {loc.line},\n'
             f'{sub}"column": {loc.column}\n{key}}}'
         )
+        typed = "".join(f',\n{key}"{k}": {_json_scalar(v)}' for k, v in _typed(note))
         out.append(
             f'{item}{{\n{key}"time": {ev.time},\n'
             f'{key}"gateway": {_json_scalar(ev.gateway)},\n'
@@ -187,7 +214,7 @@ def _events_json(events: tuple[TraceEvent, ...], indent: str) -> str:
             f'{key}"direction": {_str(note.direction)},\n'
             f'{key}"dropped_by_policy": {_json_scalar(note.dropped_by)},\n'
             f'{key}"loc": {where},\n'
-            f'{key}"in_loop": {"true" if ev.in_loop else "false"}\n{item}}}'
+            f'{key}"in_loop": {"true" if ev.in_loop else "false"}{typed}\n{item}}}'
         )
     return "[\n" + ",\n".join(out) + "\n" + indent + "]"
 

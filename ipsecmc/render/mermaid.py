@@ -2,11 +2,13 @@
 and Mermaid text (``ipsecmc check --format mermaid``).
 
 A trace is a list of per-gateway notes; a sequence diagram wants messages between
-lifelines. ``sequence_steps`` pairs each ``send`` note with what happened to that
+lifelines. ``sequence_steps`` pairs each ``SENT`` event with what happened to that
 packet at the peer (accepted, or dropped by a local-in policy) so that a drop becomes a
 crossed arrow, and turns the remaining notes (session expiry, SA state, DPD) into notes
-on a lifeline. Mermaid has no time axis, so every message carries its time and idle
-stretches become one "... N s later ..." note.
+on a lifeline. It reads the events' kinds and fields (``ipsecmc.model.events``), never
+their sentences; arrow labels come from ``words.message_name``. Mermaid has no time
+axis, so every message carries its time and idle stretches become one "... N s later
+..." note.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import SourceLoc
+from ipsecmc.model.events import RECEIVED, EventKind
+from ipsecmc.model.words import message_name
 from ipsecmc.render.explain import short_loc
 from ipsecmc.trace import Trace
 
@@ -48,6 +52,7 @@ class Mark:
     text: str
     kind: str  # session, sa, dpd, traffic, ike
     in_loop: bool
+    event: EventKind  # what happened (``kind`` is its category)
 
 
 Step = Message | Mark
@@ -55,11 +60,6 @@ Step = Message | Mark
 
 def _other(names: Sequence[str], gateway: str) -> str:
     return next((n for n in names if n != gateway), gateway)
-
-
-def _packet_label(text: str, verb: str) -> str:
-    body = text[len(verb) :].split(": ", 1)[0]
-    return f"{body} (answer)" if verb == "answers " else body
 
 
 def sequence_steps(trace: Trace, names: Sequence[str]) -> list[Step]:
@@ -70,20 +70,20 @@ def sequence_steps(trace: Trace, names: Sequence[str]) -> list[Step]:
     for i, ev in enumerate(events):
         if i in used:
             continue
-        text, gw = ev.note.text, ev.gateway
-        if gw is not None and ev.note.direction == ">" and text.startswith(("send ", "answers ")):
-            verb = "send " if text.startswith("send ") else "answers "
+        note, gw = ev.note, ev.gateway
+        if gw is not None and note.kind in (EventKind.SENT, EventKind.ANSWERED):
+            sent = note.kind is EventKind.SENT
             dst = _other(names, gw)
             dropped_by: int | None = None
             why = ""
             loc: SourceLoc | None = None
-            if verb == "send ":
+            if sent:
                 for j in range(i + 1, len(events)):
                     nxt = events[j]
                     if nxt.time != ev.time or nxt.note.direction == ">":
                         break
                     if nxt.gateway == dst and nxt.note.direction == "<":
-                        if nxt.note.category in ("ike", "session"):
+                        if nxt.note.kind in RECEIVED:
                             used.add(j)
                             dropped_by = nxt.note.dropped_by
                             loc = nxt.note.loc
@@ -95,7 +95,7 @@ def sequence_steps(trace: Trace, names: Sequence[str]) -> list[Step]:
                     ev.time,
                     gw,
                     dst,
-                    _packet_label(text, verb),
+                    message_name(note) if sent else f"{message_name(note)} (answer)",
                     "ike",
                     dropped_by,
                     why,
@@ -104,7 +104,7 @@ def sequence_steps(trace: Trace, names: Sequence[str]) -> list[Step]:
                 )
             )
             continue
-        if gw is not None and ev.note.category == "esp" and "dropped" in text:
+        if gw is not None and note.kind is EventKind.ESP_DROPPED:
             steps.append(
                 Message(
                     ev.time,
@@ -119,7 +119,7 @@ def sequence_steps(trace: Trace, names: Sequence[str]) -> list[Step]:
                 )
             )
             continue
-        steps.append(Mark(ev.time, gw, text, ev.note.category, ev.in_loop))
+        steps.append(Mark(ev.time, gw, note.text, note.category, ev.in_loop, note.kind))
     return steps
 
 

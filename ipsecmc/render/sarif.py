@@ -24,7 +24,7 @@ from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import SourceLoc
 from ipsecmc.render.explain import explain
 from ipsecmc.suspects import Suspect, suspects_in
-from ipsecmc.trace import TraceEvent
+from ipsecmc.trace import TraceEvent, lead_drops
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -52,16 +52,10 @@ def _physical(loc: SourceLoc) -> dict[str, Any]:
 def blame(r: PropertyResult) -> SourceLoc:
     """The config line to blame for a violation: the dropping policy, else the phase1."""
     if r.trace is not None:
-        events = r.trace.events
-        up_at = next((i for i, ev in enumerate(events) if "tunnel UP" in ev.note.text), -1)
-        drops = [
-            (i, ev)
-            for i, ev in enumerate(events)
-            if ev.note.dropped_by is not None and ev.note.loc is not None
-        ]
-        later = [d for d in drops if d[0] > up_at] or drops
-        if later and later[0][1].note.loc is not None:
-            return later[0][1].note.loc
+        for i in lead_drops(r.trace.events):
+            loc = r.trace.events[i].note.loc
+            if loc is not None:
+                return loc
     return r.tunnel.a.phase1.loc
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
+from ipsecmc.model.events import SA_LOST
 from ipsecmc.render.explain import explain, short_loc
 from ipsecmc.render.mermaid import IDLE_GAP, Mark, Message, Step, sequence_steps
 
@@ -53,7 +54,7 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) 
 
 def _note_colours(m: Mark) -> tuple[str, str]:
     if m.kind == "sa":
-        return _DOWN if ("DOWN" in m.text or "deleted" in m.text) else _UP
+        return _DOWN if m.event in SA_LOST else _UP
     return _NOTE_COLOURS.get(m.kind, _NOTE_COLOURS["ike"])
 
 

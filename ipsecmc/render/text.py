@@ -22,6 +22,7 @@ import click
 
 from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
+from ipsecmc.model.events import LOST, SA_LOST
 from ipsecmc.render.explain import explain
 from ipsecmc.render.fold import Fold, fold
 from ipsecmc.suspects import suspects_in
@@ -42,10 +43,10 @@ def use_colour() -> bool:
 
 
 def _event_colour(ev: TraceEvent) -> str | None:
-    if ev.note.dropped_by is not None or "dropped" in ev.note.text:
+    if ev.note.kind in LOST:
         return "red"
     if ev.note.category == "sa":
-        return "red" if ("DOWN" in ev.note.text or "deleted" in ev.note.text) else "green"
+        return "red" if ev.note.kind in SA_LOST else "green"
     if ev.note.category in ("session", "dpd"):
         return "yellow"
     return None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ipsecmc.model.semantics import Note
+from ipsecmc.model.events import EventKind, Note
 from ipsecmc.render.fold import Fold, fold
 from ipsecmc.trace import TraceEvent
 
 
 def ev(time: int, text: str) -> TraceEvent:
-    return TraceEvent(time, "site1", Note(0, "ike", text), False)
+    return TraceEvent(time, "site1", Note(0, EventKind.STARTS, text), False)
 
 
 def test_a_block_repeating_every_period_is_folded() -> None:
