@@ -16,8 +16,13 @@ import pytest
 from ipsecmc.check import CheckOptions, check_paths
 from ipsecmc.cli_options import DEFAULT_TIMEOUT, _no_limit_if_zero, progress_line
 from ipsecmc.engines import meter
-from ipsecmc.engines.explicit import ExplicitEngine
-from ipsecmc.engines.result import Stats, Verdict
+from ipsecmc.engines.explicit import ExplicitEngine, confirm_path
+from ipsecmc.engines.result import Budget, Plan, Stats, Verdict
+from ipsecmc.engines.result import Path as TracePath
+from ipsecmc.model.semantics import Label, Outcome
+from ipsecmc.model.state import State
+from ipsecmc.model.system import TransitionSystem, build
+from ipsecmc.topology import load_scenario
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -109,3 +114,30 @@ def test_time_budget_bounds_the_work_of_every_search(
     assert r.verdict is Verdict.INCONCLUSIVE, r.result.reason
     assert "time budget of 0.5 s reached" in r.result.reason
     assert r.result.stats.stored_nodes <= 10  # it was 88-256 with checks every 32-256 nodes
+
+
+def test_replaying_a_long_path_stops_at_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Confirming a counterexample replays it one label at a time; a zone search's path
+    waits in one-second ticks (172,800 of them past two 86,400 s session timers), which
+    took 4 s past a 1 s ``--timeout``. The replay reads the budget too and gives up
+    (not confirmed: the caller falls back, then ends INCONCLUSIVE)."""
+    ts = build(load_scenario([str(MODELS / "seed-fixed")]).tunnels[0])
+    state, labels = ts.initial(), []
+    for _ in range(2000):
+        label, state = ts.successors(state)[0]
+        labels.append(label)
+    plan = Plan("never", "invariant", lambda s: False)  # every state is a violation
+    replayed: list[int] = []
+    real = TransitionSystem.replay_step
+
+    def counting(self: TransitionSystem, s: State, label: Label) -> Outcome:
+        replayed.append(1)
+        return real(self, s, label)
+
+    monkeypatch.setattr(TransitionSystem, "replay_step", counting)
+    monkeypatch.setattr(meter, "clock", _FakeClock())
+    budget = Budget(timeout_seconds=0.5)
+    assert not confirm_path(ts, plan, TracePath(tuple(labels)), budget, started=0.0)
+    assert len(replayed) <= 64
+    replayed.clear()
+    assert confirm_path(ts, plan, TracePath(tuple(labels[:10])))  # no budget: it replays

@@ -240,7 +240,8 @@ class ExplicitEngine:
         result = self._search(free, plan, started)
         if result.path is None or result.verdict is Verdict.INCONCLUSIVE:
             return None, result.stats
-        if not _confirm(_Search(system, plan, self.budget, None), result.path, min(lives)):
+        confirm = _Search(system, plan, self.budget, None, started=started)
+        if not _confirm(confirm, result.path, min(lives)):
             return None, result.stats
         return result, result.stats
 
@@ -253,19 +254,31 @@ def _plus(a: Stats, b: Stats) -> Stats:
     return replace(a, states=a.states + b.states, transitions=a.transitions + b.transitions)
 
 
-def confirm_path(system: TransitionSystem, plan: Plan, path: Path) -> bool:
+def confirm_path(
+    system: TransitionSystem,
+    plan: Plan,
+    path: Path,
+    budget: Budget | None = None,
+    started: float | None = None,
+) -> bool:
     """Whether ``path`` replays through the one-second model and ends in a state that
-    ends the search for ``plan`` (a counterexample, or a witness)."""
-    return _confirm(_Search(system, plan, Budget(), None), path, 1 << 62)
+    ends the search for ``plan`` (a counterexample, or a witness); False as well when
+    ``budget`` (counted from ``started``) runs out first."""
+    search = _Search(system, plan, budget or Budget(), None, started=started)
+    return _confirm(search, path, 1 << 62)
 
 
 def _confirm(search: _Search, path: Path, horizon: int) -> bool:
     """Whether ``path`` replays in ``search``'s model, ends within ``horizon`` seconds
-    and ends in a state that ends the search (counterexample or witness)."""
+    and ends in a state that ends the search (counterexample or witness). Out of
+    ``search``'s budget it gives up (False: not confirmed): a path of the zone search
+    waits in one-second ticks, 172,800 of them past two 86,400 s session timers."""
     system = search.system
     key: Key = (system.initial(), 0)  # as in _Search.run
     elapsed = 0
-    for label in path.labels:
+    for n, label in enumerate(path.labels):
+        if n % 64 == 63 and search._over_budget() is not None:
+            return False
         state, c = key
         try:
             after = system.replay_step(state, label).state

@@ -625,10 +625,11 @@ class ZoneSearch(BudgetedSearch):
         return parent_point, labels
 
     def _replays(self, path: Path) -> bool:
-        """Whether ``path`` replays through ``Semantics`` and ends in a violation."""
+        """Whether ``path`` replays through ``Semantics`` and ends in a violation (within
+        this search's budget)."""
         from ipsecmc.engines.explicit import confirm_path
 
-        return confirm_path(self.system, self.plan, path)
+        return confirm_path(self.system, self.plan, path, self.budget, self.started)
 
 
 class _Full(Exception):
