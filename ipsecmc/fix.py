@@ -193,8 +193,10 @@ def _entry(key: str, sets: list[str]) -> list[str]:
 
 
 def _in_vdom(gw: GatewayConfig, lines: list[str]) -> str:
-    """Wrap in ``config vdom / edit <vdom>`` for a multi-VDOM file (a VDOM backup)."""
-    if gw.vdom and gw.header.get("vdom", "0") != "0":
+    """Wrap in ``config vdom / edit <vdom>`` for a multi-VDOM file (a VDOM backup: the
+    reader sets ``vdom`` only when the file has ``config vdom`` entries; its header says
+    ``vdom=1`` inside ``#config-version``, not as a key of its own)."""
+    if gw.vdom:
         lines = ["config vdom", f"edit {_q(gw.vdom)}", *lines, "end"]
     return "\n".join(lines) + "\n"
 

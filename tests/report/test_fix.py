@@ -25,6 +25,7 @@ from ipsecmc.fix import (
 )
 from ipsecmc.model.system import build
 from ipsecmc.parallel import symmetry_key
+from tests.conftest import MODELS
 from tests.report.helpers import AGREEMENT, INTENDED, assert_no_secrets, report, run
 
 
@@ -203,3 +204,17 @@ def test_fix_text_labels_workarounds() -> None:
     assert heads[-1].startswith(f"fix {len(heads)} (workaround): ")
     assert "site2's local-in still drops new IKE from its peer" in text
     assert "root-cause fixes first, then timer workarounds" in text
+
+
+def test_root_cause_fix_reads_in_a_multi_vdom_backup() -> None:
+    """seed-backup's site2 is a multi-VDOM backup (``config vdom`` / ``edit root``): the
+    fix must be pasted inside the tunnel's VDOM, or its ``move 3 before 2`` finds no
+    policy 2 (every root-cause candidate was rejected as "patched config does not read"
+    while the header's ``vdom=1`` sat inside ``#config-version``)."""
+    rep = report("seed-backup")
+    (cause,) = causes_of(rep)
+    cand = next(c for c in candidates(cause) if c.kind == "allow-ike")
+    lines = [line.strip() for line in cand.cli.splitlines()]
+    assert lines[:2] == ["config vdom", 'edit "root"'] and lines[-1] == "end"
+    result = verify([MODELS / "seed-backup"], rep, AGREEMENT, cand)
+    assert result.passed, result.reason
