@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ipsecmc.check import CheckOptions, check_paths
+from ipsecmc.cli_options import DEFAULT_TIMEOUT
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,7 +25,10 @@ def main() -> None:
     parser.add_argument("--model", default="seed-intended")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    options = CheckOptions(properties=("agreement",), engine="z3", jobs=1, timeout_seconds=None)
+    # the command's default time budget, as a user gets it
+    options = CheckOptions(
+        properties=("agreement",), engine="z3", jobs=1, timeout_seconds=DEFAULT_TIMEOUT
+    )
     for _ in range(args.repeat):
         cpu, wall = time.process_time(), time.perf_counter()
         (result,) = check_paths([str(REPO / "models" / args.model)], options).results
