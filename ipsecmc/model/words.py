@@ -187,12 +187,15 @@ def plural(note: Note) -> str:
     return words(note.ike_version).plurals[note.packet]
 
 
-_SA_UP = {Sa.IKE: "IKE SA UP", Sa.IPSEC: "IPsec SA UP (tunnel UP)"}
-_SA_DOWN = {Sa.IKE: "IKE SA down", Sa.IPSEC: "IPsec SA down (tunnel DOWN)"}
-_SA_DELETED = {Sa.IKE: "IKE SA deleted", Sa.IPSEC: "IPsec SA deleted (tunnel DOWN)"}
-_SA_DELETED_BY_PEER = {
-    Sa.IKE: "IKE SA deleted by the peer",
-    Sa.IPSEC: "IPsec SA deleted by the peer (tunnel DOWN)",
+#: Events whose sentence depends only on which SA they concern.
+_SA_EVENTS: dict[EventKind, dict[Sa, str]] = {
+    EventKind.SA_UP: {Sa.IKE: "IKE SA UP", Sa.IPSEC: "IPsec SA UP (tunnel UP)"},
+    EventKind.SA_DOWN: {Sa.IKE: "IKE SA down", Sa.IPSEC: "IPsec SA down (tunnel DOWN)"},
+    EventKind.SA_DELETED: {Sa.IKE: "IKE SA deleted", Sa.IPSEC: "IPsec SA deleted (tunnel DOWN)"},
+    EventKind.SA_DELETED_BY_PEER: {
+        Sa.IKE: "IKE SA deleted by the peer",
+        Sa.IPSEC: "IPsec SA deleted by the peer (tunnel DOWN)",
+    },
 }
 
 
@@ -240,14 +243,8 @@ def phrase(note: Note, ends: tuple[EndParams, EndParams], reason: str = "") -> s
         return f"{name} failed: no answer after {note.seconds} s"
     if kind is EventKind.KEYLIFE:
         return w.keylife[sa]
-    if kind is EventKind.SA_UP:
-        return _SA_UP[sa]
-    if kind is EventKind.SA_DOWN:
-        return _SA_DOWN[sa]
-    if kind is EventKind.SA_DELETED:
-        return _SA_DELETED[sa]
-    if kind is EventKind.SA_DELETED_BY_PEER:
-        return _SA_DELETED_BY_PEER[sa]
+    if kind in _SA_EVENTS:
+        return _SA_EVENTS[kind][sa]
     if kind is EventKind.SA_REPLACED:
         return f"old IPsec SA replaced by the new IKE SA ({w.replaced})"
     if kind is EventKind.SA_REKEYED:
