@@ -199,13 +199,21 @@ class Semantics:
         self._last_mode: tuple[State, Moving | None, tuple[bool, bool]] | None = None
         # Each urgent kind: when it is due, and what it does. ``due`` asks the guards in
         # ``URGENT_KINDS`` order (the priority), never in this table's.
-        self._urgent: dict[str, tuple[Guard, Handler]] = {
-            Urgent.P2_KEYLIFE: (self._p2_keylife_due, self._p2_keylife),
-            Urgent.P1_KEYLIFE: (self._p1_keylife_due, self._p1_keylife),
-            Urgent.REQUEST: (self._request_is_due, self._request_due),
-            Urgent.START_P2: (self._start_p2_due, self._start_p2),
-            Urgent.DPD: (self._dpd_is_due, self._dpd_due),
-            Urgent.START_P1: (self._start_p1_due, self._start_p1),
+        self._guards: dict[str, Guard] = {
+            Urgent.P2_KEYLIFE: self._p2_keylife_due,
+            Urgent.P1_KEYLIFE: self._p1_keylife_due,
+            Urgent.REQUEST: self._request_is_due,
+            Urgent.START_P2: self._start_p2_due,
+            Urgent.DPD: self._dpd_is_due,
+            Urgent.START_P1: self._start_p1_due,
+        }
+        self._handlers: dict[str, Handler] = {
+            Urgent.P2_KEYLIFE: self._p2_keylife,
+            Urgent.P1_KEYLIFE: self._p1_keylife,
+            Urgent.REQUEST: self._request_due,
+            Urgent.START_P2: self._start_p2,
+            Urgent.DPD: self._dpd_due,
+            Urgent.START_P1: self._start_p1,
         }
 
     # ------------------------------------------------------------------ initial state
@@ -261,7 +269,7 @@ class Semantics:
     def handle(self, kind: str, state: State, i: int, sink: Sink) -> list[Outcome]:
         """The outcomes of urgent event ``kind`` at end ``i`` (one per local-in outcome of
         the packets it sends), in the order ``Label.arg`` numbers them."""
-        return self._urgent[kind][1](state, i, sink)
+        return self._handlers[kind](state, i, sink)
 
     def tick(self, state: State, ab: bool, ba: bool, sink: Sink) -> State:
         """One second with host traffic ``ab`` (a to b) and ``ba`` (b to a)."""
@@ -378,7 +386,7 @@ class Semantics:
         e = s.end(i)
         p = self.ends[i]
         for kind in URGENT_KINDS:
-            if self._urgent[kind][0](p, e):
+            if self._guards[kind](p, e):
                 return kind
         return None
 
