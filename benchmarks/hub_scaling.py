@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.hub_gen import Hub, generate
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_FACT = "search_shared_with"  # ipsecmc.parallel.SHARED_FACT, read from the JSON
+SHARED_FACT = "search_shared_with"  # ipsecmc.workflows.parallel.SHARED_FACT, read from the JSON
 
 
 @dataclass(frozen=True)

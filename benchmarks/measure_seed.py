@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ipsecmc.measure import MeasureOptions, hms, measure_paths
+from ipsecmc.workflows.measure import MeasureOptions, hms, measure_paths
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 

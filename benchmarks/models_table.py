@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CHILD = """
 import json, resource, sys, time
-from ipsecmc.check import CheckOptions, check_paths
+from ipsecmc.workflows.check import CheckOptions, check_paths
 t0 = time.perf_counter()
 report = check_paths([sys.argv[1]], CheckOptions(properties=(sys.argv[2],), engine=sys.argv[3]))
 elapsed = time.perf_counter() - t0

@@ -14,8 +14,8 @@ import argparse
 import time
 from pathlib import Path
 
-from ipsecmc.check import CheckOptions, check_paths
-from ipsecmc.cli_options import DEFAULT_TIMEOUT
+from ipsecmc.cli.options import DEFAULT_TIMEOUT
+from ipsecmc.workflows.check import CheckOptions, check_paths
 
 REPO = Path(__file__).resolve().parents[1]
 

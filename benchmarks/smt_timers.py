@@ -25,8 +25,8 @@ from pathlib import Path
 
 from variants import REPO, TimerVariant, write_variant
 
-from ipsecmc.check import CheckOptions, check_paths
 from ipsecmc.model.semantics import Label
+from ipsecmc.workflows.check import CheckOptions, check_paths
 
 #: T of agreement, fixed at the seed's derived 110 s: the derived T grows with the DPD
 #: interval, and a longer T needs a longer counterexample (more IKE retries), which is

@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from ipsecmc.check import load_property, plan_for
 from ipsecmc.engines.result import Budget
-from ipsecmc.engines.smt import SmtEngine
+from ipsecmc.engines.smt.engine import SmtEngine
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.system import build
-from ipsecmc.topology import load_scenario
+from ipsecmc.workflows.check import load_property, plan_for
 
 REPO = Path(__file__).resolve().parents[1]
 TRAFFIC = "both:200,site1-to-site2"

@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from ipsecmc.config import DpdMode  # noqa: E402
-from ipsecmc.engines.explicit import ExplicitEngine  # noqa: E402
+from ipsecmc.engines.explicit.search import ExplicitEngine  # noqa: E402
 from ipsecmc.engines.result import Budget, EngineResult, Plan  # noqa: E402
+from ipsecmc.fortios.config import DpdMode  # noqa: E402
 from ipsecmc.model.system import TransitionSystem  # noqa: E402
 from tests.model.helpers import small_system  # noqa: E402
 from tests.model.test_zone_search import FREE_PROFILES, _seed  # noqa: E402

@@ -12,10 +12,10 @@
 
 What is drawn is always *real input*: two FortiOS configuration texts shaped like
 ``models/seed-*/site*.conf`` (``site1`` and ``site2``, ``remote-gw`` pointing at each
-other), rendered from a :class:`~ipsecmc.strategies_text.SiteSpec`, then read by the
+other), rendered from a :class:`~ipsecmc.fortios.strategies_text.SiteSpec`, then read by the
 real reader (``ipsecmc.fortios.resolver.read_text``) and paired by the real topology
-code (``ipsecmc.topology.pair``). Local-in verdicts on the peer's IKE are therefore
-computed by ``ipsecmc.localin``, never chosen by the strategy. Every value stays inside
+code (``ipsecmc.fortios.topology.pair``). Local-in verdicts on the peer's IKE are therefore
+computed by ``ipsecmc.fortios.localin``, never chosen by the strategy. Every value stays inside
 the range the reader accepts, so a draw never raises ``ConfigError``.
 
 Strategies (keyword-only options, plural nouns, as Hypothesis' own):
@@ -51,9 +51,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - depends on the inst
     ) from missing
 
 from ipsecmc.fortios.resolver import read_text
-from ipsecmc.model.params import TunnelParams
-from ipsecmc.model.system import TransitionSystem, build
-from ipsecmc.strategies_text import (
+from ipsecmc.fortios.strategies_text import (
     DESTINATION_ADDRESSES,
     INTERFACES,
     PEER_OBJECT,
@@ -65,8 +63,10 @@ from ipsecmc.strategies_text import (
     SiteSpec,
     render_site,
 )
-from ipsecmc.topology import pair
-from ipsecmc.topology_types import Scenario, Tunnel
+from ipsecmc.fortios.topology import pair
+from ipsecmc.fortios.topology_types import Scenario, Tunnel
+from ipsecmc.model.params import TunnelParams
+from ipsecmc.model.system import TransitionSystem, build
 
 __all__ = [
     "REAL_TIMERS",
@@ -541,7 +541,7 @@ def small_scenarios(draw: st.DrawFn, *, max_rules: int = 4) -> GeneratedScenario
       phase (profiles of at most two phases).
 
     Admission outcomes (accept, deny by a numbered policy, both under a recurring
-    schedule) come from the drawn local-in tables through ``ipsecmc.localin``.
+    schedule) come from the drawn local-in tables through ``ipsecmc.fortios.localin``.
     """
     configs = draw(config_pairs(timers=SMALL_TIMERS, max_rules=max_rules))
     ikev1 = _both_ikev1(configs)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipsecmc.boolmin import MAX_VARIABLES, Term, minimise, prime_implicants
+from ipsecmc.workflows.boolmin import MAX_VARIABLES, Term, minimise, prime_implicants
 
 
 @st.composite

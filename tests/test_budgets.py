@@ -13,16 +13,16 @@ from pathlib import Path
 import click
 import pytest
 
-from ipsecmc.check import CheckOptions, check_paths
-from ipsecmc.cli_options import DEFAULT_TIMEOUT, _no_limit_if_zero, progress_line
+from ipsecmc.cli.options import DEFAULT_TIMEOUT, _no_limit_if_zero, progress_line
 from ipsecmc.engines import meter
-from ipsecmc.engines.explicit import ExplicitEngine, confirm_path
+from ipsecmc.engines.explicit.search import ExplicitEngine, confirm_path
 from ipsecmc.engines.result import Budget, Plan, Stats, Verdict
 from ipsecmc.engines.result import Path as TracePath
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.semantics import Label, Outcome
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem, build
-from ipsecmc.topology import load_scenario
+from ipsecmc.workflows.check import CheckOptions, check_paths
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 

@@ -139,10 +139,10 @@ def test_engine_both_says_both_ran_and_agreed_in_text() -> None:
 
 
 def test_engines_disagreeing_is_an_internal_error() -> None:
-    from ipsecmc.check import _reconcile
     from ipsecmc.engines.result import EngineResult, Stats, Verdict
     from ipsecmc.errors import InternalError
     from ipsecmc.properties import load_property
+    from ipsecmc.workflows.check import _reconcile
 
     prop = load_property("agreement")
     holds = EngineResult(Verdict.HOLDS, Stats(), reason="proved")

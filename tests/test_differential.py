@@ -1,5 +1,5 @@
 """Both engines agree (issue 4, item 7): explicit vs z3 verdicts, and the z3 step relation
-vs its explicit twin ``ipsecmc.engines.step_graph``.
+vs its explicit twin ``tests.oracles.step_graph``.
 
 * ``test_engines_agree``: random small scenarios x random plans (the library's bounded
   properties with a random T, invariants over the same atoms). Wherever both engines
@@ -33,16 +33,11 @@ from hypothesis.stateful import (
 
 z3 = pytest.importorskip("z3")
 
-from ipsecmc.check import plan_for  # noqa: E402
-from ipsecmc.engines.explicit import ExplicitEngine  # noqa: E402
+from ipsecmc.engines.explicit.search import ExplicitEngine  # noqa: E402
 from ipsecmc.engines.result import EngineResult, Plan, Verdict  # noqa: E402
-from ipsecmc.engines.smt import SmtEngine  # noqa: E402
-from ipsecmc.engines.smt_encoding import (  # noqa: E402
-    Choices,
-    Encoding,
-    transition,
-)
-from ipsecmc.engines.smt_terms import (  # noqa: E402
+from ipsecmc.engines.smt.encoding import Choices, Encoding, transition  # noqa: E402
+from ipsecmc.engines.smt.engine import SmtEngine  # noqa: E402
+from ipsecmc.engines.smt.terms import (  # noqa: E402
     IV,
     const_state,
     fresh_state,
@@ -51,18 +46,19 @@ from ipsecmc.engines.smt_terms import (  # noqa: E402
     set_width,
     states_equal,
 )
-from ipsecmc.engines.step_graph import (  # noqa: E402
+from ipsecmc.model.semantics import Label  # noqa: E402
+from ipsecmc.model.state import State  # noqa: E402
+from ipsecmc.model.system import TransitionSystem  # noqa: E402
+from ipsecmc.properties import load_property, parse_property  # noqa: E402
+from ipsecmc.strategies import GeneratedScenario, small_scenarios  # noqa: E402
+from ipsecmc.workflows.check import plan_for  # noqa: E402
+from tests.oracles.step_graph import (  # noqa: E402
     Shortest,
     StateBudgetExceeded,
     StepGraph,
     jump_cap,
     shortest_counterexample,
 )
-from ipsecmc.model.semantics import Label  # noqa: E402
-from ipsecmc.model.state import State  # noqa: E402
-from ipsecmc.model.system import TransitionSystem  # noqa: E402
-from ipsecmc.properties import load_property, parse_property  # noqa: E402
-from ipsecmc.strategies import GeneratedScenario, small_scenarios  # noqa: E402
 
 
 @dataclass(frozen=True)

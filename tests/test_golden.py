@@ -16,10 +16,15 @@ from typing import Any
 
 import pytest
 
+from ipsecmc.fortios.lint import lint_gateways
 from ipsecmc.fortios.resolver import read_text
-from ipsecmc.lint import lint_gateways
-from ipsecmc.serialize import SCHEMA_VERSION, finding_to_dict, gateway_to_dict, scenario_to_dict
-from ipsecmc.topology import pair
+from ipsecmc.fortios.serialize import (
+    SCHEMA_VERSION,
+    finding_to_dict,
+    gateway_to_dict,
+    scenario_to_dict,
+)
+from ipsecmc.fortios.topology import pair
 from tests.conftest import MODELS, REPO
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -13,14 +13,20 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.hub_gen import TIMER_CLASSES, Hub, generate
-from ipsecmc.check import CheckOptions, check_paths, load_properties
 from ipsecmc.cli import main
-from ipsecmc.config import GatewayConfig
 from ipsecmc.errors import ConfigError, SourceLoc
+from ipsecmc.fortios.config import GatewayConfig
+from ipsecmc.fortios.topology import (
+    _Candidate,
+    _candidates,
+    _points_at,
+    gateway_addresses,
+    load_scenario,
+)
 from ipsecmc.model.system import build
-from ipsecmc.parallel import SHARED_FACT, _Failure, check_systems, symmetry_key
 from ipsecmc.render.json_report import SCHEMA_VERSION, iter_json, render_json, result_dict
-from ipsecmc.topology import _Candidate, _candidates, _points_at, gateway_addresses, load_scenario
+from ipsecmc.workflows.check import CheckOptions, check_paths, load_properties
+from ipsecmc.workflows.parallel import SHARED_FACT, _Failure, check_systems, symmetry_key
 from tests.test_topology import gw
 
 #: Every spoke alike: one class of open spokes, one of blocked ones (2 searches per property).

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from ipsecmc.fortios.lint import Finding, lint_gateways, lint_paths
 from ipsecmc.fortios.resolver import read_text
-from ipsecmc.lint import Finding, lint_gateways, lint_paths
 from tests.conftest import MODELS
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address
 
-from ipsecmc.config import Action, GatewayConfig
+from ipsecmc.fortios.config import Action, GatewayConfig
+from ipsecmc.fortios.localin import ESP, TCP, UDP, evaluate
 from ipsecmc.fortios.resolver import read_gateways, read_text
-from ipsecmc.localin import ESP, TCP, UDP, evaluate
 from tests.conftest import MODELS
 
 PEER = IPv4Address("10.56.240.208")

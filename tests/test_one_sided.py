@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ipsecmc.check import CheckOptions, check_paths, load_properties, plan_for
 from ipsecmc.cli import main
-from ipsecmc.engines.explicit import ExplicitEngine
+from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan, Stats, Verdict
-from ipsecmc.longest import MAX_PROBES, Longest, longest_stretch
-from ipsecmc.measure import MeasureOptions, measure_paths
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.system import build
 from ipsecmc.properties import STANDARD_ATOMS, Atom, parse_property, validate
-from ipsecmc.topology import load_scenario
+from ipsecmc.workflows.check import CheckOptions, check_paths, load_properties, plan_for
+from ipsecmc.workflows.longest import MAX_PROBES, Longest, longest_stretch
+from ipsecmc.workflows.measure import MeasureOptions, measure_paths
 from tests.conftest import MODELS
 
 PAIR = Path(__file__).parent / "engineer_data" / "ikev2-localin"

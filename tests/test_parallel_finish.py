@@ -1,4 +1,4 @@
-"""How ``ipsecmc.parallel`` finishes results: rendered in the workers, witnesses on demand.
+"""How ``ipsecmc.workflows.parallel`` finishes results: rendered in workers, witnesses on demand.
 
 The hub here has the long witness that made ``--jobs 2`` slow (a blocked spoke's
 ``recoverable`` witness runs to the phase2 rekey: ~14,000 steps and a loop), so the
@@ -15,9 +15,8 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-import ipsecmc.check
+import ipsecmc.workflows.check
 from benchmarks.hub_gen import TIMER_CLASSES, Hub, generate
-from ipsecmc.check import CheckOptions, CheckReport, check_paths
 from ipsecmc.cli import main
 from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import InternalError, SourceLoc
@@ -29,6 +28,7 @@ from ipsecmc.render.sarif import render_sarif
 from ipsecmc.render.svg import render_svg
 from ipsecmc.render.text import render_text
 from ipsecmc.trace import Trace, TraceEvent, replay
+from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths
 
 PROPS = ("agreement", "recoverable")
 
@@ -96,7 +96,7 @@ def test_a_rendered_text_is_only_used_for_its_own_renderer(
 ) -> None:
     r = reports[2].results[0]
 
-    def other(result: ipsecmc.check.PropertyResult) -> str:
+    def other(result: ipsecmc.workflows.check.PropertyResult) -> str:
         return "other:" + result.tunnel.name
 
     assert r.render(other) == "other:" + r.tunnel.name
@@ -121,7 +121,7 @@ def test_counterexamples_are_replayed_at_once_witnesses_on_first_use(hub: Hub) -
 
 
 def test_result_json_is_json_dumps_byte_for_byte(reports: dict[int, CheckReport]) -> None:
-    def reference(r: ipsecmc.check.PropertyResult) -> str:
+    def reference(r: ipsecmc.workflows.check.PropertyResult) -> str:
         return textwrap.indent(json.dumps(result_dict(r), indent=2), "    ")
 
     r = reports[1].results[0]
@@ -170,7 +170,7 @@ def test_a_replay_failing_in_a_worker_is_a_clean_error(
     def broken(system: object, path: object) -> Trace:
         raise InternalError("engine path does not replay at step 3 (tick end=-1 arg=0)")
 
-    monkeypatch.setattr(ipsecmc.check, "replay", broken)
+    monkeypatch.setattr(ipsecmc.workflows.check, "replay", broken)
     args = ["check", str(hub.path), "--property", "agreement", "--format", "json", "--jobs", "2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 4
@@ -182,13 +182,13 @@ def test_a_replay_failing_in_a_worker_is_a_clean_error(
 
 def test_the_cli_passes_its_renderer(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[object] = []
-    real = ipsecmc.check.check_paths
+    real = ipsecmc.workflows.check.check_paths
 
     def spy(*args: object, **kwargs: object) -> CheckReport:
         seen.append(kwargs.get("render"))
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("ipsecmc.cli_check.check_paths", spy)
+    monkeypatch.setattr("ipsecmc.cli.check.check_paths", spy)
     for fmt in ("json", "text"):
         args = ["check", str(hub.path), "--property", "agreement", "--format", fmt, "--jobs", "1"]
         assert CliRunner().invoke(main, args).exit_code == 1

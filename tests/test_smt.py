@@ -15,16 +15,11 @@ import pytest
 
 z3 = pytest.importorskip("z3")
 
-from ipsecmc.check import load_property, plan_for  # noqa: E402
-from ipsecmc.config import DpdMode  # noqa: E402
-from ipsecmc.engines.explicit import ExplicitEngine  # noqa: E402
+from ipsecmc.engines.explicit.search import ExplicitEngine  # noqa: E402
 from ipsecmc.engines.result import Budget, Plan, Verdict  # noqa: E402
-from ipsecmc.engines.smt import SmtEngine, _Search  # noqa: E402
-from ipsecmc.engines.smt_encoding import (  # noqa: E402
-    Encoding,
-    transition,
-)
-from ipsecmc.engines.smt_terms import (  # noqa: E402
+from ipsecmc.engines.smt.encoding import Encoding, transition  # noqa: E402
+from ipsecmc.engines.smt.engine import SmtEngine, _Search  # noqa: E402
+from ipsecmc.engines.smt.terms import (  # noqa: E402
     const_state,
     fresh_state,
     needed_width,
@@ -32,11 +27,13 @@ from ipsecmc.engines.smt_terms import (  # noqa: E402
     set_width,
     states_equal,
 )
+from ipsecmc.fortios.config import DpdMode  # noqa: E402
+from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.params import Admission, TunnelParams  # noqa: E402
 from ipsecmc.model.state import State  # noqa: E402
 from ipsecmc.model.system import TransitionSystem, build  # noqa: E402
 from ipsecmc.model.traffic import parse_profile  # noqa: E402
-from ipsecmc.topology import load_scenario  # noqa: E402
+from ipsecmc.workflows.check import load_property, plan_for  # noqa: E402
 from tests.model.helpers import small_system as seed_shaped  # noqa: E402
 
 SEED = Path(__file__).resolve().parent.parent / "models" / "seed-intended"
@@ -222,7 +219,7 @@ def test_differential_small(tunnel, seed: int) -> None:  # type: ignore[no-untyp
 
 
 def _agreement_report(engine: str):  # type: ignore[no-untyped-def]
-    from ipsecmc.check import CheckOptions, check_paths
+    from ipsecmc.workflows.check import CheckOptions, check_paths
 
     options = CheckOptions(properties=("agreement",), engine=engine, jobs=1)
     return check_paths([str(SEED)], options).results[0]

@@ -21,10 +21,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, seed, settings
 from hypothesis import strategies as st
 
-from ipsecmc.check import CheckOptions, check_paths, load_properties, plan_for
-from ipsecmc.config import Action
-from ipsecmc.engines.explicit import ExplicitEngine
+from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Budget, Plan, Verdict
+from ipsecmc.fortios.config import Action
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.traffic import parse_profile
 from ipsecmc.strategies import (
@@ -37,6 +36,7 @@ from ipsecmc.strategies import (
     small_systems,
     traffic_profiles,
 )
+from ipsecmc.workflows.check import CheckOptions, check_paths, load_properties, plan_for
 
 T = TypeVar("T")
 

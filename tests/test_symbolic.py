@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 z3 = pytest.importorskip("z3")
 
-from ipsecmc.engines.smt_encoding import Encoding, transition  # noqa: E402
-from ipsecmc.engines.smt_terms import (  # noqa: E402
+from ipsecmc.engines.smt.encoding import Encoding, transition  # noqa: E402
+from ipsecmc.engines.smt.symbolic import Explorer, SymBool, SymInt  # noqa: E402
+from ipsecmc.engines.smt.terms import (  # noqa: E402
     const_state,
     fresh_state,
     needed_width,
@@ -28,14 +29,13 @@ from ipsecmc.engines.smt_terms import (  # noqa: E402
     set_width,
     states_equal,
 )
-from ipsecmc.engines.symbolic import Explorer, SymBool, SymInt  # noqa: E402
 from ipsecmc.errors import InternalError  # noqa: E402
+from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.choice import when  # noqa: E402
 from ipsecmc.model.params import Admission  # noqa: E402
 from ipsecmc.model.semantics import Semantics, Sink  # noqa: E402
 from ipsecmc.model.state import EndState, State  # noqa: E402
 from ipsecmc.model.system import TransitionSystem, build  # noqa: E402
-from ipsecmc.topology import load_scenario  # noqa: E402
 
 SEED = Path(__file__).resolve().parent.parent / "models" / "seed-intended"
 NAMES = {0: "none", 1: "one", 2: "two", 3: "three"}

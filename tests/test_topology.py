@@ -4,10 +4,10 @@ from ipaddress import IPv4Address
 
 import pytest
 
-from ipsecmc.config import GatewayConfig
 from ipsecmc.errors import ConfigError, IpsecmcError
+from ipsecmc.fortios.config import GatewayConfig
 from ipsecmc.fortios.resolver import read_text
-from ipsecmc.topology import load_scenario, pair
+from ipsecmc.fortios.topology import load_scenario, pair
 from tests.conftest import MODELS
 
 

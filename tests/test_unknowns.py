@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ipsecmc.check import CheckOptions, CheckReport, check_paths, exit_code
 from ipsecmc.cli import main
 from ipsecmc.engines.result import EngineResult, Stats, Verdict
 from ipsecmc.errors import ConfigError
 from ipsecmc.fortios.resolver import read_gateways
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.system import build
 from ipsecmc.render.json_report import render_json, result_dict, result_json
 from ipsecmc.render.text import render_text
-from ipsecmc.topology import load_scenario
-from ipsecmc.unknowns import CaseOutcome, Condition, Symbol, split
+from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths, exit_code
+from ipsecmc.workflows.unknowns import CaseOutcome, Condition, Symbol, split
 from tests.conftest import MODELS
 
 BASE = Path(__file__).parent / "unknowns_data" / "office1"
@@ -281,8 +281,8 @@ def test_an_inconclusive_case_makes_the_condition_inexact() -> None:
 def test_split_drops_only_symbols_that_cannot_matter(tmp_path: Path) -> None:
     """Every assignment of *every* question asked (relevant or not) gives the admissions
     of the model the split assigns to its relevant part: nothing is lost by dropping."""
-    from ipsecmc.localin import Assumptions
-    from ipsecmc.model.admission import ike_decision
+    from ipsecmc.fortios.admission import ike_decision
+    from ipsecmc.fortios.localin import Assumptions
     from ipsecmc.model.params import admissions
 
     path = variant(tmp_path, BLOCKED)
@@ -310,8 +310,8 @@ def test_split_drops_only_symbols_that_cannot_matter(tmp_path: Path) -> None:
 def test_lookup_lists_the_questions_it_asks() -> None:
     from ipaddress import IPv4Address
 
-    from ipsecmc.config import Action
-    from ipsecmc.localin import UDP, Assumptions, evaluate
+    from ipsecmc.fortios.config import Action
+    from ipsecmc.fortios.localin import UDP, Assumptions, evaluate
 
     (gw,) = read_gateways(MODELS / "seed-fixed" / "site2.conf")
     peer, me = IPv4Address("10.56.240.208"), IPv4Address("10.56.240.221")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ipsecmc.config import Address, IPv4Address, IPv4Network, PortRange, Schedule, Service
+from ipsecmc.fortios.config import Address, IPv4Address, IPv4Network, PortRange, Schedule, Service
 
 
 @dataclass(frozen=True, slots=True)

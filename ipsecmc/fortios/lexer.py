@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ipsecmc.config import ReadNote
 from ipsecmc.errors import ConfigError, SourceLoc
+from ipsecmc.fortios.config import ReadNote
 from ipsecmc.safe_text import REDACTED as REDACTED  # re-exported (parser, serialize)
 from ipsecmc.safe_text import digest as _digest
 from ipsecmc.safe_text import note_secrets

@@ -16,7 +16,7 @@ leaves behind, not a transcript of it (domain.md 4.1, 4.2):
   meaning in a saved file.
 
 What engineers paste is accepted and every repair is reported in
-``Document.repairs`` (one :class:`~ipsecmc.config.ReadNote` per kind of repair, with the
+``Document.repairs`` (one :class:`~ipsecmc.fortios.config.ReadNote` per kind of repair, with the
 first place and a count): CLI prompt lines (the lexer drops them), capitalised command
 words and section/field names that start with a capital (``CONFIG``, ``Set``, ``Edit``:
 keywords are read in lower case, object names and values never change case), and
@@ -39,8 +39,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ipsecmc.config import ReadNote
 from ipsecmc.errors import ConfigError, SourceLoc
+from ipsecmc.fortios.config import ReadNote
 from ipsecmc.fortios.lexer import (
     REDACTED,
     LexResult,

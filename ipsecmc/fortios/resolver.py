@@ -15,7 +15,7 @@ What is read (every field the model or lint can use), and why the rest is not:
 * ``psksecret``: only ``psk_present`` is kept; the parser already replaced the value.
 * References to undefined objects raise :class:`ConfigError` unless ``allow_undefined``
   or the object holding them is used by no tunnel and no local-in policy (a warning
-  note, ``ipsecmc.references.split_references``).
+  note, ``ipsecmc.fortios.references.split_references``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-from ipsecmc.config import (
+from ipsecmc.errors import ConfigError, SourceLoc
+from ipsecmc.fortios import defaults as D
+from ipsecmc.fortios.config import (
     Action,
     Address,
     AddressGroup,
@@ -51,11 +53,9 @@ from ipsecmc.config import (
     SessionTtlPort,
     Zone,
 )
-from ipsecmc.errors import ConfigError, SourceLoc
-from ipsecmc.fortios import defaults as D
 from ipsecmc.fortios.lexer import Secrets
 from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
-from ipsecmc.references import UndefinedRef, group_cycle, split_references
+from ipsecmc.fortios.references import UndefinedRef, group_cycle, split_references
 
 T = TypeVar("T")
 
@@ -580,7 +580,7 @@ def _external_addresses(ctx: _Ctx, resources: Sequence[Entry]) -> tuple[Address,
 
     Their content is a list fetched from a URL at run time, so they are addresses of
     unknown content (kind ``external``); a policy that uses one must be checked with
-    ``--assume-unknown`` (``ipsecmc.references``).
+    ``--assume-unknown`` (``ipsecmc.fortios.references``).
     """
     out: list[Address] = []
     for e in resources:
@@ -862,7 +862,8 @@ def undefined_error(ref: UndefinedRef) -> ConfigError:
     """The input error for an undefined reference, at its file:line:col, with the fix.
 
     An address may instead be declared unknown: ``ipsecmc check --assume-unknown NAME``
-    then reports the condition on it under which each property fails (``ipsecmc.unknowns``).
+    then reports the condition on it under which each property fails
+    (``ipsecmc.workflows.unknowns``).
     """
     hint = ref.hint
     if ref.kind == "address":

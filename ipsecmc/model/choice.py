@@ -2,7 +2,7 @@
 understands.
 
 Why not ``a if c else b``: the z3 engine derives its transition relation by running the
-reference semantics on symbolic values (``ipsecmc.engines.symbolic``). A Python
+reference semantics on symbolic values (``ipsecmc.engines.smt.symbolic``). A Python
 conditional forces a truth value, so each one doubles the number of runs, and choices that
 do not depend on each other (six independent timers counting down in one tick) multiply
 into thousands of paths. ``when`` hands the choice to the value instead: on plain bools
@@ -21,7 +21,7 @@ V = TypeVar("V")
 
 
 class Selecting(Protocol):
-    """A symbolic condition (``ipsecmc.engines.symbolic.SymBool``)."""
+    """A symbolic condition (``ipsecmc.engines.smt.symbolic.SymBool``)."""
 
     def select(self, then: Any, otherwise: Any) -> Any: ...
 

@@ -17,7 +17,7 @@ from here:
   comparisons, no Python ``and``/``if`` on values);
 * the explicit engine's jumps (``Semantics.max_delay``/``delay``: ``advance`` and
   ``horizon``);
-* the zone model's clocks (``ipsecmc.engines.zone_model``: direction, ceiling, when a
+* the zone model's clocks (``ipsecmc.engines.zones.model``: direction, ceiling, when a
   field is a running clock);
 * the z3 engine's delay step (``smt_encoding``: the length of a maximal jump and the
   state it ends in).
@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ipsecmc.config import DpdMode
+from ipsecmc.fortios.config import DpdMode
 from ipsecmc.model.choice import when
 from ipsecmc.model.params import EndParams
 from ipsecmc.model.state import NO_TIMER, UP, EndState

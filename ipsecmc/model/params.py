@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ipsecmc.config import DpdMode
 from ipsecmc.errors import SourceLoc
-from ipsecmc.localin import NO_ASSUMPTIONS, Assumptions
-from ipsecmc.model.admission import evaluate_ike_admission
+from ipsecmc.fortios.admission import evaluate_ike_admission
+from ipsecmc.fortios.config import DpdMode
+from ipsecmc.fortios.localin import NO_ASSUMPTIONS, Assumptions
+from ipsecmc.fortios.topology_types import Tunnel, TunnelEnd
 from ipsecmc.model.traffic import TrafficProfile
-from ipsecmc.topology_types import Tunnel, TunnelEnd
 
 #: name -> (value, source). Retransmission offsets are seconds after the first send.
 TIMING: dict[str, tuple[tuple[int, ...], str]] = {

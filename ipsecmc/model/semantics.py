@@ -53,8 +53,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import NamedTuple
 
-from ipsecmc.config import DpdMode
 from ipsecmc.errors import SourceLoc
+from ipsecmc.fortios.config import DpdMode
 from ipsecmc.model import clocks
 from ipsecmc.model.choice import when
 from ipsecmc.model.clocks import Moving

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ipsecmc.errors import UsageError
+from ipsecmc.fortios.topology_types import Tunnel
 from ipsecmc.model.params import TunnelParams, tunnel_params
 from ipsecmc.model.semantics import Label, Outcome, Semantics
 from ipsecmc.model.state import DOWN, P1_NAMES, P2_NAMES, UP, EndState, State
 from ipsecmc.model.traffic import parse_profile
-from ipsecmc.topology_types import Tunnel
 
 AtomValue = bool | int | str
 

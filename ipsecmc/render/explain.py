@@ -18,8 +18,8 @@ from pathlib import Path
 from ipsecmc.errors import SourceLoc
 from ipsecmc.model.events import EventKind, Packet
 from ipsecmc.model.words import plural
-from ipsecmc.suspects import Suspect
 from ipsecmc.trace import Trace, TraceEvent, lead_drops, tunnel_up_at
+from ipsecmc.workflows.suspects import Suspect
 
 
 def short_loc(loc: SourceLoc) -> str:
@@ -58,7 +58,7 @@ def _final(trace: Trace) -> str:
 
 def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()) -> str:
     """The paragraph for ``trace`` of a tunnel whose two ends are ``names``; ``suspects``
-    (``ipsecmc.suspects``): the address objects that made an accept policy miss the
+    (``ipsecmc.workflows.suspects``): the address objects that made an accept policy miss the
     dropped packets, named right after the drop."""
     events = trace.events
     # The story starts once the tunnel is up: a drop before that did not stop it coming

@@ -31,7 +31,7 @@ value: ``sent``, ``dropped``, ``sa_up``, ``session_expired``, ...), ``packet`` (
 ``seconds`` (the TTL of an expired session, DPD's idle time, a request's give-up time).
 
 ``unknowns`` lists the ``--assume-unknown`` names (empty without the flag); with it,
-every result has a ``condition`` (``ipsecmc.unknowns``)::
+every result has a ``condition`` (``ipsecmc.workflows.unknowns``)::
 
     CONDITION = {"text": str, "exact": bool,
                  "symbols": [{"label": str, "gateway": str, "name": str, "ip": str}],
@@ -51,12 +51,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.model.events import Note
-from ipsecmc.suspects import suspect_dicts, suspects_in
 from ipsecmc.trace import Trace, TraceEvent
-from ipsecmc.unknowns import Condition
+from ipsecmc.workflows.check import CheckReport, PropertyResult
+from ipsecmc.workflows.suspects import suspect_dicts, suspects_in
+from ipsecmc.workflows.unknowns import Condition
 
 SCHEMA_VERSION = 1
 
@@ -159,7 +159,7 @@ def result_json(r: PropertyResult) -> str:
     indented for its place in the list, byte for byte.
 
     ``ipsecmc check --format json`` passes this to ``check_paths``, so worker processes
-    run it next to the replay of each trace (``ipsecmc.parallel``). Trace events, nearly
+    run it next to the replay of each trace (``ipsecmc.workflows.parallel``). Trace events, nearly
     all of a big report, are written by :func:`_events_json` (``json.dumps`` with
     ``indent`` runs the pure-Python encoder); the rest goes through ``json.dumps`` with a
     placeholder per events list, spliced afterwards.

@@ -11,10 +11,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
-from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.render.explain import explain
 from ipsecmc.render.text import render_trace
+from ipsecmc.workflows.check import CheckReport, PropertyResult
 
 #: For ``ipsecmc diff``: given a result, say whether it fails and why (None: passes).
 Judge = Callable[[PropertyResult], str | None]

@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ipsecmc.measure import MeasureReport, TunnelMeasure, hms
 from ipsecmc.render.json_report import SCHEMA_VERSION, trace_dict
+from ipsecmc.workflows.measure import MeasureReport, TunnelMeasure, hms
 
 
 def measure_result_dict(r: TunnelMeasure) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import click
 
-from ipsecmc.engines.measure import Status
-from ipsecmc.measure import MeasureReport, TunnelMeasure, hms
+from ipsecmc.engines.explicit.measure import Status
 from ipsecmc.render.text import render_trace, state_text
+from ipsecmc.workflows.measure import MeasureReport, TunnelMeasure, hms
 
 
 def figure_text(r: TunnelMeasure, quantity: str) -> str:

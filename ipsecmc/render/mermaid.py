@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import SourceLoc
 from ipsecmc.model.events import RECEIVED, EventKind
 from ipsecmc.model.words import message_name
 from ipsecmc.render.explain import short_loc
 from ipsecmc.trace import Trace
+from ipsecmc.workflows.check import CheckReport, PropertyResult
 
 #: Gaps of at least this many seconds between two steps are drawn as an idle break.
 IDLE_GAP = 30

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from ipsecmc import __version__
-from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import SourceLoc
 from ipsecmc.render.explain import explain
-from ipsecmc.suspects import Suspect, suspects_in
 from ipsecmc.trace import TraceEvent, lead_drops
+from ipsecmc.workflows.check import CheckReport, PropertyResult
+from ipsecmc.workflows.suspects import Suspect, suspects_in
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -18,11 +18,11 @@ import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.model.events import SA_LOST
 from ipsecmc.render.explain import explain, short_loc
 from ipsecmc.render.mermaid import IDLE_GAP, Mark, Message, Step, sequence_steps
+from ipsecmc.workflows.check import CheckReport, PropertyResult
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ROW = 24

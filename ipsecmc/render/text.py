@@ -20,14 +20,14 @@ from dataclasses import replace
 
 import click
 
-from ipsecmc.check import CheckReport, PropertyResult
 from ipsecmc.engines.result import Verdict
 from ipsecmc.model.events import LOST, SA_LOST
 from ipsecmc.render.explain import explain
 from ipsecmc.render.fold import Fold, fold
-from ipsecmc.suspects import suspects_in
 from ipsecmc.trace import Trace, TraceEvent
-from ipsecmc.unknowns import overall
+from ipsecmc.workflows.check import CheckReport, PropertyResult
+from ipsecmc.workflows.suspects import suspects_in
+from ipsecmc.workflows.unknowns import overall
 
 _VERDICT_COLOURS = {
     Verdict.VIOLATED: "red",
@@ -89,7 +89,7 @@ def _verdict_line(r: PropertyResult, colour: bool = False) -> str:
 
 
 def _longest_text(r: PropertyResult) -> str:
-    """``; longest disagreement: 21 s`` after a bounded verdict (``ipsecmc.longest``)."""
+    """``; longest disagreement: 21 s`` after a bounded verdict (``ipsecmc.workflows.longest``)."""
     fact = r.result.facts.get("longest_stretch")
     if not isinstance(fact, dict):
         return ""

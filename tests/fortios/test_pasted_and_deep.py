@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from ipsecmc.errors import ConfigError
+from ipsecmc.fortios.localin import UDP, evaluate
 from ipsecmc.fortios.parser import parse, walk_blocks
 from ipsecmc.fortios.resolver import read_text
 from ipsecmc.fortios.writer import write
-from ipsecmc.localin import UDP, evaluate
 from tests.conftest import MODELS
 
 SITE2 = (MODELS / "seed-fixed" / "site2.conf").read_text()

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from ipsecmc.errors import IpsecmcError
 from ipsecmc.fortios.lexer import is_secret_field
+from ipsecmc.fortios.lint import lint_gateways
 from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
 from ipsecmc.fortios.resolver import read_text
 from ipsecmc.fortios.writer import write
-from ipsecmc.lint import lint_gateways
 from tests.conftest import MODELS
 
 BARE = st.text(

@@ -4,8 +4,8 @@ import ipaddress
 
 import pytest
 
-from ipsecmc.config import Action, DpdMode, GatewayConfig
 from ipsecmc.errors import ConfigError
+from ipsecmc.fortios.config import Action, DpdMode, GatewayConfig
 from ipsecmc.fortios.defaults import DEFAULTS, default
 from ipsecmc.fortios.resolver import read_gateways, read_text
 from tests.conftest import MODELS

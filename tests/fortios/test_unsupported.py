@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ipsecmc.config import Action, GatewayConfig
 from ipsecmc.errors import ConfigError
+from ipsecmc.fortios.config import Action, GatewayConfig
+from ipsecmc.fortios.localin import UDP, Assumptions, evaluate
 from ipsecmc.fortios.resolver import read_text
-from ipsecmc.localin import UDP, Assumptions, evaluate
-from ipsecmc.topology import pair
+from ipsecmc.fortios.topology import pair
 from tests.conftest import MODELS
 
 SITE2 = (MODELS / "seed-fixed" / "site2.conf").read_text()

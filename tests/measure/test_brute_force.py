@@ -18,11 +18,11 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipsecmc.engines.measure import Status, measure
+from ipsecmc.engines.explicit.measure import Status, measure
 from ipsecmc.engines.result import Budget
-from ipsecmc.measure import QUANTITIES, predicate_for
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
+from ipsecmc.workflows.measure import QUANTITIES, predicate_for
 from tests.model.helpers import small_system
 from tests.model.test_acceleration import PAIRS as _BASE
 

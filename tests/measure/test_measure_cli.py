@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from ipsecmc.cli import main
-from ipsecmc.measure import MeasureOptions, MeasureReport, exit_code, measure_paths
 from ipsecmc.render.measure_json import render_measure_json
 from ipsecmc.render.measure_text import render_measure_text
+from ipsecmc.workflows.measure import MeasureOptions, MeasureReport, exit_code, measure_paths
 from tests.conftest import MODELS
 from tests.test_cli import no_secrets
 

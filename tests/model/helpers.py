@@ -7,15 +7,15 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from ipsecmc.check import CheckOptions, CheckReport, check_paths
-from ipsecmc.config import DpdMode
-from ipsecmc.engines.explicit import ExplicitEngine
+from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan
+from ipsecmc.fortios.config import DpdMode
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.params import Admission, TunnelParams
 from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.traffic import parse_profile
-from ipsecmc.topology import load_scenario
+from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ipsecmc.config import DpdMode
-from ipsecmc.engines.zone_model import TIMER_FIELDS, Lifter
+from ipsecmc.engines.zones.model import TIMER_FIELDS, Lifter
+from ipsecmc.fortios.config import DpdMode
 from ipsecmc.model import clocks
 from ipsecmc.model.semantics import Sink
 from ipsecmc.model.state import UP

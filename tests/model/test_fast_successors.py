@@ -18,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipsecmc.engines.explicit import ExplicitEngine
-from ipsecmc.engines.fast_successors import FastSuccessors
+from ipsecmc.engines.explicit.fast_successors import FastSuccessors
+from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan, Verdict
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem, build
-from ipsecmc.topology import load_scenario
 from ipsecmc.trace import replay
 from tests.model.helpers import MODELS, both_up, small_system
 from tests.model.test_acceleration import PAIRS

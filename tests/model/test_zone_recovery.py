@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import time
 
-from ipsecmc.engines import zone_recovery
-from ipsecmc.engines.explicit import ExplicitEngine
+from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Budget, Plan, Verdict
-from ipsecmc.engines.zone_search import ZoneSearch
+from ipsecmc.engines.zones import recovery as zone_recovery
+from ipsecmc.engines.zones.engine import ZoneSearch
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.semantics import Sink
 from ipsecmc.model.state import REQ_REKEY_P2, UP
 from ipsecmc.model.system import TransitionSystem, build
-from ipsecmc.topology import load_scenario
 from tests.model.helpers import MODELS
 
 ENGINEER = MODELS.parent / "tests" / "engineer_data"
@@ -76,7 +76,7 @@ def test_zone_monitor_maximum_is_the_bisected_longest_stretch() -> None:
     finds (many searches): 21 s on the IKEv2 pair of issue 12, item 5."""
     from dataclasses import replace
 
-    from ipsecmc.longest import longest_stretch
+    from ipsecmc.workflows.longest import longest_stretch
 
     tunnel = load_scenario([str(ENGINEER / "ikev2-localin")]).tunnels[0]
     system = build(tunnel, "any", rekey=True)

@@ -17,17 +17,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipsecmc.config import DpdMode
-from ipsecmc.engines import zone_model
-from ipsecmc.engines.dbm import Zone, point_zone
-from ipsecmc.engines.explicit import ExplicitEngine, confirm_path
+from ipsecmc.engines.explicit.search import ExplicitEngine, confirm_path
 from ipsecmc.engines.result import Budget, EngineResult, Plan, Verdict
-from ipsecmc.engines.zone_model import Sym, Undecided
-from ipsecmc.engines.zone_search import ZoneSearch, applicable
+from ipsecmc.engines.zones import model as zone_model
+from ipsecmc.engines.zones.dbm import Zone, point_zone
+from ipsecmc.engines.zones.engine import ZoneSearch, applicable
+from ipsecmc.engines.zones.model import Sym, Undecided
+from ipsecmc.fortios.config import DpdMode
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.params import TunnelParams
 from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem, build
-from ipsecmc.topology import load_scenario
 from ipsecmc.trace import replay
 from tests.model.helpers import MODELS, small_system, small_system_strategies
 

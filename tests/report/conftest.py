@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-import ipsecmc.cli_check
-import ipsecmc.diff
-from ipsecmc.check import CheckOptions, CheckReport, check_paths
+import ipsecmc.cli.check
+import ipsecmc.workflows.diff
+from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths
 
 _CACHE: dict[tuple[tuple[str, ...], CheckOptions], CheckReport] = {}
 
@@ -30,6 +30,6 @@ def _cached(
 
 @pytest.fixture(autouse=True)
 def _cache_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(ipsecmc.diff, "check_paths", _cached)
-    monkeypatch.setattr(ipsecmc.cli_check, "check_paths", _cached)
+    monkeypatch.setattr(ipsecmc.workflows.diff, "check_paths", _cached)
+    monkeypatch.setattr(ipsecmc.cli.check, "check_paths", _cached)
     yield

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ipsecmc.check import CheckOptions, CheckReport, check_paths
 from ipsecmc.cli import main
+from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths
 from tests.conftest import MODELS
 
 AGREEMENT = CheckOptions(properties=("agreement",))

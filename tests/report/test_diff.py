@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from ipsecmc.diff import diff_reports, tunnel_key
 from ipsecmc.engines.result import Verdict
+from ipsecmc.workflows.diff import diff_reports, tunnel_key
 from tests.report.helpers import FIXED, INTENDED, assert_no_secrets, report, run
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ipsecmc.check import CheckOptions, check_paths, check_tunnel, load_properties
-from ipsecmc.cli_extra import render_fix_text
+from ipsecmc.cli.extra import render_fix_text
 from ipsecmc.engines.result import Verdict
-from ipsecmc.fix import (
+from ipsecmc.model.system import build
+from ipsecmc.workflows.check import CheckOptions, check_paths, check_tunnel, load_properties
+from ipsecmc.workflows.fix import (
     FixReport,
     FixResult,
     _patch,
@@ -23,8 +24,7 @@ from ipsecmc.fix import (
     verify_all,
     write_fixes,
 )
-from ipsecmc.model.system import build
-from ipsecmc.parallel import symmetry_key
+from ipsecmc.workflows.parallel import symmetry_key
 from tests.conftest import MODELS
 from tests.report.helpers import AGREEMENT, INTENDED, assert_no_secrets, report, run
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import ipsecmc.cli_extra
+import ipsecmc.cli.extra
 from ipsecmc.cli import main
 from ipsecmc.errors import UsageError
-from ipsecmc.fix import Candidate, FixReport, FixResult, write_fixes
+from ipsecmc.workflows.fix import Candidate, FixReport, FixResult, write_fixes
 from tests.report.helpers import INTENDED
 
 PATCH = "# the fix\n"
@@ -126,7 +126,7 @@ def test_two_inputs_with_the_same_name_are_refused(inputs: Path, tmp_path: Path)
 def test_the_cli_refusal_is_one_error_line(
     inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ipsecmc.cli_extra, "propose", lambda *a: _fixes(inputs / "site2.conf"))
+    monkeypatch.setattr(ipsecmc.cli.extra, "propose", lambda *a: _fixes(inputs / "site2.conf"))
     out = tmp_path / "out"
     out.mkdir()
     (out / "fix-1").symlink_to(tmp_path, target_is_directory=True)

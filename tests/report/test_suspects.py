@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ipsecmc.suspects import suspects
-from ipsecmc.topology import load_scenario
+from ipsecmc.fortios.topology import load_scenario
+from ipsecmc.workflows.suspects import suspects
 from tests.report.helpers import INTENDED, run
 from tests.report.test_sarif_junit import _validate
 

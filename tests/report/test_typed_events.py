@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ipsecmc.check import PropertyResult
-from ipsecmc.engines import smt_terms
+from ipsecmc.engines.smt import terms as smt_terms
+from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.events import URGENT_KINDS, EventKind, Note, Packet, Sa, Urgent
 from ipsecmc.model.semantics import Label, Sink
 from ipsecmc.model.state import UP
@@ -22,9 +22,9 @@ from ipsecmc.render.explain import explain
 from ipsecmc.render.fold import Fold, fold
 from ipsecmc.render.mermaid import Mark, sequence_steps
 from ipsecmc.render.sarif import blame
-from ipsecmc.suspects import first_drop, suspects_in
-from ipsecmc.topology import load_scenario
 from ipsecmc.trace import Trace
+from ipsecmc.workflows.check import PropertyResult
+from ipsecmc.workflows.suspects import first_drop, suspects_in
 from tests.model.helpers import SEED_TRAFFIC, check, variant
 from tests.report.helpers import report
 

@@ -1,0 +1,683 @@
+"""The Z3 engine: bounded model checking and k-induction over the same semantics.
+
+The transition relation is ``smt_encoding.transition``: ``ipsecmc.model.semantics`` itself,
+derived by symbolic execution (``smt_derive``) and checked equal to it step by step by
+``tests/test_smt.py``; the soundness argument, including the symbolic delay step, is that
+module's docstring.
+
+Properties. A ``Plan`` carries its predicate as a Python function of a ``State``. Plans
+are built from property formulas whose atoms (``TransitionSystem.atom_value``) read only
+the *observation* of a state: per end ``p1``, ``p2``, ``sess != 0``, ``sent`` and
+``dpd_sent``. So the predicate is a function of that finite observation, and this engine
+tabulates it once per check (every observation within the value ranges of
+``Encoding.ranges``, evaluated on a representative state) and encodes the table as a
+decision diagram over the symbolic observation. A predicate that reads anything else of
+the state is outside this contract; every counterexample is still re-checked with the
+real predicate along the replayed path, so such a predicate can cause an internal error
+but never a false VIOLATED.
+
+Plan kinds (same meaning as ``explicit.py``):
+
+* ``invariant``: BMC looks for a reachable state where the predicate fails.
+* ``bounded``: the unrolling carries the explicit engine's monitor ``c`` (seconds the
+  predicate has held without a break, saturating at T+1; a delay of d seconds adds d, a
+  zero-time event leaves it alone); a state with ``c > T`` is a counterexample.
+* ``reachable``: BMC looks for a witness (HOLDS); k-induction on the negated predicate
+  proves there is none (VIOLATED).
+* ``recoverable``: not supported (INCONCLUSIVE).
+
+Search. Two incremental bit-vector solvers grow by one unrolled step per depth. For
+k = 0, 1, ..., ``max_depth``: the base case asks for a bad state at step k (an assumption
+literal; steps are urgent events, 1 s ticks or maximal delays, so the first k with a
+counterexample gives the fewest steps). The inductive step asks for a simple path
+(pairwise distinct states, monitor included) of k good states, all within
+``Encoding.ranges``, followed by a bad one; unsat proves the property for all depths
+(HOLDS, ``facts["k"]``). The ranges are themselves checked to be inductive before a
+proof relies on them. An inductive-step query that runs past ``INDUCTION_STEP_MS``
+ends k-induction (the reason says so) and BMC goes on alone. No counterexample and no
+proof up to ``max_depth``: the IC3/PDR step (``smt_proof``: Spacer, its invariant
+checked against this relation) gets up to ``SPACER_SECONDS``; a checked invariant is a
+proof (HOLDS, ``facts["proof"] == "spacer"``). Else HOLDS_UP_TO with ``bound =
+max_depth`` steps (each step is at least zero seconds, so this is a bound on events, not
+on time).
+
+The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK`` steps,
+the fewest seconds of model time (a zero-time event more can buy an earlier violation),
+and among those the first in the order the explicit engine explores successors (end 0
+before end 1, local-in outcome 0 first, traffic choices in profile order), fixed step by
+step with assumption literals. ``facts["steps"]`` is k, the shortest length in steps.
+
+Performance (measured, ``benchmarks/smt_timers.py``): the successor is a function of the
+state and a few choice bits (see ``smt_encoding.transition``), so each incremental query
+is mostly propagation. ``seed-intended`` at its real timers: the 391 s counterexample is
+found at 41 steps in about 20 s of solving plus the canonicalisation, and the step count
+stays 41 with keylives at their defaults and with 3,600 s sessions.
+
+Decoding. A model reads back as one event per step; delays become that many ``tick``
+labels and urgent events get the outcome index whose successor equals the model's next
+state. The path is replayed through ``TransitionSystem.replay_step`` and the
+property re-evaluated concretely; any mismatch raises ``InternalError``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from itertools import product
+
+from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
+from ipsecmc.engines.smt import terms as smt_terms
+from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
+from ipsecmc.engines.smt.proof import SpacerProof
+from ipsecmc.engines.smt.terms import (
+    IV,
+    IVar,
+    SState,
+    const_state,
+    flat,
+    fresh_state,
+    int_value,
+    needed_width,
+    read_state,
+    set_width,
+    states_equal,
+)
+from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
+from ipsecmc.errors import InternalError
+from ipsecmc.model.semantics import Label
+from ipsecmc.model.state import CONNECTING, DOWN, UP, State
+from ipsecmc.model.system import TransitionSystem
+
+UNSUPPORTED = "not supported by the z3 engine"
+
+#: Time cap of one inductive-step query; past it, k-induction stops and BMC goes on.
+INDUCTION_STEP_MS = 2_000
+
+#: Default BMC depth (steps); the seed's counterexample needs 41.
+DEFAULT_DEPTH = 60
+#: The IC3/PDR proof step (``smt_proof``) runs once BMC has found no counterexample up to
+#: ``max_depth`` steps (counterexamples first: a violated property never waits for it),
+#: for at most ``SPACER_SECONDS`` of the time budget (``SPACER_TRIES`` restarts).
+SPACER_SECONDS = 120
+#: Spacer runs (random seeds ``spacer_seed`` + 0, 1, ...) sharing ``SPACER_SECONDS``.
+SPACER_TRIES = 4
+
+#: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
+SECONDS_SLACK = 2
+
+
+class SmtEngine:
+    """Z3 BMC + proofs; same ``check`` contract as ``ExplicitEngine``.
+
+    ``induction`` turns the proof attempts on (k-induction alongside BMC, then IC3/PDR
+    unless ``spacer`` is False); without it the engine only looks for counterexamples.
+    """
+
+    name = "z3"
+
+    def __init__(
+        self,
+        budget: Budget | None = None,
+        max_depth: int = DEFAULT_DEPTH,
+        induction: bool = True,
+        spacer_seed: int = 0,
+        spacer: bool = True,
+    ) -> None:
+        self.budget = budget or Budget()
+        self.max_depth = max_depth
+        self.induction = induction
+        self.spacer_seed = spacer_seed
+        self.spacer = spacer
+
+    def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
+        if plan.kind not in ("invariant", "bounded", "reachable"):
+            return EngineResult(
+                Verdict.INCONCLUSIVE,
+                Stats(),
+                bound=plan.bound,
+                reason=f"{plan.kind}: {UNSUPPORTED}",
+            )
+        search = _Search(system, plan, self.budget, self.max_depth, self.induction)
+        search.spacer_seed = self.spacer_seed
+        search.spacer = self.spacer
+        return search.run()
+
+
+# ---------------------------------------------------------------------- the predicate
+def _observation(enc: Encoding, s: SState) -> list[tuple[IntT | BoolT, tuple[int | bool, ...]]]:
+    """Symbolic observation features with every value they take within the ranges."""
+    out: list[tuple[IntT | BoolT, tuple[int | bool, ...]]] = []
+    for i in (0, 1):
+        e = s.end(i)
+        out += [
+            (e.p2, (DOWN, UP)),
+            (e.p1, (DOWN, CONNECTING, UP)),
+            (e.sent, (False, True)),
+            (e.sess != 0, (False, True)),
+            (e.dpd_sent, tuple(range(enc.ends[i].dpd_probes + 1))),
+        ]
+    return out
+
+
+def _representative(base: State, values: tuple[int | bool, ...]) -> State:
+    """A concrete state with the given observation (the order of ``_observation``)."""
+    ends = []
+    for i in (0, 1):
+        p2, p1, sent, sess, dpd_sent = values[5 * i : 5 * i + 5]
+        ends.append(
+            base.end(i)._replace(
+                p2=p2, p1=p1, sent=bool(sent), sess=1 if sess else 0, dpd_sent=dpd_sent
+            )
+        )
+    return base._replace(a=ends[0], b=ends[1])
+
+
+class PredicateEncoder:
+    """Tabulates ``plan.predicate`` over observations; builds terms for any state."""
+
+    def __init__(self, enc: Encoding, predicate: Callable[[State], bool]) -> None:
+        probe = _observation(enc, fresh_state("obs"))
+        domains = [values for _, values in probe]
+        self.domains = domains
+        base = enc.initial
+        self.table = {v: predicate(_representative(base, v)) for v in product(*domains)}
+        self._cache: dict[tuple[int, ...], tuple[list[BoolT], BoolT]] = {}
+        self._template: tuple[list[BoolT | IntT], BoolT] | None = None
+
+    def term(self, s: SState, enc: Encoding) -> BoolT:
+        # keyed on the observed fields (states built from one another share ``phase``);
+        # the entry keeps them alive so that their ids cannot be reused
+        feats = [t for t, _ in _observation(enc, s)]
+        key = tuple(t.get_id() for t in feats)
+        if key not in self._cache:
+            self._cache[key] = (feats, self._instance(feats))
+        return self._cache[key][1]
+
+    def _instance(self, feats: list[BoolT | IntT]) -> BoolT:
+        """The decision diagram is built once, over placeholder features of the same
+        sorts, and instantiated per state by substitution (building it walks the whole
+        table: tens of thousands of entries, too slow to repeat for every unrolled
+        state)."""
+        if self._template is None:
+            holes = [z3.Const(f"obs!{n}", t.sort()) for n, t in enumerate(feats)]
+            self._template = (holes, self._term(holes))
+        holes, template = self._template
+        return z3.substitute(template, *zip(holes, feats, strict=True))
+
+    def _term(self, feats: list[BoolT | IntT]) -> BoolT:
+        memo: dict[tuple[object, ...], BoolT] = {}
+
+        # Build bottom-up: a sub-table is identified by its prefix; identical children
+        # collapse, so a predicate of few atoms gives a small term.
+        def build(level: int, prefix: tuple[int | bool, ...]) -> tuple[object, BoolT]:
+            if level == len(self.domains):
+                value = self.table[prefix]
+                return value, z3.BoolVal(value)
+            children = [build(level + 1, (*prefix, v)) for v in self.domains[level]]
+            keys = tuple(k for k, _ in children)
+            if all(k == keys[0] for k in keys):
+                return keys[0], children[0][1]
+            key = (level, keys)
+            if key not in memo:
+                feat = feats[level]
+                term = children[-1][1]
+                for v, (_, child) in zip(
+                    reversed(self.domains[level][:-1]), reversed(children[:-1]), strict=True
+                ):
+                    cond = feat if v is True else (z3.Not(feat) if v is False else feat == v)
+                    term = z3.If(cond, child, term)
+                memo[key] = term
+            return key, memo[key]
+
+        return build(0, ())[1]
+
+
+# ---------------------------------------------------------------------- search
+class _Search:
+    def __init__(
+        self, system: TransitionSystem, plan: Plan, budget: Budget, max_depth: int, induction: bool
+    ) -> None:
+        self.system = system
+        self.plan = plan
+        self.budget = budget
+        self.max_depth = max_depth
+        self.induction = induction
+        self.kind = plan.kind
+        self.bounded = plan.kind == "bounded"
+        self.limit = plan.bound if plan.bound is not None else 0
+        set_width(
+            needed_width(
+                system.params,
+                max_depth,
+                self.limit + max(p.dpd_retryinterval for p in system.params.ends),
+            )
+        )
+        self.enc = Encoding(system.params)
+        self.pred = PredicateEncoder(self.enc, plan.predicate)
+        self.cap = jump_cap(system.params, plan)
+        self.started = time.perf_counter()
+        self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
+        self.spacer = True  # IC3/PDR after BMC (when ``induction``)
+
+    # -------------------------------------------------------------- pieces
+    def _deadline_ms(self) -> int | None:
+        timeout = self.budget.timeout_seconds
+        if timeout is None:
+            return None
+        left = timeout - (time.perf_counter() - self.started)
+        return max(1, int(left * 1000))
+
+    def _check(
+        self, solver: z3.Solver, *assumptions: BoolT, cap_ms: int | None = None
+    ) -> z3.CheckSatResult:
+        """One incremental query under the remaining time budget (and ``cap_ms``)."""
+        limits = [ms for ms in (self._deadline_ms(), cap_ms) if ms is not None]
+        solver.set("timeout", min(limits) if limits else 4_294_967_295)
+        return solver.check(*assumptions)
+
+    def _bad(self, s: SState, c: IntT) -> BoolT:
+        if self.kind == "invariant":
+            return z3.Not(self.pred.term(s, self.enc))
+        if self.kind == "bounded":
+            return c > self.limit
+        return self.pred.term(s, self.enc)  # reachable: a witness
+
+    def _monitor(self, s: SState, s2: SState, c: IntT, step: Step) -> IntT:
+        """Next monitor value (``explicit._Search._monitor``, a delay adding d)."""
+        tick, delay = step.events[("tick", -1)], step.events[("delay", -1)]
+        return self._monitor_of(s, s2, c, tick, delay, step.d)
+
+    def _monitor_of(
+        self, s: SState, s2: SState, c: IntT, tick: BoolT, delay: BoolT, d: IntT
+    ) -> IntT:
+        """``_monitor`` for a step of ``d`` seconds (a tick, a delay, else zero time)."""
+        if not self.bounded:
+            return IV(0)
+        cap = self.limit + 1
+        p, p2 = self.pred.term(s, self.enc), self.pred.term(s2, self.enc)
+
+        def capped(x: IntT) -> IntT:
+            return z3.If(x <= cap, x, cap)
+
+        after_tick = z3.If(p, capped(c + 1), 0)
+        after_delay = z3.If(p, capped(c + d), capped(d - 1))
+        moved = z3.If(tick, after_tick, z3.If(delay, after_delay, c))
+        return z3.If(p2, moved, 0)
+
+    def _unroll_step(
+        self, states: list[SState], mons: list[IntT], steps: list[Step], tag: str
+    ) -> BoolT:
+        t = len(steps)
+        s2 = fresh_state(f"{tag}{t + 1}")
+        rel, step = transition(self.enc, states[t], s2, f"{tag}{t}", cap=self.cap)
+        c2 = IVar(f"{tag}{t + 1}.c")
+        parts = [rel]
+        if self.bounded:
+            parts.append(c2 == self._monitor(states[t], s2, mons[t], step))
+        else:
+            parts.append(c2 == 0)
+        states.append(s2)
+        mons.append(c2)
+        steps.append(step)
+        return z3.And(parts)
+
+    def _stats(self, depth: int, seconds_model: int = 0) -> Stats:
+        return Stats(
+            depth=depth, seconds=time.perf_counter() - self.started, simulated_seconds=seconds_model
+        )
+
+    def _timeout(self, depth: int) -> EngineResult:
+        return EngineResult(
+            Verdict.INCONCLUSIVE,
+            self._stats(depth),
+            bound=self.plan.bound,
+            reason=f"time budget of {self.budget.timeout_seconds:g} s reached "
+            f"(no counterexample up to {depth} steps)",
+        )
+
+    # -------------------------------------------------------------- main loop
+    def run(self) -> EngineResult:
+        """Deepen one step at a time: base case (BMC) then inductive step, both on
+        incremental solvers whose unrolling grows by one step per depth; the query of
+        depth k is the bad-state literal of step k, passed as an assumption."""
+        s0 = fresh_state("b0")
+        c0 = IVar("b0.c")
+        base = z3.SolverFor("QF_BV")
+        base.add(states_equal(s0, const_state(self.system.initial())), c0 == 0)
+        states, mons = [s0], [c0]
+        steps: list[Step] = []
+        ind = z3.SolverFor("QF_BV")
+        i_states = [fresh_state("i0")]
+        i_mons = [IVar("i0.c")]
+        i_steps: list[Step] = []
+        ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit))
+        if self.induction and not self._ranges_inductive():
+            raise InternalError("value ranges of the z3 encoding are not inductive")
+        induct, gave_up = self.induction, None
+        for k in range(self.max_depth + 1):
+            bad = self._bad(states[k], mons[k])
+            verdict = self._check(base, bad)
+            if verdict == z3.unknown:
+                return self._timeout(k)
+            if verdict == z3.sat:
+                return self._found(base, base.model(), states, mons, steps, k)
+            # inductive step of depth k: k good states on a simple path, then a bad one
+            if induct and k >= 1:
+                verdict = self._check(
+                    ind, self._bad(i_states[k], i_mons[k]), cap_ms=INDUCTION_STEP_MS
+                )
+                if verdict == z3.unsat:
+                    return self._proved(k)
+                if verdict == z3.unknown:  # too hard to decide: keep BMC going alone
+                    induct, gave_up = False, k
+            if k == self.max_depth:
+                break
+            base.add(z3.Not(bad))  # implied: depth k had no bad state
+            base.add(self._unroll_step(states, mons, steps, "b"))
+            if induct:
+                ind.add(z3.Not(self._bad(i_states[k], i_mons[k])))
+                ind.add(self._unroll_step(i_states, i_mons, i_steps, "i"))
+                new = i_states[-1]
+                ind.add(self.enc.ranges(new, i_mons[-1], self.limit))
+                for old, c_old in zip(i_states[:-1], i_mons[:-1], strict=True):
+                    ind.add(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
+        if self.induction and self.spacer:
+            proof = self._spacer_proof()
+            if proof is not None:
+                return proof
+        stats = self._stats(self.max_depth)
+        induction = (
+            "no proof was tried"
+            if not self.induction
+            else "k-induction did not close"
+            if gave_up is None
+            else f"k-induction gave up at k={gave_up} (step query over "
+            f"{INDUCTION_STEP_MS / 1000:g} s)"
+        )
+        if self.induction and self.spacer:
+            induction += f"; IC3/PDR (Spacer) found no invariant within {SPACER_SECONDS} s"
+        if self.kind == "reachable":
+            return EngineResult(
+                Verdict.INCONCLUSIVE,
+                stats,
+                bound=self.max_depth,
+                reason=f"no witness up to {self.max_depth} steps; {induction}",
+            )
+        return EngineResult(
+            Verdict.HOLDS_UP_TO,
+            stats,
+            bound=self.max_depth,
+            reason=f"no counterexample up to {self.max_depth} steps (BMC); {induction}",
+            facts={"steps": self.max_depth},
+        )
+
+    def _ranges_inductive(self) -> bool:
+        """Initial state in range, and range preserved by every transition."""
+        s, s2 = fresh_state("r0"), fresh_state("r1")
+        rel, _ = transition(self.enc, s, s2, "r", cap=self.cap)
+        init = const_state(self.system.initial())
+        query = z3.Or(
+            z3.And(self.enc.ranges(s), rel, z3.Not(self.enc.ranges(s2))),
+            z3.Not(z3.substitute(self.enc.ranges(s), *zip(flat(s), flat(init), strict=True))),
+        )
+        solver = z3.SolverFor("QF_BV")
+        solver.add(query)
+        return bool(self._check(solver) == z3.unsat)
+
+    def _spacer_proof(self) -> EngineResult | None:
+        """The IC3/PDR proof step (``smt_proof``): HOLDS (VIOLATED for ``reachable``)
+        when Spacer finds an invariant, checked against the transition relation; ``None``
+        when it finds a bad state or runs out of its share of the time budget."""
+        budget_ms = SPACER_SECONDS * 1000
+        left = self._deadline_ms()
+        if left is not None:
+            budget_ms = min(budget_ms, left)
+        saved = (smt_terms.WIDTH, self.enc, self.pred)
+        set_width(None)  # Spacer reasons over mathematical integers (smt_proof's doc)
+        try:
+            self.enc = Encoding(self.system.params)
+            self.pred = PredicateEncoder(self.enc, self.plan.predicate)
+            prover = SpacerProof(
+                self.enc,
+                self.system.initial(),
+                self._bad,
+                self._monitor_of,
+                self._monitor,
+                self.cap,
+                self.limit,
+                seed=self.spacer_seed,
+            )
+            answer = prover.prove(budget_ms, SPACER_TRIES)
+        finally:
+            set_width(saved[0])
+            self.enc, self.pred = saved[1], saved[2]
+        if not answer.proved:
+            return None
+        stats = self._stats(0)
+        facts: dict[str, object] = {"proof": "spacer", "lemmas": answer.lemmas}
+        how = f"IC3/PDR (Spacer): inductive invariant of {answer.lemmas} lemmas, checked"
+        if self.kind == "reachable":
+            return EngineResult(
+                Verdict.VIOLATED,
+                stats,
+                reason=f"no reachable state satisfies the formula ({how})",
+                facts=facts,
+            )
+        return EngineResult(
+            Verdict.HOLDS, stats, bound=self.plan.bound, reason=f"proved by {how}", facts=facts
+        )
+
+    def _proved(self, k: int) -> EngineResult:
+        stats = self._stats(k)
+        if self.kind == "reachable":
+            return EngineResult(
+                Verdict.VIOLATED,
+                stats,
+                reason=f"no reachable state satisfies the formula (k-induction, k={k})",
+                facts={"k": k},
+            )
+        return EngineResult(
+            Verdict.HOLDS,
+            stats,
+            bound=self.plan.bound,
+            reason=f"proved by k-induction (k={k})",
+            facts={"k": k},
+        )
+
+    # -------------------------------------------------------------- counterexamples
+    def _preferences(self, model: z3.ModelRef, state: SState, step: Step) -> list[list[BoolT]]:
+        """The choice literals of one step that change its outcome, each as the list of
+        alternatives in ``Semantics.successors`` order (end 0 first, local-in outcome 0
+        first, traffic choices in profile order). Fixing the first satisfiable one of each,
+        in time order, makes the counterexample the first of the shortest ones in the
+        order the explicit engine explores, so both engines print the same events."""
+        out: list[list[BoolT]] = []
+        urgent = [
+            z3.is_true(model.eval(self.enc.due(state, i) != 0, model_completion=True))
+            for i in (0, 1)
+        ]
+        if all(urgent):
+            out.append([step.order, z3.Not(step.order)])
+        if any(urgent):
+            taken = next(
+                key
+                for key, event in step.events.items()
+                if z3.is_true(model.eval(event, model_completion=True))
+            )
+            count = int_value(model, self.enc.count(taken[0], state, taken[1]))
+            if count > 1:
+                out.append([step.choices.pick == n for n in range(count)])
+        if not any(urgent):
+            phase = self.enc.phases[int_value(model, state.phase)]
+            choices = phase.choices()
+            if len(choices) > 1:
+                out.append(
+                    [
+                        z3.And(
+                            step.choices.ab if ab else z3.Not(step.choices.ab),
+                            step.choices.ba if ba else z3.Not(step.choices.ba),
+                        )
+                        for ab, ba in choices
+                    ]
+                )
+        return out
+
+    def _canonical(
+        self,
+        solver: z3.Solver,
+        goal: BoolT,
+        model: z3.ModelRef,
+        states: list[SState],
+        steps: list[Step],
+    ) -> z3.ModelRef:
+        """Fix the choices step by step to the first alternative that still reaches the
+        goal (see ``_preferences``); ``model`` satisfies ``goal``."""
+        fixed = [goal]
+        for t, step in enumerate(steps):
+            for alternatives in self._preferences(model, states[t], step):
+                for n, lit in enumerate(alternatives):
+                    if z3.is_true(model.eval(lit, model_completion=True)):
+                        fixed.append(lit)
+                        break
+                    if n == len(alternatives) - 1:
+                        break
+                    if self._check(solver, *fixed, lit) == z3.sat:
+                        fixed.append(lit)
+                        model = solver.model()
+                        break
+        return model
+
+    def _found(
+        self,
+        solver: z3.Solver,
+        first: z3.ModelRef,
+        states: list[SState],
+        mons: list[IntT],
+        steps: list[Step],
+        k: int,
+    ) -> EngineResult:
+        """The printed counterexample, given that the shortest one has ``k`` steps.
+
+        Among the counterexamples of ``k`` .. ``k + SECONDS_SLACK`` steps (a zero-time
+        event more can buy an earlier violation), the fewest seconds of model time; among
+        those, the first in exploration order (``_canonical``). Then decode and replay.
+        """
+        depths = range(k, min(k + SECONDS_SLACK, self.max_depth) + 1)
+        while len(steps) < depths[-1]:
+            solver.add(self._unroll_step(states, mons, steps, "b"))
+        totals = [z3.Sum([st.seconds() for st in steps[:d]]) if d else IV(0) for d in depths]
+        bads = [self._bad(states[d], mons[d]) for d in depths]
+
+        def goal(seconds: int) -> BoolT:
+            return z3.Or([z3.And(b, t <= seconds) for b, t in zip(bads, totals, strict=True)])
+
+        def best(model: z3.ModelRef) -> int:
+            return min(
+                int_value(model, t)
+                for b, t in zip(bads, totals, strict=True)
+                if z3.is_true(model.eval(b, model_completion=True))
+            )
+
+        # ``first`` assigns the steps up to k only; past the time budget a query answers
+        # unknown, and the best model so far is kept
+        model, seconds = first, int_value(first, totals[0])
+        if self._check(solver, goal(seconds)) == z3.sat:
+            model = solver.model()
+            seconds = best(model)
+            while self._check(solver, goal(seconds - 1)) == z3.sat:
+                model = solver.model()
+                seconds = best(model)
+            model = self._canonical(solver, goal(seconds), model, states, steps[: depths[-1]])
+        depth = next(
+            d
+            for d, b, t in zip(depths, bads, totals, strict=True)
+            if z3.is_true(model.eval(z3.And(b, t <= seconds), model_completion=True))
+        )
+        labels = self._decode(model, states[: depth + 1], steps[:depth])
+        labels = self._replay_and_cut(labels)
+        verdict = Verdict.HOLDS if self.kind == "reachable" else Verdict.VIOLATED
+        secs = sum(1 for lb in labels if lb.kind == "tick")
+        return EngineResult(
+            verdict,
+            self._stats(k, secs),
+            Path(tuple(labels)),
+            bound=self.plan.bound,
+            reason="witness found" if verdict is Verdict.HOLDS else "counterexample found",
+            facts={"steps": k, "seconds": secs},
+        )
+
+    def _decode(self, model: z3.ModelRef, states: list[SState], steps: list[Step]) -> list[Label]:
+        labels: list[Label] = []
+        sem = self.system.semantics
+        for t, step in enumerate(steps):
+            here = read_state(model, states[t])
+            there = read_state(model, states[t + 1])
+            key = next(
+                k
+                for k, v in step.events.items()
+                if z3.is_true(model.eval(v, model_completion=True))
+            )
+            kind, end = key
+            if kind in ("tick", "delay"):
+                ab = z3.is_true(model.eval(step.choices.ab, model_completion=True))
+                ba = z3.is_true(model.eval(step.choices.ba, model_completion=True))
+                bits = (1 if ab else 0) | (2 if ba else 0)
+                n = 1 if kind == "tick" else int_value(model, step.d)
+                labels += [Label("tick", -1, bits)] * n
+                state = here
+                for _ in range(n):
+                    state = sem.replay_step(state, Label("tick", -1, bits)).state
+                if state != there:
+                    raise InternalError(
+                        f"z3 step {t} ({kind} x{n}) disagrees with the model: {state} != {there}"
+                    )
+                continue
+            match = [
+                lb
+                for lb, s2 in self.system.successors(here)
+                if lb.kind == kind and lb.end == end and s2 == there
+            ]
+            if not match:
+                raise InternalError(
+                    f"z3 step {t} ({kind} at end {end}) has no matching "
+                    f"successor in the model from {here}"
+                )
+            labels.append(match[0])
+        return labels
+
+    def _replay_and_cut(self, labels: list[Label]) -> list[Label]:
+        """Replay from the initial state; stop at the first concrete violation/witness."""
+        pred = self.plan.predicate
+        state = self.system.initial()
+        c = 0
+
+        def hit(s: State, c: int) -> bool:
+            if self.kind == "invariant":
+                return not pred(s)
+            if self.kind == "bounded":
+                return c > self.limit
+            return pred(s)
+
+        if hit(state, c):
+            return []
+        for n, label in enumerate(labels):
+            try:
+                nxt = self.system.replay_step(state, label).state
+            except ValueError as exc:
+                raise InternalError(
+                    f"z3 counterexample does not replay at step {n} ({label}): {exc}"
+                ) from exc
+            if self.bounded:
+                if label.kind == "tick":
+                    c = min(c + 1, self.limit + 1) if pred(state) else 0
+                c = c if pred(nxt) else 0
+            state = nxt
+            if hit(state, c):
+                return labels[: n + 1]
+        raise InternalError(
+            "z3 counterexample replays but does not violate the property "
+            "(predicate reads more than the observation?)"
+        )
+
+
+__all__ = ["UNSUPPORTED", "PredicateEncoder", "SmtEngine"]

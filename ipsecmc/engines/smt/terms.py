@@ -1,0 +1,233 @@
+"""Symbolic states as z3 terms: the shape of ``State`` with one term per field, and the
+integer sort every term uses (bit-vectors for BMC, mathematical integers for Spacer).
+
+Why a module of its own: both the derived step relation (``smt_derive``, which runs the
+reference semantics on these terms) and the pieces of the encoding that are not derived
+(``smt_encoding``: delays, value ranges) build on it, and neither should import the other
+for it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, TypeVar
+
+from ipsecmc.engines.smt.z3_api import BoolT, IntT, Term, expr_ref, z3
+from ipsecmc.model.events import URGENT_KINDS
+from ipsecmc.model.params import TunnelParams
+from ipsecmc.model.state import EndState, State
+
+#: Urgent event kinds in their one order (``events.URGENT_KINDS``; ``Semantics.due``
+#: decides which is due; code = index + 1).
+URGENT = URGENT_KINDS
+NOTHING_DUE = 0
+CODE = {kind: n + 1 for n, kind in enumerate(URGENT)}
+
+INT_FIELDS = (
+    "p1",
+    "p2",
+    "p1_life",
+    "p2_life",
+    "sess",
+    "quiet",
+    "dpd_sent",
+    "dpd_timer",
+    "req",
+    "req_sent",
+    "req_timer",
+)
+BOOL_FIELDS = ("want_p2", "sent")
+
+
+class SEnd(NamedTuple):
+    """A symbolic ``EndState``: same field names, z3 terms as values."""
+
+    p1: IntT
+    p2: IntT
+    p1_life: IntT
+    p2_life: IntT
+    sess: IntT
+    quiet: IntT
+    dpd_sent: IntT
+    dpd_timer: IntT
+    req: IntT
+    req_sent: IntT
+    req_timer: IntT
+    want_p2: BoolT
+    sent: BoolT
+
+
+class SState(NamedTuple):
+    """A symbolic ``State``."""
+
+    a: SEnd
+    b: SEnd
+    phase: IntT
+    phase_left: IntT
+
+    def end(self, index: int) -> SEnd:
+        return self.a if index == 0 else self.b
+
+    def with_end(self, index: int, end: SEnd) -> SState:
+        return self._replace(a=end) if index == 0 else self._replace(b=end)
+
+
+assert SEnd._fields == EndState._fields, "SEnd must mirror EndState"
+assert SState._fields == State._fields, "SState must mirror State"
+
+T = TypeVar("T", SEnd, SState)
+
+
+def _ite_term(c: BoolT, x: Term, y: Term) -> Term:
+    if isinstance(c, bool):
+        return x if c else y
+    if z3.is_true(c):
+        return x
+    if z3.is_false(c):
+        return y
+    if x.eq(y):
+        return x
+    return z3.If(c, x, y)
+
+
+def ite(c: BoolT, x: T, y: T) -> T:
+    """Field-wise ``If`` of two symbolic ends or states (identical fields stay shared)."""
+    if isinstance(x, SState):
+        assert isinstance(y, SState)
+        return SState(
+            ite(c, x.a, y.a),
+            ite(c, x.b, y.b),
+            _ite_term(c, x.phase, y.phase),
+            _ite_term(c, x.phase_left, y.phase_left),
+        )
+    return type(x)(*(_ite_term(c, u, v) for u, v in zip(x, y, strict=True)))
+
+
+#: Integers are bit-vectors (signed comparisons) of ``WIDTH`` bits: bit-blasting to SAT is
+#: much faster than linear arithmetic on this If-heavy relation for BMC. The width is set
+#: per check by ``set_width`` (``needed_width``) so that no value of the unrolling can
+#: overflow. ``None`` means mathematical integers, which Spacer (IC3/PDR) needs. Not
+#: thread-safe: one check at a time.
+WIDTH: int | None = 32
+
+#: Larger than every value of the encoding in integer mode (the ``jump_length`` sentinel).
+_INT_SENTINEL = 1 << 40
+
+
+def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
+    """Bits for every value of a ``depth``-step unrolling: timers, the monitor, and the
+    sum of all step lengths (each at most the largest timer or the jump cap)."""
+    biggest = (
+        max(
+            [bound + 2]
+            + [
+                v
+                for p in params.ends
+                for v in (
+                    p.p1_keylife or 0,
+                    p.p2_keylife or 0,
+                    p.session_ttl or 0,
+                    p.dpd_retryinterval,
+                    p.request_giveup,
+                )
+            ]
+            + [ph.duration or 0 for ph in params.traffic.phases]
+        )
+        + 2
+    )
+    magnitude = (depth + 2) * (2 * biggest + 8)
+    return max(8, magnitude.bit_length() + 2)
+
+
+def set_width(bits: int | None) -> None:
+    """Bit-vectors of ``bits`` bits, or mathematical integers for ``None``."""
+    global WIDTH
+    WIDTH = bits
+
+
+def sentinel() -> IntT:
+    """A constant above every value of the encoding."""
+    return IV(_INT_SENTINEL if WIDTH is None else 1 << (WIDTH - 2))
+
+
+def IV(value: int) -> IntT:
+    return z3.IntVal(value) if WIDTH is None else z3.BitVecVal(value, WIDTH)
+
+
+def IVar(name: str) -> IntT:
+    return z3.Int(name) if WIDTH is None else z3.BitVec(name, WIDTH)
+
+
+def _bool(value: bool) -> BoolT:
+    return z3.BoolVal(value)
+
+
+def const_end(e: EndState) -> SEnd:
+    return SEnd(*(z3.BoolVal(v) if isinstance(v, bool) else IV(v) for v in e))
+
+
+def const_state(s: State) -> SState:
+    return SState(const_end(s.a), const_end(s.b), IV(s.phase), IV(s.phase_left))
+
+
+def fresh_state(prefix: str) -> SState:
+    def end(tag: str) -> SEnd:
+        return SEnd(
+            *(
+                z3.Bool(f"{prefix}.{tag}.{f}") if f in BOOL_FIELDS else IVar(f"{prefix}.{tag}.{f}")
+                for f in SEnd._fields
+            )
+        )
+
+    return SState(end("a"), end("b"), IVar(f"{prefix}.phase"), IVar(f"{prefix}.left"))
+
+
+def flat(s: SState) -> list[Term]:
+    return [*s.a, *s.b, s.phase, s.phase_left]
+
+
+def unflat(terms: list[Term]) -> SState:
+    """The state ``flat`` listed."""
+    n = len(SEnd._fields)
+    return SState(SEnd(*terms[:n]), SEnd(*terms[n : 2 * n]), terms[-2], terms[-1])
+
+
+def states_equal(x: SState, y: SState) -> BoolT:
+    return z3.And([u == v for u, v in zip(flat(x), flat(y), strict=True)])
+
+
+def int_value(model: z3.ModelRef, t: IntT) -> int:
+    """The integer a model gives ``t`` (bit-vectors read as signed)."""
+    v = model.eval(t, model_completion=True)
+    return int(v.as_long()) if z3.is_int_value(v) else int(v.as_signed_long())
+
+
+def read_state(model: z3.ModelRef, s: SState) -> State:
+    """The concrete ``State`` a model assigns to ``s``."""
+
+    def val(t: Term) -> int | bool:
+        if z3.is_bool(t):
+            return bool(z3.is_true(model.eval(t, model_completion=True)))
+        return int_value(model, t)
+
+    def end(e: SEnd) -> EndState:
+        return EndState(*(val(t) for t in e))  # type: ignore[arg-type]
+
+    return State(end(s.a), end(s.b), int(val(s.phase)), int(val(s.phase_left)))
+
+
+def substitute_all(terms: list[Term], pairs: list[tuple[Term, Term]]) -> list[Term]:
+    """``z3.substitute(t, *pairs)`` for every ``t`` of ``terms``, with the pairs converted
+    once: a step instantiates its whole template this way (``z3.substitute`` re-checks
+    every pair's sorts in Python on each call, which was most of the cost)."""
+    if not terms:
+        return []
+    n = len(pairs)
+    sources = (z3.Ast * n)()
+    targets = (z3.Ast * n)()
+    for k, (a, b) in enumerate(pairs):
+        sources[k] = a.as_ast()
+        targets[k] = b.as_ast()
+    ctx = terms[0].ctx
+    return [
+        expr_ref(z3.Z3_substitute(ctx.ref(), t.as_ast(), n, sources, targets), ctx) for t in terms
+    ]

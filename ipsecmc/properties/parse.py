@@ -1,0 +1,446 @@
+"""Reading formulas and ``.prop`` files: a small tokenizer and recursive-descent parser
+(no ``eval``); every error names file, line and column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ipsecmc.errors import InternalError, PropertyError, SourceLoc
+from ipsecmc.properties.syntax import (
+    KINDS,
+    MAX_NESTING,
+    And,
+    Atom,
+    BoolLit,
+    BoundRef,
+    Compare,
+    CompareOp,
+    EnumLit,
+    Expr,
+    Implies,
+    IntLit,
+    Kind,
+    Not,
+    Or,
+    Property,
+    _distinct_atoms,
+    subexpressions,
+)
+
+_MAX_INT_DIGITS = 18
+_KEYWORDS = frozenset({"not", "and", "or", "implies", "true", "false"})
+_KEYS = ("name", "description", "kind", "formula", "bound")
+_CONTINUABLE = frozenset({"description", "formula"})
+
+_ATOM_NAME_RE = re.compile(r"[a-z_][A-Za-z0-9_]*", re.ASCII)
+_ENUM_NAME_RE = re.compile(r"[A-Z][A-Z0-9_]*", re.ASCII)
+_INT_RE = re.compile(r"[0-9]+", re.ASCII)
+_PROP_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*", re.ASCII)
+_TOKEN_RE = re.compile(
+    r"(?P<ws>[ \t]+)|(?P<op>==|!=|<=|>=|<|>)|(?P<punct>[(),])|(?P<word>[A-Za-z0-9_./:-]+)",
+    re.ASCII,
+)
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: Literal["op", "punct", "word", "eof"]
+    text: str
+    loc: SourceLoc
+
+    def describe(self) -> str:
+        return "end of formula" if self.kind == "eof" else repr(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """A piece of formula text and where its first character sits in the file."""
+
+    text: str
+    line: int
+    column: int
+
+
+def _tokenize(segments: list[_Segment], filename: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    end = SourceLoc(filename, 1, 1)
+    for seg in segments:
+        pos = 0
+        while pos < len(seg.text):
+            loc = SourceLoc(filename, seg.line, seg.column + pos)
+            m = _TOKEN_RE.match(seg.text, pos)
+            if m is None:
+                ch = seg.text[pos]
+                if ch == "=":
+                    raise PropertyError(loc, "expected '==' (comparison), found '='")
+                if ch == "!":
+                    raise PropertyError(loc, "expected '!=' (comparison), found '!'")
+                raise PropertyError(
+                    loc,
+                    f"expected an atom, number, operator or parenthesis, found character {ch!r}",
+                )
+            kind = m.lastgroup
+            if kind == "op":
+                tokens.append(_Token("op", m.group(), loc))
+            elif kind == "punct":
+                tokens.append(_Token("punct", m.group(), loc))
+            elif kind == "word":
+                tokens.append(_Token("word", m.group(), loc))
+            pos = m.end()
+        end = SourceLoc(filename, seg.line, seg.column + len(seg.text))
+    tokens.append(_Token("eof", "", end))
+    return tokens
+
+
+# --------------------------------------------------------------------------- parser
+
+_OPERAND_EXPECTED = "an atom, a number, an enum name, T, true, false, 'not' or '('"
+
+
+class _Parser:
+    """Recursive descent over the grammar in the module docstring."""
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.depth = 0
+
+    @property
+    def tok(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def advance(self) -> _Token:
+        tok = self.tokens[self.pos]
+        if tok.kind != "eof":
+            self.pos += 1
+        return tok
+
+    def fail(self, expected: str) -> PropertyError:
+        return PropertyError(self.tok.loc, f"expected {expected}, found {self.tok.describe()}")
+
+    def at_punct(self, text: str) -> bool:
+        # A method, not an inline test: mypy would otherwise keep a narrowed
+        # ``self.tok.kind`` across ``advance()``.
+        return self.tok.kind == "punct" and self.tok.text == text
+
+    def is_word(self, text: str) -> bool:
+        return self.tok.kind == "word" and self.tok.text == text
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise PropertyError(
+                self.tok.loc,
+                f"expected at most {MAX_NESTING} levels of nesting, found more "
+                "(split the property)",
+            )
+
+    def parse(self) -> Expr:
+        expr = self.parse_implies()
+        if self.tok.kind != "eof":
+            if self.at_punct(")"):
+                raise self.fail("end of formula (this ')' has no matching '(')")
+            raise self.fail("'and', 'or', 'implies' or end of formula")
+        return expr
+
+    def parse_implies(self) -> Expr:
+        self.enter()
+        left = self.parse_or()
+        if self.is_word("implies"):
+            loc = self.advance().loc
+            right = self.parse_implies()
+            left = Implies(left, right, loc)
+        self.depth -= 1
+        return left
+
+    def parse_or(self) -> Expr:
+        first = self.parse_and()
+        if not self.is_word("or"):
+            return first
+        loc = self.tok.loc
+        operands = [first]
+        while self.is_word("or"):
+            self.advance()
+            operands.append(self.parse_and())
+        return Or(tuple(operands), loc)
+
+    def parse_and(self) -> Expr:
+        first = self.parse_unary()
+        if not self.is_word("and"):
+            return first
+        loc = self.tok.loc
+        operands = [first]
+        while self.is_word("and"):
+            self.advance()
+            operands.append(self.parse_unary())
+        return And(tuple(operands), loc)
+
+    def parse_unary(self) -> Expr:
+        if self.is_word("not"):
+            loc = self.advance().loc
+            self.enter()
+            operand = self.parse_unary()
+            self.depth -= 1
+            return Not(operand, loc)
+        return self.parse_comparison()
+
+    def parse_comparison(self) -> Expr:
+        left = self.parse_operand()
+        if self.tok.kind != "op":
+            return left
+        op_tok = self.advance()
+        right = self.parse_operand()
+        if self.tok.kind == "op":
+            raise self.fail(
+                "'and', 'or', 'implies', ')' or end of formula (comparisons do "
+                "not chain; add parentheses)"
+            )
+        return Compare(_as_op(op_tok.text), left, right, op_tok.loc)
+
+    def parse_operand(self) -> Expr:
+        tok = self.tok
+        if tok.kind == "punct" and tok.text == "(":
+            self.advance()
+            inner = self.parse_implies()
+            if not self.at_punct(")"):
+                raise self.fail(
+                    f"')' to close the '(' at {tok.loc.line}:{tok.loc.column}, or an operator"
+                )
+            self.advance()
+            return inner
+        if tok.kind != "word" or tok.text in {"and", "or", "implies"}:
+            raise self.fail(_OPERAND_EXPECTED)
+        text = tok.text
+        if text == "true" or text == "false":
+            self.advance()
+            return BoolLit(text == "true", tok.loc)
+        if text == "T":
+            self.advance()
+            return BoundRef(tok.loc)
+        if _INT_RE.fullmatch(text):
+            if len(text) > _MAX_INT_DIGITS:
+                raise self.fail(f"a number of at most {_MAX_INT_DIGITS} digits")
+            self.advance()
+            return IntLit(int(text), tok.loc)
+        if _ENUM_NAME_RE.fullmatch(text):
+            self.advance()
+            return EnumLit(text, tok.loc)
+        if _ATOM_NAME_RE.fullmatch(text):
+            self.advance()
+            return self.parse_atom_args(text, tok.loc)
+        raise self.fail(_OPERAND_EXPECTED + " (atoms are lowercase, enum names UPPERCASE)")
+
+    def parse_atom_args(self, name: str, loc: SourceLoc) -> Atom:
+        if not self.at_punct("("):
+            return Atom(name, (), loc)
+        self.advance()
+        args: list[str] = []
+        locs: list[SourceLoc] = []
+        if self.at_punct(")"):
+            self.advance()
+            return Atom(name, (), loc)
+        while True:
+            if self.tok.kind != "word" or self.tok.text in _KEYWORDS:
+                raise self.fail("an argument (a gateway name or a word like udp/500)")
+            arg = self.advance()
+            args.append(arg.text)
+            locs.append(arg.loc)
+            if self.at_punct(","):
+                self.advance()
+                continue
+            if self.at_punct(")"):
+                self.advance()
+                return Atom(name, tuple(args), loc, tuple(locs))
+            raise self.fail(f"',' or ')' in the arguments of {name}")
+
+
+def _as_op(text: str) -> CompareOp:
+    match text:
+        case "==" | "!=" | "<" | "<=" | ">" | ">=":
+            return text
+    raise InternalError(f"tokenizer produced unknown operator {text!r}")
+
+
+def parse_formula(text: str, filename: str = "<formula>", line: int = 1, column: int = 1) -> Expr:
+    """Parse a formula on its own (tests, ``--formula`` style options).
+
+    ``line``/``column`` say where ``text`` starts so errors point into the right file.
+    A newline in ``text`` is an error: formulas in files span lines through the
+    file format's continuation lines, which :func:`parse_property` handles.
+    """
+    if "\n" in text:
+        nl = text.index("\n")
+        raise PropertyError(
+            SourceLoc(filename, line, column + nl),
+            "expected a formula on one line, found a newline",
+        )
+    return _Parser(_tokenize([_Segment(text, line, column)], filename)).parse()
+
+
+# --------------------------------------------------------------------------- file format
+
+
+@dataclass(slots=True)
+class _Entry:
+    key_loc: SourceLoc
+    segments: list[_Segment]
+
+
+def _found_text(text: str) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _end_of_file(text: str, filename: str) -> SourceLoc:
+    lines = text.split("\n")
+    return SourceLoc(filename, len(lines), len(lines[-1]) + 1)
+
+
+def parse_property(text: str, filename: str) -> Property:
+    """Parse the text of one property file; ``filename`` is used in error locations.
+
+    The result has ``source=None``; :func:`load_property` fills it in. Atoms are not
+    checked here (the parser does not know which exist): call :func:`validate`.
+    """
+    entries: dict[str, _Entry] = {}
+    last_key: str | None = None
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = raw.removesuffix("\r")
+        code = line.split("#", 1)[0].rstrip()
+        if not code.strip():
+            continue
+        if code[0].isspace():
+            if last_key not in _CONTINUABLE or last_key is None:
+                col = len(code) - len(code.lstrip()) + 1
+                raise PropertyError(
+                    SourceLoc(filename, lineno, col),
+                    "expected a 'key: value' line starting in column 1, found an indented line "
+                    "(only description and formula continue on indented lines)",
+                )
+            stripped = code.lstrip()
+            col = len(code) - len(stripped) + 1
+            entries[last_key].segments.append(_Segment(stripped, lineno, col))
+            continue
+        colon = code.find(":")
+        key = code[:colon].rstrip() if colon >= 0 else ""
+        if colon < 0 or key not in _KEYS:
+            found = _found_text(code) if colon < 0 else _found_text(key)
+            raise PropertyError(
+                SourceLoc(filename, lineno, 1),
+                f"expected 'key: value' with key one of {', '.join(_KEYS)}, found {found}",
+            )
+        if key in entries:
+            first = entries[key].key_loc.line
+            raise PropertyError(
+                SourceLoc(filename, lineno, 1),
+                f"expected each key once, found a second '{key}:' (first at line {first})",
+            )
+        rest = code[colon + 1 :]
+        value = rest.lstrip()
+        col = colon + 2 + len(rest) - len(value)
+        segments = [_Segment(value, lineno, col)] if value else []
+        entries[key] = _Entry(SourceLoc(filename, lineno, 1), segments)
+        last_key = key
+
+    eof = _end_of_file(text, filename)
+    for key in ("name", "description", "kind", "formula"):
+        if key not in entries:
+            raise PropertyError(eof, f"expected a '{key}:' line, found end of file")
+    for key, entry in entries.items():
+        if not entry.segments:
+            loc = SourceLoc(filename, entry.key_loc.line, len(key) + 2)
+            raise PropertyError(loc, f"expected a value after '{key}:', found nothing")
+
+    name_seg = _single_line_value(entries["name"], "name", filename)
+    if not _PROP_NAME_RE.fullmatch(name_seg.text):
+        raise PropertyError(
+            SourceLoc(filename, name_seg.line, name_seg.column),
+            "expected a name of letters, digits, '-' and '_', found " + _found_text(name_seg.text),
+        )
+    kind_seg = _single_line_value(entries["kind"], "kind", filename)
+    kind = _parse_kind(kind_seg, filename)
+    description = " ".join(seg.text for seg in entries["description"].segments)
+
+    formula = _Parser(_tokenize(entries["formula"].segments, filename)).parse()
+    first_formula = entries["formula"].segments[0]
+    formula_loc = SourceLoc(filename, first_formula.line, first_formula.column)
+
+    bound: int | Literal["auto"] | None = None
+    bound_loc: SourceLoc | None = None
+    if "bound" in entries:
+        bound_seg = _single_line_value(entries["bound"], "bound", filename)
+        bound_loc = SourceLoc(filename, bound_seg.line, bound_seg.column)
+        bound = _parse_bound(bound_seg, bound_loc)
+
+    uses_t = next((n for n in subexpressions(formula) if isinstance(n, BoundRef)), None)
+    kind_loc = SourceLoc(filename, kind_seg.line, kind_seg.column)
+    if kind == "bounded" and bound is None:
+        raise PropertyError(
+            eof, "expected a 'bound:' line (kind bounded needs seconds or auto), found end of file"
+        )
+    if uses_t is not None and bound is None:
+        raise PropertyError(
+            uses_t.loc or formula_loc,
+            "expected a 'bound:' line for T to refer to, found none (add 'bound: <seconds>')",
+        )
+    if bound is not None and kind != "bounded" and uses_t is None:
+        raise PropertyError(
+            bound_loc,
+            f"expected no 'bound:' for kind {kind} whose formula does not use T, found one "
+            f"(it would have no effect; kind is at line {kind_loc.line})",
+        )
+
+    return Property(
+        name=name_seg.text,
+        description=description,
+        kind=kind,
+        formula=formula,
+        bound=bound,
+        loc=SourceLoc(filename, name_seg.line, name_seg.column),
+        source=None,
+        atoms=_distinct_atoms(formula),
+        formula_loc=formula_loc,
+        bound_loc=bound_loc,
+    )
+
+
+def _single_line_value(entry: _Entry, key: str, filename: str) -> _Segment:
+    seg = entry.segments[0]
+    if len(entry.segments) > 1 or len(seg.text.split()) > 1:
+        extra = entry.segments[1] if len(entry.segments) > 1 else None
+        if extra is not None:
+            loc = SourceLoc(filename, extra.line, extra.column)
+            found = _found_text(extra.text)
+        else:
+            word2 = seg.text.split()[1]
+            loc = SourceLoc(filename, seg.line, seg.column + seg.text.index(word2, 1))
+            found = _found_text(word2)
+        raise PropertyError(loc, f"expected a single word after '{key}:', found also {found}")
+    return seg
+
+
+def _parse_kind(seg: _Segment, filename: str) -> Kind:
+    for kind in KINDS:
+        if seg.text == kind:
+            return kind
+    raise PropertyError(
+        SourceLoc(filename, seg.line, seg.column),
+        f"expected kind {', '.join(KINDS[:-1])} or {KINDS[-1]}, found {_found_text(seg.text)}",
+    )
+
+
+def _parse_bound(seg: _Segment, loc: SourceLoc) -> int | Literal["auto"]:
+    if seg.text == "auto":
+        return "auto"
+    if _INT_RE.fullmatch(seg.text) and len(seg.text) <= 9:
+        return int(seg.text)
+    raise PropertyError(
+        loc,
+        "expected a whole number of seconds (at most 9 digits) or 'auto', found "
+        + _found_text(seg.text),
+    )

@@ -1,0 +1,145 @@
+"""``check``: scenario x properties x engine -> results. No printing, no exiting.
+
+This is the library face of ``ipsecmc check``: load configs, pair tunnels, build one
+transition system per tunnel, resolve each property's bound, run the engine, and replay
+every counterexample or witness into a ``Trace``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipsecmc.engines.result import Stats, Verdict
+from ipsecmc.errors import UsageError
+from ipsecmc.fortios.topology import load_scenario
+from ipsecmc.fortios.topology_types import Scenario
+from ipsecmc.model.system import DEFAULT_TRAFFIC, build
+from ipsecmc.workflows.parallel import SearchesInterrupted, check_systems
+from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
+from ipsecmc.workflows.tunnel_check import (
+    ENGINES,
+    INTERRUPTED_FACT,
+    CheckOptions,
+    PropertyResult,
+    ResultRenderer,
+    check_tunnel,
+    check_with_unknowns,
+    interrupted_result,
+    load_properties,
+    make_result,
+    plan_for,
+)
+from ipsecmc.workflows.unknowns import UnknownName, declare_unknowns
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    scenario: Scenario
+    settings: ScenarioSettings
+    traffic: str
+    rekey: bool
+    results: tuple[PropertyResult, ...]
+    unknowns: tuple[UnknownName, ...] = ()
+
+
+class CheckInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`check_paths`. ``report`` has every result: those answered
+    before the interruption as they are, the others INCONCLUSIVE (:func:`interrupted_result`).
+    A ``KeyboardInterrupt``, so a caller that does not look for it stops as usual."""
+
+    def __init__(self, report: CheckReport) -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
+def interrupted_count(report: CheckReport) -> int:
+    """How many results of ``report`` Ctrl-C left unanswered."""
+    return sum(1 for r in report.results if r.result.facts.get(INTERRUPTED_FACT))
+
+
+def check_paths(
+    paths: Sequence[str | Path],
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+    *,
+    render: ResultRenderer | None = None,
+) -> CheckReport:
+    """The whole ``ipsecmc check`` job for config files or scenario folders.
+
+    ``render``: the renderer the caller will apply to every result; the worker processes
+    run it where they replay the traces (``PropertyResult.render``), which is what makes
+    ``--jobs`` pay off for a report with long traces (``ipsecmc.workflows.parallel``).
+    """
+    if options.engine not in ENGINES:
+        raise UsageError(f"unknown engine {options.engine!r}; expected one of {', '.join(ENGINES)}")
+    settings = read_settings(paths)
+    scenario = load_scenario(paths, allow_undefined=bool(options.assume_unknown))
+    unknowns = declare_unknowns(scenario, options.assume_unknown)
+    props = load_properties(options.properties)
+    traffic = options.traffic or settings.traffic or DEFAULT_TRAFFIC
+    rekey = (
+        options.rekey
+        if options.rekey is not None
+        else (settings.rekey if settings.rekey is not None else True)
+    )
+    systems = [build(tunnel, traffic, rekey) for tunnel in scenario.tunnels]
+
+    def report(results: Sequence[PropertyResult]) -> CheckReport:
+        return CheckReport(scenario, settings, traffic, rekey, tuple(results), unknowns)
+
+    if (
+        options.assume_unknown
+    ):  # case split per tunnel (ipsecmc.workflows.unknowns), in this process
+        results: list[PropertyResult] = []
+        pairs = [(system, prop) for system in systems for prop in props]
+        try:
+            for system, prop in pairs:
+                expected = settings.expect.get(prop.name)
+                results.append(check_with_unknowns(system, prop, options, progress, expected))
+        except KeyboardInterrupt:
+            results.extend(
+                interrupted_result(system, prop, options, settings.expect.get(prop.name))
+                for system, prop in pairs[len(results) :]
+            )
+            raise CheckInterrupted(report(results)) from None
+        return report(results)
+    # One system per tunnel; identical tunnels share a search, searches run in
+    # ``options.jobs`` processes; results keep the tunnel-then-property order.
+    try:
+        shared = check_systems(systems, props, options, settings.expect, progress, render=render)
+    except SearchesInterrupted as exc:
+        raise CheckInterrupted(report(exc.results)) from None
+    return report(shared)
+
+
+def exit_code(report: CheckReport) -> int:
+    """0 every property proved, 1 one violated, 3 one inconclusive or only bounded."""
+    verdicts = {r.verdict for r in report.results}
+    if Verdict.VIOLATED in verdicts:
+        return 1
+    if verdicts & {Verdict.INCONCLUSIVE, Verdict.HOLDS_UP_TO}:
+        return 3
+    return 0
+
+
+# One import for a library user: the per-tunnel pieces are ``workflows.tunnel_check``'s.
+__all__ = [
+    "ENGINES",
+    "INTERRUPTED_FACT",
+    "CheckInterrupted",
+    "CheckOptions",
+    "CheckReport",
+    "PropertyResult",
+    "ResultRenderer",
+    "check_paths",
+    "check_tunnel",
+    "check_with_unknowns",
+    "exit_code",
+    "interrupted_count",
+    "interrupted_result",
+    "load_properties",
+    "make_result",
+    "plan_for",
+]

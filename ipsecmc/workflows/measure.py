@@ -1,0 +1,168 @@
+"""``measure``: scenario x quantity -> worst case per tunnel. No printing, no exiting.
+
+The library face of ``ipsecmc measure``: load configs, pair tunnels, build one
+transition system per tunnel (traffic profile and rekey as ``check`` resolves them),
+measure the longest stretch of the quantity's formula on the explicit graph
+(``ipsecmc.engines.explicit.measure``), and replay the witness into a ``Trace``.
+
+A quantity is a formula in the property language, so its atoms are the ones
+properties use (``disagree`` is ``TransitionSystem.atom_value``'s, defined once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ipsecmc.engines.explicit.measure import Measurement, Status, measure
+from ipsecmc.engines.result import Budget, Stats
+from ipsecmc.errors import UsageError
+from ipsecmc.fortios.topology import load_scenario
+from ipsecmc.fortios.topology_types import Scenario, Tunnel
+from ipsecmc.model.state import State
+from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
+from ipsecmc.properties import Atom, compile_formula, parse_formula
+from ipsecmc.trace import Trace, replay
+from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """What is measured: the longest time ``formula`` holds without a break."""
+
+    name: str
+    formula: str
+    description: str
+
+
+QUANTITIES: dict[str, Quantity] = {
+    q.name: q
+    for q in (
+        Quantity(
+            "disagreement",
+            "disagree",
+            'the two ends disagree on "tunnel up" (one IPsec SA up, the other down)',
+        ),
+        Quantity(
+            "blackhole",
+            "blackhole(end_a) or blackhole(end_b)",
+            "an end sends ESP into an IPsec SA the peer does not hold",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class MeasureOptions:
+    """Everything ``ipsecmc measure`` lets a user choose (defaults = the documented ones)."""
+
+    quantity: str = "disagreement"
+    traffic: str | None = None  # None: scenario.toml's, else "any"
+    rekey: bool | None = None  # None: scenario.toml's, else True
+    max_states: int = 2_000_000
+    timeout_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class TunnelMeasure:
+    """The worst case on one tunnel, its witness replayed, and both ends' state at the
+    start and at the end of the worst stretch."""
+
+    tunnel: Tunnel
+    system: TransitionSystem
+    measurement: Measurement
+    trace: Trace | None
+    at_start: dict[str, dict[str, object]] | None
+    at_end: dict[str, dict[str, object]] | None
+
+    @property
+    def status(self) -> Status:
+        return self.measurement.status
+
+
+@dataclass(frozen=True)
+class MeasureReport:
+    scenario: Scenario
+    settings: ScenarioSettings
+    traffic: str
+    rekey: bool
+    quantity: Quantity
+    results: tuple[TunnelMeasure, ...]
+
+
+def predicate_for(system: TransitionSystem, quantity: Quantity) -> Callable[[State], bool]:
+    """Compile the quantity's formula to a predicate over ``system``'s states."""
+    compiled = compile_formula(parse_formula(quantity.formula), None)
+
+    def predicate(state: State) -> bool:
+        def value(atom: Atom) -> bool | int | str:
+            return system.atom_value(state, atom)
+
+        return compiled(value)
+
+    return predicate
+
+
+def measure_tunnel(
+    system: TransitionSystem,
+    quantity: Quantity,
+    options: MeasureOptions,
+    progress: Callable[[Stats], None] | None = None,
+) -> TunnelMeasure:
+    """Measure one tunnel and replay the witness (a replay failure is an internal error)."""
+    predicate = predicate_for(system, quantity)
+    m = measure(system, predicate, Budget(options.max_states, options.timeout_seconds), progress)
+    if m.status is Status.LOWER_BOUND and not system.params.traffic.deterministic:
+        m = replace(
+            m,
+            reason=m.reason + "; with free traffic choices every second the state space is "
+            "very large: pin a --traffic profile or try --no-rekey",
+        )
+    trace = replay(system, m.path) if m.path is not None else None
+    return TunnelMeasure(
+        system.tunnel,
+        system,
+        m,
+        trace,
+        None if m.at_start is None else system.describe(m.at_start),
+        None if m.at_end is None else system.describe(m.at_end),
+    )
+
+
+def measure_paths(
+    paths: Sequence[str | Path],
+    options: MeasureOptions,
+    progress: Callable[[Stats], None] | None = None,
+) -> MeasureReport:
+    """The whole ``ipsecmc measure`` job for config files or scenario folders."""
+    quantity = QUANTITIES.get(options.quantity)
+    if quantity is None:
+        raise UsageError(
+            f"unknown quantity {options.quantity!r}; expected one of {', '.join(QUANTITIES)}"
+        )
+    settings = read_settings(paths)
+    scenario = load_scenario(paths)
+    traffic = options.traffic or settings.traffic or DEFAULT_TRAFFIC
+    rekey = (
+        options.rekey
+        if options.rekey is not None
+        else (settings.rekey if settings.rekey is not None else True)
+    )
+    results = tuple(
+        measure_tunnel(build(tunnel, traffic, rekey), quantity, options, progress)
+        for tunnel in scenario.tunnels
+    )
+    return MeasureReport(scenario, settings, traffic, rekey, quantity, results)
+
+
+def exit_code(report: MeasureReport) -> int:
+    """0 every tunnel measured (exact or unbounded), 3 a budget ran out (lower bound)."""
+    return 3 if any(r.status is Status.LOWER_BOUND for r in report.results) else 0
+
+
+def hms(seconds: int) -> str:
+    """``42930`` -> ``11:55:30`` (hours may exceed 24)."""
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}"

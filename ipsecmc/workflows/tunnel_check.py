@@ -1,0 +1,295 @@
+"""One property on one tunnel: the engine(s), the bound, the replayed result.
+
+The unit of work of ``ipsecmc check`` (``workflows.check``) and of its worker processes
+(``workflows.parallel``), kept apart from both so that they depend on it and not on each
+other. No printing, no exiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from ipsecmc.engines.base import Engine
+from ipsecmc.engines.explicit.search import ExplicitEngine
+from ipsecmc.engines.result import Budget, EngineResult, Plan, Stats, Verdict
+from ipsecmc.errors import InternalError, UsageError
+from ipsecmc.fortios.topology_types import Tunnel
+from ipsecmc.model.system import TransitionSystem
+from ipsecmc.properties import (
+    STANDARD_ATOMS,
+    Atom,
+    Property,
+    compile_formula,
+    load_all,
+    load_property,
+    subexpressions,
+    validate,
+)
+from ipsecmc.trace import Trace, replay
+from ipsecmc.workflows.longest import REPORTED, longest_stretch
+from ipsecmc.workflows.unknowns import CaseOutcome, Condition, overall, split
+
+ENGINES = ("explicit", "z3", "both")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything ``ipsecmc check`` lets a user choose (defaults = the documented ones)."""
+
+    properties: tuple[str, ...] = ()  # empty: every property in properties/
+    bound_seconds: int | None = None
+    traffic: str | None = None  # None: scenario.toml's, else "any"
+    engine: str = "explicit"
+    max_states: int = 2_000_000
+    timeout_seconds: float | None = None
+    rekey: bool | None = None  # None: scenario.toml's, else True
+    assume_unknown: tuple[str, ...] = ()
+    jobs: int = 1  # worker processes for the distinct searches (ipsecmc.workflows.parallel)
+    #: report the worst disagreement next to agreement's verdict (``ipsecmc.workflows.longest``);
+    #: ``fix`` turns it off for the re-checks that only judge a candidate
+    longest: bool = True
+
+
+#: Renders one result as a piece of a report (``render.json_report.result_json``); a
+#: module-level function, so a worker process can run it (``ipsecmc.workflows.parallel``).
+ResultRenderer = Callable[["PropertyResult"], str]
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """One property on one tunnel: the engine's answer and, through ``trace``, its path
+    replayed through this tunnel's own system.
+
+    A counterexample is replayed when the result is made (:func:`make_result`): the replay
+    checks it step by step, so a path the model rejects is an ``InternalError``, never a
+    VIOLATED verdict. A witness of a property that holds is replayed only when ``trace``
+    is first read: a blocked hub spoke's recovery witness has ~10^4 events, and only
+    ``--verbose`` text and JSON show it. ``replayed`` is a trace already at hand (it must
+    belong to ``result.path`` through ``system``); ``rendered`` is this result already
+    rendered, with the renderer that made it, by a worker process (:meth:`render`).
+    """
+
+    tunnel: Tunnel
+    system: TransitionSystem
+    prop: Property
+    bound: int | None
+    engine: str
+    result: EngineResult
+    expected: str | None
+    #: with --assume-unknown: when each verdict happens (``ipsecmc.workflows.unknowns``)
+    condition: Condition | None = None
+    replayed: Trace | None = field(default=None, compare=False, repr=False)
+    rendered: tuple[ResultRenderer, str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.result.verdict
+
+    @cached_property
+    def trace(self) -> Trace | None:
+        """The path replayed (once, on first use); ``None`` when the engine gave none."""
+        if self.replayed is not None:
+            return self.replayed
+        path = self.result.path
+        return None if path is None else replay(self.system, path)
+
+    def render(self, renderer: ResultRenderer) -> str:
+        """``renderer(self)``: the text a worker made already if it used ``renderer``."""
+        if self.rendered is not None and self.rendered[0] is renderer:
+            return self.rendered[1]
+        return renderer(self)
+
+
+def make_result(
+    system: TransitionSystem,
+    prop: Property,
+    bound: int | None,
+    engine: str,
+    result: EngineResult,
+    expected: str | None,
+) -> PropertyResult:
+    """A result whose counterexample, if any, is replayed (checked) now."""
+    replayed = None
+    if result.verdict is Verdict.VIOLATED and result.path is not None:
+        replayed = replay(system, result.path)
+    return PropertyResult(
+        system.tunnel, system, prop, bound, engine, result, expected, replayed=replayed
+    )
+
+
+#: ``facts`` key of a result whose search Ctrl-C stopped before it was answered.
+INTERRUPTED_FACT = "interrupted"
+
+
+def interrupted_result(
+    system: TransitionSystem, prop: Property, options: CheckOptions, expected: str | None = None
+) -> PropertyResult:
+    """The INCONCLUSIVE result of a search Ctrl-C stopped (or never started)."""
+    bound = plan_for(system, prop, options.bound_seconds).bound
+    result = EngineResult(
+        Verdict.INCONCLUSIVE,
+        Stats(),
+        bound=bound,
+        reason="interrupted (Ctrl-C) before this search was answered",
+        facts={INTERRUPTED_FACT: True},
+    )
+    return make_result(system, prop, bound, options.engine, result, expected)
+
+
+def load_properties(names: Sequence[str]) -> tuple[Property, ...]:
+    if not names:
+        return load_all()
+    return tuple(load_property(n) for n in names)
+
+
+def plan_for(system: TransitionSystem, prop: Property, bound_seconds: int | None) -> Plan:
+    """Resolve ``bound: auto`` and compile the formula to a predicate over states."""
+    bound: int | None = None
+    if prop.bound is not None:
+        if bound_seconds is not None:
+            bound = bound_seconds
+        elif prop.bound == "auto":
+            bound = system.params.default_bound()
+        else:
+            bound = int(prop.bound)
+    compiled = compile_formula(prop.formula, bound)
+
+    def predicate(state: object) -> bool:
+        def value(atom: Atom) -> bool | int | str:
+            return system.atom_value(state, atom)  # type: ignore[arg-type]
+
+        return compiled(value)
+
+    reads = frozenset(n.name for n in subexpressions(prop.formula) if isinstance(n, Atom))
+    return Plan(prop.name, prop.kind, predicate, bound, reads)
+
+
+def _engine(name: str, budget: Budget, progress: Callable[[Stats], None] | None) -> Engine:
+    if name == "explicit":
+        return ExplicitEngine(budget, progress)
+    if name == "z3":
+        try:
+            from ipsecmc.engines.smt.engine import SmtEngine
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise UsageError(f"the z3 engine is not available: {exc}") from exc
+        return SmtEngine(budget)
+    raise UsageError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _tagged(progress: Callable[[Stats], None], task: str) -> Callable[[Stats], None]:
+    """``progress`` with every line naming the tunnel and property being searched."""
+
+    def report(stats: Stats) -> None:
+        progress(replace(stats, task=task))
+
+    return report
+
+
+def check_tunnel(
+    system: TransitionSystem,
+    prop: Property,
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+    expected: str | None = None,
+) -> PropertyResult:
+    """Check one property on one tunnel; with engine ``both``, compare the answers."""
+    validate(prop, STANDARD_ATOMS, system.names)
+    plan = plan_for(system, prop, options.bound_seconds)
+    budget = Budget(options.max_states, options.timeout_seconds)
+    names = ("explicit", "z3") if options.engine == "both" else (options.engine,)
+    if progress is not None:
+        progress = _tagged(progress, f"{system.tunnel.name}: {prop.name}")
+    results = [(n, _engine(n, budget, progress).check(system, plan)) for n in names]
+    engine_name, result = results[0]
+    if len(results) == 2:
+        result = _reconcile(prop, results[0][1], results[1][1])
+        result = replace(result, facts={**result.facts, **_agreement_facts(results)})
+        engine_name = "both"
+    if options.longest and engine_name in ("explicit", "both"):
+        result = _with_longest(system, prop, plan, results[0][1], result, budget, progress)
+    if result.verdict is Verdict.INCONCLUSIVE and not system.params.traffic.deterministic:
+        result = replace(
+            result,
+            reason=result.reason + "; with free traffic choices every "
+            "second and real keylife timers the state space is very large: pin "
+            "a --traffic profile or try --no-rekey",
+        )
+    return make_result(system, prop, plan.bound, engine_name, result, expected)
+
+
+def _with_longest(
+    system: TransitionSystem,
+    prop: Property,
+    plan: Plan,
+    explicit: EngineResult,
+    result: EngineResult,
+    budget: Budget,
+    progress: Callable[[Stats], None] | None,
+) -> EngineResult:
+    """``result`` with the worst stretch of a bounded property's formula as a fact
+    (``ipsecmc.workflows.longest``), found with the explicit engine that gave ``explicit``; only
+    for the formulas in ``REPORTED`` (``disagree``: the figure costs one more search
+    of the same kind in the common case)."""
+    if prop.uses_bound or prop.render() not in REPORTED:
+        return result
+    longest = longest_stretch(
+        plan, explicit, lambda p: ExplicitEngine(budget, progress).check(system, p)
+    )
+    if longest is None:
+        return result
+    return replace(result, facts={**result.facts, "longest_stretch": longest.as_fact()})
+
+
+def _agreement_facts(results: list[tuple[str, EngineResult]]) -> dict[str, object]:
+    """What ``--engine both`` says about its two engines: each one's verdict, and whether
+    they agree (a definite disagreement never gets here: ``_reconcile`` raises)."""
+    verdicts = {n: r.verdict.value for n, r in results}
+    definite = [r.verdict for _, r in results if r.verdict in _DEFINITE]
+    return {
+        "engines": verdicts,
+        "engines_agree": len(definite) == len(results) and len(set(definite)) == 1,
+    }
+
+
+_DEFINITE = {Verdict.HOLDS, Verdict.VIOLATED}
+
+
+def _reconcile(prop: Property, explicit: EngineResult, smt: EngineResult) -> EngineResult:
+    """Both engines answered: definite verdicts must be equal (else an internal error)."""
+    a, b = explicit.verdict, smt.verdict
+    if a in _DEFINITE and b in _DEFINITE and a != b:
+        raise InternalError(
+            f"engines disagree on {prop.name}: explicit says {a.value} ({explicit.reason}), "
+            f"z3 says {b.value} ({smt.reason})"
+        )
+    if a is Verdict.HOLDS and b is Verdict.HOLDS_UP_TO:
+        return explicit
+    if a in _DEFINITE:
+        return explicit
+    return smt
+
+
+def check_with_unknowns(
+    system: TransitionSystem,
+    prop: Property,
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+    expected: str | None = None,
+) -> PropertyResult:
+    """``check_tunnel`` with ``--assume-unknown`` names as symbols: one check per concrete
+    model they select, combined into the property's verdict and its condition (sound
+    because the models cover every assignment: see ``ipsecmc.workflows.unknowns``)."""
+    if not options.assume_unknown:
+        return check_tunnel(system, prop, options, progress, expected)
+    cases = split(system, frozenset(options.assume_unknown))
+    outcomes = [
+        (m, check_tunnel(m.system, prop, options, progress, expected)) for m in cases.models
+    ]
+    condition = Condition(
+        cases.symbols, tuple(CaseOutcome(m.assignments, r.result, r.trace) for m, r in outcomes)
+    )
+    main = overall(condition)
+    chosen = next(r for m, r in outcomes if m.assignments == main.assignments)
+    return replace(chosen, condition=condition)
