@@ -18,9 +18,10 @@ from pathlib import Path
 
 from ipsecmc.engines.result import Budget
 from ipsecmc.engines.smt.engine import SmtEngine
+from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
-from ipsecmc.model.system import build
-from ipsecmc.workflows.check import load_property, plan_for
+from ipsecmc.properties import load_property
+from ipsecmc.workflows.check import plan_for
 
 REPO = Path(__file__).resolve().parents[1]
 TRAFFIC = "both:200,site1-to-site2"

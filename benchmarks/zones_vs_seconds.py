@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:
 
 from ipsecmc.engines.explicit.search import ExplicitEngine  # noqa: E402
 from ipsecmc.engines.result import Budget, EngineResult, Plan  # noqa: E402
-from ipsecmc.fortios.config import DpdMode  # noqa: E402
+from ipsecmc.model.params import DpdMode  # noqa: E402
 from ipsecmc.model.system import TransitionSystem  # noqa: E402
 from tests.model.helpers import small_system  # noqa: E402
 from tests.model.test_zone_search import FREE_PROFILES, _seed  # noqa: E402

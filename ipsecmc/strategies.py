@@ -50,6 +50,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - depends on the inst
         name=missing.name,
     ) from missing
 
+from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.resolver import read_text
 from ipsecmc.fortios.strategies_text import (
     DESTINATION_ADDRESSES,
@@ -66,7 +67,6 @@ from ipsecmc.fortios.strategies_text import (
 from ipsecmc.fortios.topology import pair
 from ipsecmc.fortios.topology_types import Scenario, Tunnel
 from ipsecmc.model.params import TunnelParams
-from ipsecmc.model.system import TransitionSystem, build
 
 __all__ = [
     "REAL_TIMERS",
@@ -442,7 +442,7 @@ class GeneratedScenario:
     def tunnel(self) -> Tunnel:
         return self.scenario.tunnels[0]
 
-    def system(self) -> TransitionSystem:
+    def system(self) -> TunnelSystem:
         """The transition system of the tunnel (``ipsecmc.model.system.build``)."""
         system = build(self.tunnel, self.traffic, self.rekey)
         if self.keylives is None or not self.rekey:
@@ -452,7 +452,7 @@ class GeneratedScenario:
             replace(e, p1_keylife=k1, p2_keylife=k2)
             for e, (k1, k2) in zip(p.ends, self.keylives, strict=True)
         )
-        return TransitionSystem(self.tunnel, TunnelParams((ends[0], ends[1]), p.traffic, True))
+        return TunnelSystem(self.tunnel, TunnelParams((ends[0], ends[1]), p.traffic, True))
 
     def write(self, folder: str | Path) -> Path:
         """Write a scenario folder ``ipsecmc check FOLDER`` reads: both configs and a
@@ -564,7 +564,7 @@ def small_scenarios(draw: st.DrawFn, *, max_rules: int = 4) -> GeneratedScenario
     return _scenario(configs, traffic, rekey, keylives)
 
 
-def small_systems(*, max_rules: int = 4) -> st.SearchStrategy[TransitionSystem]:
+def small_systems(*, max_rules: int = 4) -> st.SearchStrategy[TunnelSystem]:
     """The transition systems of :func:`small_scenarios` (draw those instead when a
     failing example should show its configs)."""
     return small_scenarios(max_rules=max_rules).map(lambda s: s.system())

@@ -18,10 +18,11 @@ from ipsecmc.engines import meter
 from ipsecmc.engines.explicit.search import ExplicitEngine, confirm_path
 from ipsecmc.engines.result import Budget, Plan, Stats, Verdict
 from ipsecmc.engines.result import Path as TracePath
+from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.semantics import Label, Outcome
 from ipsecmc.model.state import State
-from ipsecmc.model.system import TransitionSystem, build
+from ipsecmc.model.system import TransitionSystem
 from ipsecmc.workflows.check import CheckOptions, check_paths
 
 MODELS = Path(__file__).resolve().parents[1] / "models"

@@ -142,7 +142,7 @@ def test_engines_disagreeing_is_an_internal_error() -> None:
     from ipsecmc.engines.result import EngineResult, Stats, Verdict
     from ipsecmc.errors import InternalError
     from ipsecmc.properties import load_property
-    from ipsecmc.workflows.check import _reconcile
+    from ipsecmc.workflows.tunnel_check import _reconcile
 
     prop = load_property("agreement")
     holds = EngineResult(Verdict.HOLDS, Stats(), reason="proved")

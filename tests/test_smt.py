@@ -27,13 +27,18 @@ from ipsecmc.engines.smt.terms import (  # noqa: E402
     set_width,
     states_equal,
 )
-from ipsecmc.fortios.config import DpdMode  # noqa: E402
+from ipsecmc.fortios.params import build  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
-from ipsecmc.model.params import Admission, TunnelParams  # noqa: E402
+from ipsecmc.model.params import (  # noqa: E402
+    Admission,
+    DpdMode,
+    TunnelParams,
+)
 from ipsecmc.model.state import State  # noqa: E402
-from ipsecmc.model.system import TransitionSystem, build  # noqa: E402
+from ipsecmc.model.system import TransitionSystem  # noqa: E402
 from ipsecmc.model.traffic import parse_profile  # noqa: E402
-from ipsecmc.workflows.check import load_property, plan_for  # noqa: E402
+from ipsecmc.properties import load_property  # noqa: E402
+from ipsecmc.workflows.check import plan_for  # noqa: E402
 from tests.model.helpers import small_system as seed_shaped  # noqa: E402
 
 SEED = Path(__file__).resolve().parent.parent / "models" / "seed-intended"

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from ipsecmc.cli import main
 from ipsecmc.engines.result import EngineResult, Stats, Verdict
 from ipsecmc.errors import ConfigError
+from ipsecmc.fortios.params import build
 from ipsecmc.fortios.resolver import read_gateways
 from ipsecmc.fortios.topology import load_scenario
-from ipsecmc.model.system import build
 from ipsecmc.render.json_report import render_json, result_dict, result_json
 from ipsecmc.render.text import render_text
 from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths, exit_code
@@ -283,7 +283,7 @@ def test_split_drops_only_symbols_that_cannot_matter(tmp_path: Path) -> None:
     of the model the split assigns to its relevant part: nothing is lost by dropping."""
     from ipsecmc.fortios.admission import ike_decision
     from ipsecmc.fortios.localin import Assumptions
-    from ipsecmc.model.params import admissions
+    from ipsecmc.fortios.params import admissions
 
     path = variant(tmp_path, BLOCKED)
     names = frozenset({"office1", "office2", "blocked"})

@@ -34,11 +34,11 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from benchmarks.spin.promela import SpinEnd, SpinParams  # noqa: E402
-from ipsecmc.fortios.config import DpdMode  # noqa: E402
+from ipsecmc.fortios.params import build  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
-from ipsecmc.model.params import EndParams  # noqa: E402
+from ipsecmc.model.params import DpdMode, EndParams  # noqa: E402
 from ipsecmc.model.state import State  # noqa: E402
-from ipsecmc.model.system import TransitionSystem, build  # noqa: E402
+from ipsecmc.model.system import TransitionSystem  # noqa: E402
 
 Key = tuple[State, int]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ipsecmc.model.params import TIMING
+from ipsecmc.fortios.params import TIMING
 
 DOWN, CONNECTING, UP = 0, 1, 2
 REQ_NONE, REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2 = 0, 1, 2, 3, 4

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Literal
 
 from ipsecmc.errors import SourceLoc
+from ipsecmc.model.params import DpdMode  # the model's; FortiOS's ``set dpd`` values
 
 IPv4Address = ipaddress.IPv4Address
 IPv4Network = ipaddress.IPv4Network
@@ -47,14 +48,6 @@ class ReadNote:
 
     def __str__(self) -> str:
         return f"{self.loc}: {self.message}" if self.loc is not None else self.message
-
-
-class DpdMode(StrEnum):
-    """FortiOS ``set dpd`` (domain.md 1.1)."""
-
-    DISABLE = "disable"
-    ON_IDLE = "on-idle"
-    ON_DEMAND = "on-demand"
 
 
 class Action(StrEnum):

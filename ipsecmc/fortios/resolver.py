@@ -35,7 +35,6 @@ from ipsecmc.fortios.config import (
     Address,
     AddressGroup,
     AddressKind,
-    DpdMode,
     FieldLocs,
     GatewayConfig,
     Interface,
@@ -56,6 +55,7 @@ from ipsecmc.fortios.config import (
 from ipsecmc.fortios.lexer import Secrets
 from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
 from ipsecmc.fortios.references import UndefinedRef, group_cycle, split_references
+from ipsecmc.model.params import DpdMode
 
 T = TypeVar("T")
 

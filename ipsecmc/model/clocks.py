@@ -32,9 +32,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ipsecmc.fortios.config import DpdMode
 from ipsecmc.model.choice import when
-from ipsecmc.model.params import EndParams
+from ipsecmc.model.params import DpdMode, EndParams
 from ipsecmc.model.state import NO_TIMER, UP, EndState
 
 #: "forever": the horizon of a state in which no clock runs.

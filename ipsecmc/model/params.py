@@ -1,39 +1,53 @@
-"""Per-tunnel constants of the model, computed once from the resolved configs.
+"""Per-tunnel constants of the model: the vendor seam.
 
-Everything an engine needs from the configs is here, already decided: timer values,
-DPD mode, and the local-in verdict on a *new* inbound IKE packet from the peer (the
-packet's 5-tuple is fixed, peer:500 -> own:500 on the phase1 interface, so the
-first-match evaluation is done once, not per state).
-
-Timing constants that FortiOS does not expose as settings are in ``TIMING`` with their
-sources (``../shared/domain.md`` keys; [U] = unconfirmed, chosen and documented).
+Everything the semantics needs from a gateway is here, already decided, as data: timer
+values, the DPD mode, the local-in verdict on a *new* inbound IKE packet from the peer
+(its 5-tuple is fixed, peer:500 -> own:500 on the phase1 interface, so the first-match
+evaluation is done once, not per state), and what the end's IKE implementation does
+(``Behaviour``: retransmit schedule, what a given-up request and a dead peer take down,
+what counts as proof of life). A config reader fills these in (FortiOS:
+``ipsecmc.fortios.params``); the model and the engines never see a config.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ipsecmc.errors import SourceLoc
-from ipsecmc.fortios.admission import evaluate_ike_admission
-from ipsecmc.fortios.config import DpdMode
-from ipsecmc.fortios.localin import NO_ASSUMPTIONS, Assumptions
-from ipsecmc.fortios.topology_types import Tunnel, TunnelEnd
 from ipsecmc.model.traffic import TrafficProfile
 
-#: name -> (value, source). Retransmission offsets are seconds after the first send.
-TIMING: dict[str, tuple[tuple[int, ...], str]] = {
-    # IKEv1: FortiOS retransmits a phase1/phase2 negotiation message and gives up after
-    # negotiate-timeout (30 s, domain.md 1.10 [S]); the 10 s spacing is [U].
-    "ikev1_negotiation_sends": ((0, 10, 20), "[U] retransmit every 10 s"),
-    "ikev1_negotiation_giveup": ((30,), "negotiate-timeout 30 s, domain.md 1.10 [S]"),
-    # IKEv2: any request is retransmitted at 3+6+12+24+48 s and the SA is dropped when the
-    # last one goes unanswered (about 93 s), even with DPD disabled (domain.md 1.4 [C]).
-    "ikev2_request_sends": ((0, 3, 9, 21, 45), "KB294932 [C]"),
-    "ikev2_request_giveup": ((93,), "KB294932 [C]"),
-}
 
-IKE_PORT = 500
-UDP = 17
+class DpdMode(StrEnum):
+    """When an end sends dead peer detection probes (FortiOS ``set dpd``, domain.md 1.1):
+    never, after an idle interval with nothing inbound, or when outbound ESP goes
+    unanswered."""
+
+    DISABLE = "disable"
+    ON_IDLE = "on-idle"
+    ON_DEMAND = "on-demand"
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """What an end's IKE implementation does, as data (one per vendor and IKE version;
+    FortiOS's are ``ipsecmc.fortios.params.BEHAVIOURS``).
+
+    ``request_sends``: seconds after the first send of a request (negotiation, or an
+    IKEv2 liveness check) at which it is (re)sent; ``request_giveup``: seconds after the
+    first send when an unanswered request is given up. ``dpd_is_request``: a DPD probe
+    is an ordinary request, resent on ``request_sends`` and given up with it (IKEv2);
+    else ``dpd-retrycount`` probes ``dpd-retryinterval`` apart (IKEv1 R-U-THERE).
+    ``giveup_drops_ike``: any given-up request takes the IKE SA down (IKEv2); else only
+    a given-up phase1 negotiation does. ``inbound_clears_dpd``: any valid packet from
+    the peer clears unanswered DPD probes (IKEv1: proof of life); else only the answer
+    to the probe does."""
+
+    request_sends: tuple[int, ...]
+    request_giveup: int
+    dpd_is_request: bool
+    giveup_drops_ike: bool
+    inbound_clears_dpd: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,28 +84,26 @@ class EndParams:
     admissions: tuple[Admission, ...]
     phase1_loc: SourceLoc
     session_ttl_source: str
+    behaviour: Behaviour
 
     @property
     def request_sends(self) -> tuple[int, ...]:
-        key = "ikev2_request_sends" if self.ike_version == 2 else "ikev1_negotiation_sends"
-        return TIMING[key][0]
+        return self.behaviour.request_sends
 
     @property
     def request_giveup(self) -> int:
-        key = "ikev2_request_giveup" if self.ike_version == 2 else "ikev1_negotiation_giveup"
-        return TIMING[key][0][0]
+        return self.behaviour.request_giveup
 
     @property
     def dpd_probes(self) -> int:
-        """Unanswered DPD probes before the peer is declared dead: IKEv1 sends
-        ``dpd-retrycount`` of them; IKEv2's liveness check is an ordinary request, given
-        up after its last retransmission."""
-        return len(self.request_sends) if self.ike_version == 2 else self.dpd_retrycount
+        """Unanswered DPD probes before the peer is declared dead: ``dpd-retrycount`` of
+        them, or, when a probe is an ordinary request, its sends until it is given up."""
+        return len(self.request_sends) if self.behaviour.dpd_is_request else self.dpd_retrycount
 
     @property
     def dpd_detection_seconds(self) -> int:
         """Worst-case time from the first unanswered probe to declaring the peer dead."""
-        if self.ike_version == 2:
+        if self.behaviour.dpd_is_request:
             return self.request_giveup
         return self.dpd_retrycount * self.dpd_retryinterval
 
@@ -113,52 +125,3 @@ class TunnelParams:
         return max(
             e.dpd_retryinterval + e.dpd_detection_seconds + e.request_giveup for e in self.ends
         )
-
-
-def _session_ttl(end: TunnelEnd) -> tuple[int | None, str]:
-    gw = end.gateway
-    for entry in gw.session_ttl_ports:
-        if entry.protocol == UDP and entry.start_port <= IKE_PORT <= entry.end_port:
-            return entry.timeout, f"session-ttl port entry at {entry.loc}"
-    return gw.udp_idle_timer, "udp-idle-timer"
-
-
-def admissions(
-    end: TunnelEnd, peer: TunnelEnd, assume: Assumptions = NO_ASSUMPTIONS
-) -> tuple[Admission, ...]:
-    """Possible local-in outcomes at ``end`` for a new IKE packet from ``peer``."""
-    return tuple(
-        Admission(d.accepted, d.policy_id, d.loc, d.reason)
-        for d in evaluate_ike_admission(end, peer, assume)
-    )
-
-
-def end_params(end: TunnelEnd, peer: TunnelEnd, rekey: bool) -> EndParams:
-    p1 = end.phase1
-    p2s = end.phase2s
-    ttl, ttl_source = _session_ttl(end)
-    p2_keylife = min((p.keylifeseconds for p in p2s), default=None)
-    return EndParams(
-        name=end.name,
-        address=str(end.address),
-        ike_version=p1.ike_version,
-        dpd=p1.dpd,
-        dpd_retrycount=p1.dpd_retrycount,
-        dpd_retryinterval=p1.dpd_retryinterval,
-        p1_keylife=p1.keylife if rekey else None,
-        p2_keylife=p2_keylife if rekey else None,
-        p1_auto_negotiate=p1.auto_negotiate,
-        p2_auto_negotiate=any(p.auto_negotiate for p in p2s),
-        session_ttl=ttl,
-        admissions=admissions(end, peer),
-        phase1_loc=p1.loc,
-        session_ttl_source=ttl_source,
-    )
-
-
-def tunnel_params(tunnel: Tunnel, traffic: TrafficProfile, rekey: bool = True) -> TunnelParams:
-    return TunnelParams(
-        ends=(end_params(tunnel.a, tunnel.b, rekey), end_params(tunnel.b, tunnel.a, rekey)),
-        traffic=traffic,
-        rekey=rekey,
-    )

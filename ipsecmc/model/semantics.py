@@ -54,7 +54,6 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from ipsecmc.errors import SourceLoc
-from ipsecmc.fortios.config import DpdMode
 from ipsecmc.model import clocks
 from ipsecmc.model.choice import when
 from ipsecmc.model.clocks import Moving
@@ -69,7 +68,7 @@ from ipsecmc.model.events import (
     Sa,
     Urgent,
 )
-from ipsecmc.model.params import EndParams, TunnelParams
+from ipsecmc.model.params import DpdMode, EndParams, TunnelParams
 from ipsecmc.model.state import (
     CONNECTING,
     DOWN,
@@ -475,7 +474,7 @@ class Semantics:
         req = e.req
         sink.add(i, EventKind.GAVE_UP, packet=req, seconds=p.request_giveup)
         e = e._replace(req=REQ_NONE, req_sent=0, req_timer=NO_TIMER)
-        kill_ike = p.ike_version == 2 or req in (REQ_P1, REQ_REKEY_P1)
+        kill_ike = p.behaviour.giveup_drops_ike or req in (REQ_P1, REQ_REKEY_P1)
         if req == REQ_REKEY_P2 or kill_ike:
             sink.add_if(e.p2 == UP, i, EventKind.SA_DOWN, sa=Sa.IPSEC)
             e = self._p2_down(p, e)
@@ -498,7 +497,11 @@ class Semantics:
                 results.append(out)
                 continue
             sent = e.dpd_sent + 1
-            wait = self._retransmit_wait(p, sent) if p.ike_version == 2 else p.dpd_retryinterval
+            wait = (
+                self._retransmit_wait(p, sent)
+                if p.behaviour.dpd_is_request
+                else p.dpd_retryinterval
+            )
             me = out.state.end(i)._replace(dpd_sent=sent, dpd_timer=wait)
             results.append(Outcome(out.state.with_end(i, me), out.notes))
         return results
@@ -672,9 +675,10 @@ class Semantics:
         )
 
     def _inbound(self, p: EndParams, e: EndState) -> EndState:
-        """A valid packet from the peer arrived: DPD has proof of life (IKEv1)."""
+        """A valid packet from the peer arrived: DPD has proof of life where the
+        implementation takes any packet as such (``Behaviour.inbound_clears_dpd``)."""
         e = e._replace(quiet=self._quiet_reset(p))
-        if p.ike_version == 1:
+        if p.behaviour.inbound_clears_dpd:
             e = e._replace(dpd_sent=0, dpd_timer=NO_TIMER)
         return e
 

@@ -6,16 +6,15 @@ atoms properties are written in, so that properties never see the state layout.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ipsecmc.errors import UsageError
-from ipsecmc.fortios.topology_types import Tunnel
-from ipsecmc.model.params import TunnelParams, tunnel_params
+from ipsecmc.model.params import TunnelParams
 from ipsecmc.model.semantics import Label, Outcome, Semantics
 from ipsecmc.model.state import DOWN, P1_NAMES, P2_NAMES, UP, EndState, State
-from ipsecmc.model.traffic import parse_profile
 
 AtomValue = bool | int | str
 
@@ -57,11 +56,21 @@ ATOMS: tuple[AtomSpec, ...] = (
 class TransitionSystem:
     """Initial state, successors in a stable order, replay, and atom values."""
 
-    def __init__(self, tunnel: Tunnel, params: TunnelParams) -> None:
-        self.tunnel = tunnel
+    def __init__(self, name: str, params: TunnelParams) -> None:
+        """``name`` names the tunnel in messages; the ends' names are ``params``'."""
+        self.name = name
         self.params = params
         self.semantics = Semantics(params)
-        self.names: tuple[str, str] = (tunnel.a.name, tunnel.b.name)
+        self.names: tuple[str, str] = (params.ends[0].name, params.ends[1].name)
+
+    def with_params(self, params: TunnelParams) -> TransitionSystem:
+        """The same tunnel (and subclass: a reader's system keeps its config objects)
+        with other constants, e.g. without keylife timers."""
+        other = copy.copy(self)
+        other.params = params
+        other.semantics = Semantics(params)
+        other.names = (params.ends[0].name, params.ends[1].name)
+        return other
 
     def initial(self) -> State:
         return self.semantics.initial()
@@ -85,7 +94,7 @@ class TransitionSystem:
             return 0
         if name in ("end_b", self.names[1]):
             return 1
-        raise UsageError(f"{name!r} is not an end of tunnel {self.tunnel.name}")
+        raise UsageError(f"{name!r} is not an end of tunnel {self.name}")
 
     def atom_value(self, state: State, atom: AtomLike) -> AtomValue:
         """The value of ``atom`` in ``state``; the property validator checked its shape."""
@@ -127,12 +136,6 @@ class TransitionSystem:
                 "p2_keylife_left": e.p2_life if e.p2_life >= 0 else None,
             }
         return out
-
-
-def build(tunnel: Tunnel, traffic: str | None = None, rekey: bool = True) -> TransitionSystem:
-    """Build the transition system of one tunnel (the ``build`` stage of the pipeline)."""
-    profile = parse_profile(traffic or DEFAULT_TRAFFIC, tunnel.a.name, tunnel.b.name)
-    return TransitionSystem(tunnel, tunnel_params(tunnel, profile, rekey))
 
 
 def signatures() -> Sequence[AtomSpec]:

@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ipsecmc.fortios.config import DpdMode
 from ipsecmc.model.events import DELETE_P1, DELETE_P2, PROBE, EventKind, Note, Packet, Sa
-from ipsecmc.model.params import EndParams
+from ipsecmc.model.params import DpdMode, EndParams
 from ipsecmc.model.state import REQ_P1, REQ_P2, REQ_REKEY_P1, REQ_REKEY_P2
 
 __all__ = [

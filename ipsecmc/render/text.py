@@ -187,7 +187,7 @@ def event_line(ev: TraceEvent, width: int, colour: bool = False) -> str:
 
 
 def state_text(described: dict[str, dict[str, object]]) -> str:
-    """Both ends' SA state in words (``TransitionSystem.describe``)."""
+    """Both ends' SA state in words (``TunnelSystem.describe``)."""
     return "; ".join(
         f"{g}: tunnel {s['tunnel']} (phase1 {s['p1']}, phase2 {s['p2']})"
         for g, s in described.items()

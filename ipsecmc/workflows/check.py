@@ -13,9 +13,10 @@ from pathlib import Path
 
 from ipsecmc.engines.result import Stats, Verdict
 from ipsecmc.errors import UsageError
+from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.fortios.topology_types import Scenario
-from ipsecmc.model.system import DEFAULT_TRAFFIC, build
+from ipsecmc.model.system import DEFAULT_TRAFFIC
 from ipsecmc.workflows.parallel import SearchesInterrupted, check_systems
 from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
 from ipsecmc.workflows.tunnel_check import (

@@ -58,13 +58,15 @@ from typing import Any
 
 from ipsecmc.engines.result import Stats, Verdict
 from ipsecmc.errors import UsageError
-from ipsecmc.fortios.config import Action, DpdMode, GatewayConfig, LocalInPolicy
+from ipsecmc.fortios.config import Action, GatewayConfig, LocalInPolicy
+from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.parser import Value
 from ipsecmc.fortios.resolver import read_gateways, read_text
 from ipsecmc.fortios.topology import expand_paths, pair
 from ipsecmc.fortios.topology_types import Tunnel, TunnelEnd
 from ipsecmc.fortios.writer import quote
-from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
+from ipsecmc.model.params import DpdMode
+from ipsecmc.model.system import DEFAULT_TRAFFIC
 from ipsecmc.workflows.check import (
     CheckOptions,
     CheckReport,
@@ -467,7 +469,7 @@ def verify_all(
     )
     judging = replace(options, longest=False)  # only the verdicts judge a candidate
     after: list[dict[_Key, Verdict]] = [{} for _ in patched]
-    systems: dict[tuple[int, str], TransitionSystem] = {}
+    systems: dict[tuple[int, str], TunnelSystem] = {}
     for results in rounds:
         todo = [
             (i, r)

@@ -6,7 +6,7 @@ measure the longest stretch of the quantity's formula on the explicit graph
 (``ipsecmc.engines.explicit.measure``), and replay the witness into a ``Trace``.
 
 A quantity is a formula in the property language, so its atoms are the ones
-properties use (``disagree`` is ``TransitionSystem.atom_value``'s, defined once).
+properties use (``disagree`` is ``TunnelSystem.atom_value``'s, defined once).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from pathlib import Path
 from ipsecmc.engines.explicit.measure import Measurement, Status, measure
 from ipsecmc.engines.result import Budget, Stats
 from ipsecmc.errors import UsageError
+from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.fortios.topology_types import Scenario, Tunnel
 from ipsecmc.model.state import State
-from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem, build
+from ipsecmc.model.system import DEFAULT_TRAFFIC
 from ipsecmc.properties import Atom, compile_formula, parse_formula
 from ipsecmc.trace import Trace, replay
 from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
@@ -70,7 +71,7 @@ class TunnelMeasure:
     start and at the end of the worst stretch."""
 
     tunnel: Tunnel
-    system: TransitionSystem
+    system: TunnelSystem
     measurement: Measurement
     trace: Trace | None
     at_start: dict[str, dict[str, object]] | None
@@ -91,7 +92,7 @@ class MeasureReport:
     results: tuple[TunnelMeasure, ...]
 
 
-def predicate_for(system: TransitionSystem, quantity: Quantity) -> Callable[[State], bool]:
+def predicate_for(system: TunnelSystem, quantity: Quantity) -> Callable[[State], bool]:
     """Compile the quantity's formula to a predicate over ``system``'s states."""
     compiled = compile_formula(parse_formula(quantity.formula), None)
 
@@ -105,7 +106,7 @@ def predicate_for(system: TransitionSystem, quantity: Quantity) -> Callable[[Sta
 
 
 def measure_tunnel(
-    system: TransitionSystem,
+    system: TunnelSystem,
     quantity: Quantity,
     options: MeasureOptions,
     progress: Callable[[Stats], None] | None = None,

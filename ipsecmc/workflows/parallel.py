@@ -58,8 +58,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ipsecmc.engines.result import EngineResult, Stats, Verdict
 from ipsecmc.errors import IpsecmcError, SourceLoc
+from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.model.params import EndParams, TunnelParams
-from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import STANDARD_ATOMS, Property, validate
 from ipsecmc.trace import Trace
 
@@ -98,7 +98,7 @@ def anonymous_params(params: TunnelParams) -> TunnelParams:
     )
 
 
-def symmetry_key(system: TransitionSystem, prop: Property) -> Hashable:
+def symmetry_key(system: TunnelSystem, prop: Property) -> Hashable:
     """Equal keys => the same search (graph, predicate, bound); ``prop`` is validated."""
     atoms = []
     for atom in prop.atoms:
@@ -115,7 +115,7 @@ def symmetry_key(system: TransitionSystem, prop: Property) -> Hashable:
 class _Search:
     """One distinct search: the first tunnel of its class and the property."""
 
-    system: TransitionSystem
+    system: TunnelSystem
     prop: Property
     expected: str | None
 
@@ -191,7 +191,7 @@ _Task = tuple[_Answer, tuple[int, ...]]
 class _Job:
     """Everything a worker needs, inherited through fork: systems, searches, options."""
 
-    systems: Sequence[TransitionSystem]  # member m's system is systems[m] (repeats allowed)
+    systems: Sequence[TunnelSystem]  # member m's system is systems[m] (repeats allowed)
     searches: Sequence[_Search]
     members: Sequence[_Member]
     options: CheckOptions
@@ -401,7 +401,7 @@ def _run(job: _Job, jobs: int) -> _Run:
 
 
 def check_systems(
-    systems: Sequence[TransitionSystem],
+    systems: Sequence[TunnelSystem],
     props: Sequence[Property],
     options: CheckOptions,
     expect: Mapping[str, str],
@@ -423,7 +423,7 @@ def check_systems(
 
 
 def check_pairs(
-    pairs: Sequence[tuple[TransitionSystem, Property]],
+    pairs: Sequence[tuple[TunnelSystem, Property]],
     options: CheckOptions,
     expect: Mapping[str, str],
     progress: Progress | None = None,

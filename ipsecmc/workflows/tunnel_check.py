@@ -15,8 +15,8 @@ from ipsecmc.engines.base import Engine
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Budget, EngineResult, Plan, Stats, Verdict
 from ipsecmc.errors import InternalError, UsageError
+from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.fortios.topology_types import Tunnel
-from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import (
     STANDARD_ATOMS,
     Atom,
@@ -72,7 +72,7 @@ class PropertyResult:
     """
 
     tunnel: Tunnel
-    system: TransitionSystem
+    system: TunnelSystem
     prop: Property
     bound: int | None
     engine: str
@@ -103,7 +103,7 @@ class PropertyResult:
 
 
 def make_result(
-    system: TransitionSystem,
+    system: TunnelSystem,
     prop: Property,
     bound: int | None,
     engine: str,
@@ -124,7 +124,7 @@ INTERRUPTED_FACT = "interrupted"
 
 
 def interrupted_result(
-    system: TransitionSystem, prop: Property, options: CheckOptions, expected: str | None = None
+    system: TunnelSystem, prop: Property, options: CheckOptions, expected: str | None = None
 ) -> PropertyResult:
     """The INCONCLUSIVE result of a search Ctrl-C stopped (or never started)."""
     bound = plan_for(system, prop, options.bound_seconds).bound
@@ -144,7 +144,7 @@ def load_properties(names: Sequence[str]) -> tuple[Property, ...]:
     return tuple(load_property(n) for n in names)
 
 
-def plan_for(system: TransitionSystem, prop: Property, bound_seconds: int | None) -> Plan:
+def plan_for(system: TunnelSystem, prop: Property, bound_seconds: int | None) -> Plan:
     """Resolve ``bound: auto`` and compile the formula to a predicate over states."""
     bound: int | None = None
     if prop.bound is not None:
@@ -188,7 +188,7 @@ def _tagged(progress: Callable[[Stats], None], task: str) -> Callable[[Stats], N
 
 
 def check_tunnel(
-    system: TransitionSystem,
+    system: TunnelSystem,
     prop: Property,
     options: CheckOptions,
     progress: Callable[[Stats], None] | None = None,
@@ -220,7 +220,7 @@ def check_tunnel(
 
 
 def _with_longest(
-    system: TransitionSystem,
+    system: TunnelSystem,
     prop: Property,
     plan: Plan,
     explicit: EngineResult,
@@ -272,7 +272,7 @@ def _reconcile(prop: Property, explicit: EngineResult, smt: EngineResult) -> Eng
 
 
 def check_with_unknowns(
-    system: TransitionSystem,
+    system: TunnelSystem,
     prop: Property,
     options: CheckOptions,
     progress: Callable[[Stats], None] | None = None,

@@ -45,11 +45,11 @@ from ipsecmc.errors import UsageError
 from ipsecmc.fortios.admission import ike_decision
 from ipsecmc.fortios.config import GatewayConfig, IPv4Address
 from ipsecmc.fortios.localin import Assumptions
+from ipsecmc.fortios.params import TunnelSystem, admissions
 from ipsecmc.fortios.references import split_references
 from ipsecmc.fortios.resolver import undefined_error
 from ipsecmc.fortios.topology_types import Scenario, TunnelEnd
-from ipsecmc.model.params import Admission, admissions
-from ipsecmc.model.system import TransitionSystem
+from ipsecmc.model.params import Admission
 from ipsecmc.trace import Trace
 from ipsecmc.workflows.boolmin import Formula, minimise
 
@@ -128,7 +128,7 @@ class CaseModel:
     """One concrete model and the assignments (bit i = symbol i) that produce it."""
 
     assignments: tuple[int, ...]
-    system: TransitionSystem
+    system: TunnelSystem
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,7 @@ def _relevant(table: _EndTable, n: int) -> tuple[int, ...]:
     return tuple(i for i in range(n) if any(table[b] != table[b ^ 1 << i] for b in table))
 
 
-def split(system: TransitionSystem, names: frozenset[str]) -> Split:
+def split(system: TunnelSystem, names: frozenset[str]) -> Split:
     """The case split of ``system``'s tunnel over the unknown ``names`` (module doc)."""
     tunnel = system.tunnel
     # per end: its relevant questions (indices into what it asked) and its table
@@ -193,7 +193,7 @@ def split(system: TransitionSystem, names: frozenset[str]) -> Split:
     models = tuple(
         CaseModel(
             tuple(assignments),
-            TransitionSystem(
+            TunnelSystem(
                 tunnel,
                 replace(
                     system.params,

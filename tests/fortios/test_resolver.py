@@ -5,9 +5,10 @@ import ipaddress
 import pytest
 
 from ipsecmc.errors import ConfigError
-from ipsecmc.fortios.config import Action, DpdMode, GatewayConfig
+from ipsecmc.fortios.config import Action, GatewayConfig
 from ipsecmc.fortios.defaults import DEFAULTS, default
 from ipsecmc.fortios.resolver import read_gateways, read_text
+from ipsecmc.model.params import DpdMode
 from tests.conftest import MODELS
 
 SEED_P1 = """config vpn ipsec phase1-interface

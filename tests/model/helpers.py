@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan
-from ipsecmc.fortios.config import DpdMode
 from ipsecmc.fortios.topology import load_scenario
-from ipsecmc.model.params import Admission, TunnelParams
+from ipsecmc.model.params import Admission, DpdMode, TunnelParams
 from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.traffic import parse_profile
@@ -109,7 +108,7 @@ def small_system(
 
 
 def _params(tunnel, traffic):  # type: ignore[no-untyped-def]
-    from ipsecmc.model.params import tunnel_params
+    from ipsecmc.fortios.params import tunnel_params
 
     return tunnel_params(tunnel, parse_profile(traffic, tunnel.a.name, tunnel.b.name))
 

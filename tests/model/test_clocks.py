@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ipsecmc.engines.zones.model import TIMER_FIELDS, Lifter
-from ipsecmc.fortios.config import DpdMode
 from ipsecmc.model import clocks
+from ipsecmc.model.params import DpdMode
 from ipsecmc.model.semantics import Sink
 from ipsecmc.model.state import UP
 from tests.model.helpers import small_system

@@ -23,11 +23,11 @@ from ipsecmc.engines.zones import model as zone_model
 from ipsecmc.engines.zones.dbm import Zone, point_zone
 from ipsecmc.engines.zones.engine import ZoneSearch, applicable
 from ipsecmc.engines.zones.model import Sym, Undecided
-from ipsecmc.fortios.config import DpdMode
+from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
-from ipsecmc.model.params import TunnelParams
+from ipsecmc.model.params import DpdMode, TunnelParams
 from ipsecmc.model.state import UP, State
-from ipsecmc.model.system import TransitionSystem, build
+from ipsecmc.model.system import TransitionSystem
 from ipsecmc.trace import replay
 from tests.model.helpers import MODELS, small_system, small_system_strategies
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ipsecmc.engines.result import Plan
 from ipsecmc.engines.smt.encoding import jump_cap
 from ipsecmc.errors import InternalError
-from ipsecmc.fortios.config import DpdMode
+from ipsecmc.model.params import DpdMode
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import NO_TIMER, UP, State
 from ipsecmc.model.system import TransitionSystem

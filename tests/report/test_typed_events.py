@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from ipsecmc.engines.smt import terms as smt_terms
+from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.events import URGENT_KINDS, EventKind, Note, Packet, Sa, Urgent
 from ipsecmc.model.semantics import Label, Sink
 from ipsecmc.model.state import UP
-from ipsecmc.model.system import TransitionSystem, build
+from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.words import IKEV1, IKEV2, phrase
 from ipsecmc.render import svg, text
 from ipsecmc.render.explain import explain

@@ -231,7 +231,7 @@ class ExplicitEngine:
             return None, Stats()
         a, b = (replace(e, p1_keylife=None, p2_keylife=None) for e in system.params.ends)
         free_params = replace(system.params, ends=(a, b), rekey=False)
-        free = TransitionSystem(system.tunnel, free_params)
+        free = system.with_params(free_params)
         result = self._search(free, plan, started)
         if result.path is None or result.verdict is Verdict.INCONCLUSIVE:
             return None, result.stats

@@ -154,7 +154,7 @@ class Encoding:
                 [p.request_giveup - sends[-1]]
                 + [sends[n] - sends[n - 1] for n in range(1, len(sends))]
             )
-            dpd_wait = max_wait if p.ike_version == 2 else p.dpd_retryinterval
+            dpd_wait = max_wait if p.behaviour.dpd_is_request else p.dpd_retryinterval
             out += [
                 z3.Or(e.p1 == DOWN, e.p1 == CONNECTING, e.p1 == UP),
                 z3.Or(e.p2 == DOWN, e.p2 == UP),
