@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 import ipsecmc.cli
 import ipsecmc.workflows.check
+import ipsecmc.workflows.tunnel_check
 from ipsecmc.cli import main
 from ipsecmc.properties import Property
 from ipsecmc.safe_text import digest, one_line, redact, secret_scope
@@ -49,7 +50,7 @@ def test_an_unexpected_exception_is_exit_4_in_one_line(
     monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
     """In this process and in forked workers (two properties: two searches, a pool)."""
-    monkeypatch.setattr(ipsecmc.workflows.check, "check_tunnel", _raise_recursion)
+    monkeypatch.setattr(ipsecmc.workflows.tunnel_check, "check_tunnel", _raise_recursion)
     monkeypatch.delenv("IPSECMC_DEBUG", raising=False)
     args = ["check", str(SEED), "--property", "agreement", "--property", "establishes"]
     code, out, err = invoke(*args, "--jobs", jobs)
@@ -60,7 +61,7 @@ def test_an_unexpected_exception_is_exit_4_in_one_line(
 
 
 def test_ipsecmc_debug_adds_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ipsecmc.workflows.check, "check_tunnel", _raise_recursion)
+    monkeypatch.setattr(ipsecmc.workflows.tunnel_check, "check_tunnel", _raise_recursion)
     monkeypatch.setenv("IPSECMC_DEBUG", "1")
     code, _, err = invoke("check", str(SEED), "--property", "agreement")
     assert code == 4
@@ -73,7 +74,7 @@ def test_ipsecmc_debug_adds_the_traceback(monkeypatch: pytest.MonkeyPatch) -> No
 
 def _interrupt_after_agreement(monkeypatch: pytest.MonkeyPatch) -> None:
     """``agreement`` is checked for real; the next search is "interrupted by Ctrl-C"."""
-    real = ipsecmc.workflows.check.check_tunnel
+    real = ipsecmc.workflows.tunnel_check.check_tunnel
 
     def check_tunnel(
         system: object, prop: Property, options: CheckOptions, *rest: object
@@ -82,7 +83,7 @@ def _interrupt_after_agreement(monkeypatch: pytest.MonkeyPatch) -> None:
             raise KeyboardInterrupt
         return real(system, prop, options, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ipsecmc.workflows.check, "check_tunnel", check_tunnel)
+    monkeypatch.setattr(ipsecmc.workflows.tunnel_check, "check_tunnel", check_tunnel)
 
 
 def test_ctrl_c_reports_what_is_answered_and_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,7 +129,7 @@ def test_ctrl_c_in_any_command_is_one_line_and_130(monkeypatch: pytest.MonkeyPat
     def interrupted(*args: object, **kwargs: object) -> list[object]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ipsecmc.cli, "lint_paths", interrupted)
+    monkeypatch.setattr(ipsecmc.cli.read, "lint_paths", interrupted)
     code, out, err = invoke("lint", str(SEED))
     assert (code, out) == (130, "")
     assert err == "ipsecmc: interrupted: stopped by Ctrl-C (SIGINT)\n"
@@ -140,13 +141,13 @@ _SLEEPY = """
 import sys, time
 import ipsecmc.workflows.check
 from ipsecmc.cli import main
-real = ipsecmc.workflows.check.check_tunnel
+real = ipsecmc.workflows.tunnel_check.check_tunnel
 def check_tunnel(system, prop, *rest):
     if prop.name == "agreement":
         return real(system, prop, *rest)
     print("test: sleeping in " + prop.name, file=sys.stderr, flush=True)
     time.sleep(600)
-ipsecmc.workflows.check.check_tunnel = check_tunnel
+ipsecmc.workflows.tunnel_check.check_tunnel = check_tunnel
 sys.argv[0] = "ipsecmc"
 main()
 """
@@ -158,13 +159,13 @@ _SLEEPY_RECHECK = """
 import sys, time
 import ipsecmc.workflows.check
 from ipsecmc.cli import main
-real = ipsecmc.workflows.check.check_tunnel
+real = ipsecmc.workflows.tunnel_check.check_tunnel
 def check_tunnel(system, prop, options, *rest):
     if options.longest:
         return real(system, prop, options, *rest)
     print("test: sleeping in a re-check", file=sys.stderr, flush=True)
     time.sleep(600)
-ipsecmc.workflows.check.check_tunnel = check_tunnel
+ipsecmc.workflows.tunnel_check.check_tunnel = check_tunnel
 sys.argv[0] = "ipsecmc"
 main()
 """

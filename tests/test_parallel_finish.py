@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import ipsecmc.workflows.check
+import ipsecmc.workflows.tunnel_check
 from benchmarks.hub_gen import TIMER_CLASSES, Hub, generate
 from ipsecmc.cli import main
 from ipsecmc.engines.result import Verdict
@@ -170,7 +171,7 @@ def test_a_replay_failing_in_a_worker_is_a_clean_error(
     def broken(system: object, path: object) -> Trace:
         raise InternalError("engine path does not replay at step 3 (tick end=-1 arg=0)")
 
-    monkeypatch.setattr(ipsecmc.workflows.check, "replay", broken)
+    monkeypatch.setattr(ipsecmc.workflows.tunnel_check, "replay", broken)
     args = ["check", str(hub.path), "--property", "agreement", "--format", "json", "--jobs", "2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 4

@@ -41,8 +41,8 @@ ipsecmc error (clean message, exit code 2).
 **Ctrl-C.** The workers ignore SIGINT (a terminal sends it to the whole process group):
 the parent alone stops, collects what is answered, terminates the pool and raises
 :class:`SearchesInterrupted` with every result, the unanswered ones INCONCLUSIVE
-(:func:`ipsecmc.workflows.check.interrupted_result`), so ``ipsecmc check`` can still report them;
-no worker prints a traceback.
+(:func:`ipsecmc.workflows.tunnel_check.interrupted_result`), so ``ipsecmc check`` can
+still report them; no worker prints a traceback.
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.properties import STANDARD_ATOMS, Property, validate
 from ipsecmc.trace import Trace
+from ipsecmc.workflows import tunnel_check
+from ipsecmc.workflows.tunnel_check import CheckOptions, PropertyResult, ResultRenderer
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
-
-    from ipsecmc.workflows.tunnel_check import CheckOptions, PropertyResult, ResultRenderer
 
 #: ``facts`` key on a result whose search was shared with an identical tunnel (its name).
 SHARED_FACT = "search_shared_with"
@@ -200,18 +200,18 @@ class _Job:
 
     def unanswered(self, index: int) -> _Answer:
         """Search ``index`` stopped by Ctrl-C: INCONCLUSIVE, saying so."""
-        from ipsecmc.workflows.tunnel_check import interrupted_result
 
         s = self.searches[index]
-        r = interrupted_result(s.system, s.prop, self.options)
+        r = tunnel_check.interrupted_result(s.system, s.prop, self.options)
         return _Answer(r.bound, r.engine, r.result)
 
     def search(self, index: int) -> _Answer | _Failure:
-        from ipsecmc.workflows.tunnel_check import check_tunnel
 
         s = self.searches[index]
         try:
-            r = check_tunnel(s.system, s.prop, self.options, self.progress, s.expected)
+            r = tunnel_check.check_tunnel(  # a module attribute: tests replace it
+                s.system, s.prop, self.options, self.progress, s.expected
+            )
         except IpsecmcError as exc:
             return _Failure.of(exc)
         return _Answer(r.bound, r.engine, r.result)
@@ -242,7 +242,6 @@ class _Job:
 
     def result(self, m: int, answer: _Answer, finished: _Finished | None = None) -> PropertyResult:
         """Member ``m``'s result from its class's answer (the same in parent and worker)."""
-        from ipsecmc.workflows.tunnel_check import PropertyResult
 
         member = self.members[m]
         system, search = self.systems[member.system], self.searches[member.search]

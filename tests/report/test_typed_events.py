@@ -33,9 +33,9 @@ PACKAGE = Path(__file__).parents[2] / "ipsecmc"
 #: Every module that reads trace events (besides the model that writes them).
 CONSUMERS = [
     *sorted((PACKAGE / "render").glob("*.py")),
-    PACKAGE / "suspects.py",
-    PACKAGE / "fix.py",
-    PACKAGE / "diff.py",
+    PACKAGE / "workflows" / "suspects.py",
+    PACKAGE / "workflows" / "fix.py",
+    PACKAGE / "workflows" / "diff.py",
     PACKAGE / "trace.py",
 ]
 #: Misleading text: every phrase the renderers used to search for.
