@@ -292,6 +292,10 @@ def behaviours(draw: st.DrawFn) -> Behaviour:
         dpd_is_request=draw(st.booleans()),
         giveup_drops_ike=draw(st.booleans()),
         inbound_clears_dpd=draw(st.booleans()),
+        delete_on_dead_peer=draw(st.booleans()),
+        new_ike_sa_replaces=draw(st.booleans()),
+        ike_rekey_drops_ipsec=draw(st.booleans()),
+        session_before_local_in=draw(st.booleans()),
     )
 
 

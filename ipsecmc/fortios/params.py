@@ -29,6 +29,18 @@ TIMING: dict[str, tuple[tuple[int, ...], str]] = {
     "ikev2_request_giveup": ((93,), "KB294932 [C]"),
 }
 
+#: What FortiOS does, for both IKE versions: a peer declared dead by DPD gets delete
+#: notifications, best effort (domain.md 1.1, the seed's debug log); a new IKE SA with a
+#: peer replaces its old IPsec SA (INITIAL_CONTACT, [U]); a successful IKE rekey leaves
+#: the IPsec SA down until traffic needs it (KB384951); a packet of an existing UDP 500
+#: session is accepted before the local-in table is consulted (domain.md 2.4, 2.7).
+_FORTIOS = {
+    "delete_on_dead_peer": True,
+    "new_ike_sa_replaces": True,
+    "ike_rekey_drops_ipsec": True,
+    "session_before_local_in": True,
+}
+
 #: FortiOS per IKE version: IKEv1 resends a negotiation on ``ikev1_negotiation_sends``,
 #: probes with R-U-THERE ``dpd-retrycount`` times and takes any packet from the peer as
 #: proof of life; IKEv2 resends every request on ``ikev2_request_sends``, its liveness
@@ -40,6 +52,7 @@ BEHAVIOURS: dict[int, Behaviour] = {
         dpd_is_request=False,
         giveup_drops_ike=False,
         inbound_clears_dpd=True,
+        **_FORTIOS,
     ),
     2: Behaviour(
         request_sends=TIMING["ikev2_request_sends"][0],
@@ -47,6 +60,7 @@ BEHAVIOURS: dict[int, Behaviour] = {
         dpd_is_request=True,
         giveup_drops_ike=True,
         inbound_clears_dpd=False,
+        **_FORTIOS,
     ),
 }
 

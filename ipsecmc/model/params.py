@@ -41,13 +41,25 @@ class Behaviour:
     ``giveup_drops_ike``: any given-up request takes the IKE SA down (IKEv2); else only
     a given-up phase1 negotiation does. ``inbound_clears_dpd``: any valid packet from
     the peer clears unanswered DPD probes (IKEv1: proof of life); else only the answer
-    to the probe does."""
+    to the probe does.
+
+    The rest holds for both IKE versions on FortiOS and is data so that another vendor
+    (or a what-if) can differ: ``delete_on_dead_peer``: a peer declared dead is sent
+    delete notifications (best effort) for the IPsec and IKE SAs; ``new_ike_sa_replaces``:
+    a new IKE SA with the peer replaces that peer's old IPsec SA (INITIAL_CONTACT);
+    ``ike_rekey_drops_ipsec``: rekeying the IKE SA takes the IPsec SA down, to be
+    negotiated again; ``session_before_local_in``: a packet matching an existing UDP 500
+    session is accepted without consulting the local-in table (a stateful filter)."""
 
     request_sends: tuple[int, ...]
     request_giveup: int
     dpd_is_request: bool
     giveup_drops_ike: bool
     inbound_clears_dpd: bool
+    delete_on_dead_peer: bool = True
+    new_ike_sa_replaces: bool = True
+    ike_rekey_drops_ipsec: bool = True
+    session_before_local_in: bool = True
 
 
 @dataclass(frozen=True, slots=True)

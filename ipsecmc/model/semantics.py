@@ -29,6 +29,11 @@ Encoded behaviour (FortiOS flavour; sources in ``../shared/domain.md``):
   in zero time, forever).
 * A new phase1 negotiated with a peer replaces that peer's old SAs (INITIAL_CONTACT) [U].
 
+These are FortiOS's rules; the handlers read each one that could differ elsewhere from
+the end's ``params.Behaviour`` (retransmit schedule, IKEv1/IKEv2 DPD, what a given-up
+request drops, delete on DPD death, INITIAL_CONTACT, IKE rekey and phase2, the session
+match before local-in), set by ``ipsecmc.fortios.params.BEHAVIOURS``.
+
 Simplifications (each documented in the README):
 
 * IKE delivery latency is 0 and packets are not lost: an exchange (request, local-in
@@ -512,6 +517,8 @@ class Semantics:
         sink.add(i, EventKind.PEER_DEAD, attempt=e.dpd_sent)
         sink.add_if(e.p2 == UP, i, EventKind.SA_DELETED, sa=Sa.IPSEC)
         s = s.with_end(i, self._p1_down(p, self._p2_down(p, e)))
+        if not p.behaviour.delete_on_dead_peer:
+            return [sink.done(s)]
         results: list[Outcome] = []
         for _, after_p2 in self._exchange(s, i, DELETE_P2, sink):
             branch = sink.fork(after_p2.notes)
@@ -540,7 +547,7 @@ class Semantics:
         me, peer = s.end(i), s.end(j)
         sink.add(i, EventKind.SENT, packet=kind, attempt=attempt, attempts=attempts)
         me = me._replace(sess=self._refresh(p))
-        if peer.sess != 0:
+        if peer.sess != 0 and q.behaviour.session_before_local_in:
             sink.add(j, EventKind.SESSION_MATCH, packet=kind)
             peer = peer._replace(sess=self._refresh(q))
             return [self._deliver(s, i, me, peer, kind, sink)]
@@ -572,8 +579,9 @@ class Semantics:
         if kind == REQ_P1:
             sink.add(j, EventKind.ANSWERED, packet=REQ_P1)
             me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)
-            sink.add_if(peer.p2 == UP, j, EventKind.SA_REPLACED, sa=Sa.IPSEC)
-            peer = self._p2_down(q, peer)
+            if q.behaviour.new_ike_sa_replaces:
+                sink.add_if(peer.p2 == UP, j, EventKind.SA_REPLACED, sa=Sa.IPSEC)
+                peer = self._p2_down(q, peer)
             sink.add(i, EventKind.SA_UP, sa=Sa.IKE)
             sink.add(j, EventKind.SA_UP, sa=Sa.IKE)
             return True, sink.done(self._answered(s, i, me, peer))
@@ -582,8 +590,11 @@ class Semantics:
                 sink.add(j, EventKind.IGNORED, packet=REQ_REKEY_P1)
                 return False, sink.done(s.with_end(i, me).with_end(j, peer))
             sink.add(j, EventKind.ANSWERED, packet=REQ_REKEY_P1)
-            me = self._p2_down(p, self._establish_p1(p, me))
-            peer = self._p2_down(q, self._establish_p1(q, peer))
+            me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)
+            if p.behaviour.ike_rekey_drops_ipsec:
+                me = self._p2_down(p, me)
+            if q.behaviour.ike_rekey_drops_ipsec:
+                peer = self._p2_down(q, peer)
             for end in (i, j):
                 sink.add(end, EventKind.SA_REKEYED, sa=Sa.IKE)
             return True, sink.done(self._answered(s, i, me, peer))
