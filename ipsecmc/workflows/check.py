@@ -13,10 +13,11 @@ from pathlib import Path
 
 from ipsecmc.engines.result import Stats, Verdict
 from ipsecmc.errors import UsageError
-from ipsecmc.fortios.params import build
+from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.fortios.topology_types import Scenario
 from ipsecmc.model.system import DEFAULT_TRAFFIC
+from ipsecmc.properties import Property
 from ipsecmc.workflows.parallel import SearchesInterrupted, check_systems
 from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
 from ipsecmc.workflows.tunnel_check import (
@@ -60,6 +61,38 @@ def interrupted_count(report: CheckReport) -> int:
     return sum(1 for r in report.results if r.result.facts.get(INTERRUPTED_FACT))
 
 
+@dataclass(frozen=True)
+class LoadedModel:
+    """Configs read and paired into tunnels, with what the scenario folder pins down:
+    the input of :func:`check_model` (and of ``ipsecmc.api``, which may change its
+    timers before checking). ``systems`` has one transition system per tunnel."""
+
+    scenario: Scenario
+    settings: ScenarioSettings
+    traffic: str
+    rekey: bool
+    systems: tuple[TunnelSystem, ...]
+
+
+def load_model(
+    paths: Sequence[str | Path],
+    traffic: str | None = None,
+    rekey: bool | None = None,
+    allow_undefined: bool = False,
+) -> LoadedModel:
+    """Read ``paths`` (config files or scenario folders); ``traffic`` and ``rekey``
+    override ``scenario.toml``'s, which override the defaults (``any``, rekey on).
+    ``allow_undefined``: names used but not defined are left for ``--assume-unknown``."""
+    settings = read_settings(paths)
+    scenario = load_scenario(paths, allow_undefined=allow_undefined)
+    chosen_traffic = traffic or settings.traffic or DEFAULT_TRAFFIC
+    chosen_rekey = (
+        rekey if rekey is not None else (settings.rekey if settings.rekey is not None else True)
+    )
+    systems = tuple(build(t, chosen_traffic, chosen_rekey) for t in scenario.tunnels)
+    return LoadedModel(scenario, settings, chosen_traffic, chosen_rekey, systems)
+
+
 def check_paths(
     paths: Sequence[str | Path],
     options: CheckOptions,
@@ -75,24 +108,33 @@ def check_paths(
     """
     if options.engine not in ENGINES:
         raise UsageError(f"unknown engine {options.engine!r}; expected one of {', '.join(ENGINES)}")
-    settings = read_settings(paths)
-    scenario = load_scenario(paths, allow_undefined=bool(options.assume_unknown))
-    unknowns = declare_unknowns(scenario, options.assume_unknown)
-    props = load_properties(options.properties)
-    traffic = options.traffic or settings.traffic or DEFAULT_TRAFFIC
-    rekey = (
-        options.rekey
-        if options.rekey is not None
-        else (settings.rekey if settings.rekey is not None else True)
+    model = load_model(
+        paths, options.traffic, options.rekey, allow_undefined=bool(options.assume_unknown)
     )
-    systems = [build(tunnel, traffic, rekey) for tunnel in scenario.tunnels]
+    return check_model(model, options, progress, render=render)
+
+
+def check_model(
+    model: LoadedModel,
+    options: CheckOptions,
+    progress: Callable[[Stats], None] | None = None,
+    *,
+    render: ResultRenderer | None = None,
+    properties: Sequence[Property] | None = None,
+) -> CheckReport:
+    """``check_paths`` on a model already loaded (``options.traffic`` and ``rekey`` were
+    applied by :func:`load_model`; the model's systems are checked as they are).
+    ``properties``: checked instead of ``options.properties`` (parsed by the caller)."""
+    if options.engine not in ENGINES:
+        raise UsageError(f"unknown engine {options.engine!r}; expected one of {', '.join(ENGINES)}")
+    scenario, settings, systems = model.scenario, model.settings, list(model.systems)
+    unknowns = declare_unknowns(scenario, options.assume_unknown)
+    props = tuple(properties) if properties is not None else load_properties(options.properties)
 
     def report(results: Sequence[PropertyResult]) -> CheckReport:
-        return CheckReport(scenario, settings, traffic, rekey, tuple(results), unknowns)
+        return CheckReport(scenario, settings, model.traffic, model.rekey, tuple(results), unknowns)
 
-    if (
-        options.assume_unknown
-    ):  # case split per tunnel (ipsecmc.workflows.unknowns), in this process
+    if options.assume_unknown:  # per-tunnel case split (workflows.unknowns), here
         results: list[PropertyResult] = []
         pairs = [(system, prop) for system in systems for prop in props]
         try:
@@ -132,14 +174,17 @@ __all__ = [
     "CheckInterrupted",
     "CheckOptions",
     "CheckReport",
+    "LoadedModel",
     "PropertyResult",
     "ResultRenderer",
+    "check_model",
     "check_paths",
     "check_tunnel",
     "check_with_unknowns",
     "exit_code",
     "interrupted_count",
     "interrupted_result",
+    "load_model",
     "load_properties",
     "make_result",
     "plan_for",

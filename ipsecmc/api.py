@@ -1,0 +1,142 @@
+"""The stable Python interface of ipsecmc (issue 14, item 1): what a script, a notebook
+or a property-based test imports.
+
+Everything here is typed and listed in ``__all__`` (a test checks that the list is
+exactly what the module defines or re-exports). The package layout behind it may change
+between releases; these names change only by extension, like the command line and its
+JSON. A worked example::
+
+    from ipsecmc import api
+
+    model = api.load(["models/seed-intended"])          # scenario.toml honoured
+    report = api.check(model, ["agreement"])
+    result = report.results[0]
+    result.verdict                                     # Verdict.VIOLATED
+    for event in result.trace.events: ...              # the counterexample, replayed
+
+    longer = api.with_timers(model, session_ttl=3600)  # what-if, no config text edited
+    api.check(longer, ["agreement"]).results[0].verdict
+
+    mine = api.property_from_text(
+        "name: both-up\\ndescription: never one end up alone\\nkind: invariant\\n"
+        "formula: up(end_a) == up(end_b)\\n"
+    )
+    api.check(model, [mine])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ipsecmc.engines.result import Budget, EngineResult, Verdict
+from ipsecmc.errors import IpsecmcError, UsageError
+from ipsecmc.fortios.params import TunnelSystem
+from ipsecmc.properties import Property, load_property, parse_property
+from ipsecmc.trace import Trace
+from ipsecmc.workflows.check import (
+    CheckOptions,
+    CheckReport,
+    LoadedModel,
+    PropertyResult,
+    check_model,
+    exit_code,
+    load_model,
+)
+
+#: The per-end constants :func:`with_timers` may change, with the config setting each
+#: one stands for.
+TIMERS: dict[str, str] = {
+    "session_ttl": "udp-idle-timer / session-ttl port entry for udp/500 (None: never)",
+    "dpd_retryinterval": "phase1 dpd-retryinterval",
+    "dpd_retrycount": "phase1 dpd-retrycount",
+    "p1_keylife": "phase1 keylife (None: no rekey)",
+    "p2_keylife": "phase2 keylifeseconds (None: no rekey)",
+}
+
+
+def load(
+    paths: Sequence[str | Path], *, traffic: str | None = None, rekey: bool | None = None
+) -> LoadedModel:
+    """Read config files or scenario folders and pair their tunnels, as ``ipsecmc
+    check`` does: ``scenario.toml`` gives the traffic profile and rekey setting unless
+    ``traffic`` / ``rekey`` are given. Bad input raises ``IpsecmcError`` (file, line,
+    column in the message)."""
+    return load_model([str(p) for p in paths], traffic, rekey)
+
+
+def with_timers(model: LoadedModel, *, end: str | None = None, **timers: int | None) -> LoadedModel:
+    """``model`` with other timer values (names in :data:`TIMERS`), at both ends or at
+    the gateway named ``end``. Traces still point at the config lines the original
+    values came from."""
+    unknown = sorted(set(timers) - set(TIMERS))
+    if unknown:
+        raise UsageError(f"unknown timer(s) {', '.join(unknown)}; expected {', '.join(TIMERS)}")
+    for name, value in timers.items():
+        if value is None and name in ("dpd_retryinterval", "dpd_retrycount"):
+            raise UsageError(f"{name} needs a value")
+        if value is not None and value < (0 if name == "dpd_retrycount" else 1):
+            raise UsageError(f"{name} = {value}: expected a positive value")
+    if end is not None and not any(end in s.names for s in model.systems):
+        raise UsageError(f"no tunnel has an end named {end!r}")
+
+    def retimed(system: TunnelSystem) -> TunnelSystem:
+        ends = tuple(
+            p if end is not None and p.name != end else replace(p, **timers)  # type: ignore[arg-type]
+            for p in system.params.ends
+        )
+        new = system.with_params(replace(system.params, ends=(ends[0], ends[1])))
+        assert isinstance(new, TunnelSystem)  # with_params keeps the class
+        return new
+
+    return replace(model, systems=tuple(retimed(s) for s in model.systems))
+
+
+def property_from_text(text: str, filename: str = "<text>") -> Property:
+    """A property written in the ``.prop`` format (README, "Properties")."""
+    return parse_property(text, filename)
+
+
+def check(
+    model: LoadedModel,
+    properties: Sequence[str | Property] = (),
+    *,
+    engine: str = "explicit",
+    timeout_seconds: float | None = None,
+    max_states: int = 2_000_000,
+    bound_seconds: int | None = None,
+    jobs: int = 1,
+) -> CheckReport:
+    """Check ``properties`` (library names, ``.prop`` paths or :class:`Property`
+    objects; empty: the whole library) on every tunnel of ``model``. Each result has
+    its verdict and, for a counterexample or witness, the replayed ``trace``. HOLDS is
+    a proof; HOLDS_UP_TO and INCONCLUSIVE say how far the search went (``reason``)."""
+    props = tuple(p if isinstance(p, Property) else load_property(p) for p in properties)
+    options = CheckOptions(
+        bound_seconds=bound_seconds,
+        engine=engine,
+        max_states=max_states,
+        timeout_seconds=timeout_seconds,
+        jobs=jobs,
+    )
+    return check_model(model, options, properties=props or None)
+
+
+__all__ = [
+    "TIMERS",
+    "Budget",
+    "CheckReport",
+    "EngineResult",
+    "IpsecmcError",
+    "LoadedModel",
+    "Property",
+    "PropertyResult",
+    "Trace",
+    "Verdict",
+    "check",
+    "exit_code",
+    "load",
+    "property_from_text",
+    "with_timers",
+]
