@@ -284,6 +284,11 @@ def test_bound_and_with_bound() -> None:
         ),
         ("disagree(site1)", "4:10: expected 0 arguments for disagree, found 1 in disagree(site1)"),
         (
+            "session(site1, tcp/443)",
+            "4:25: expected udp/500 in session(site1, tcp/443), found 'tcp/443' "
+            "(the model tracks the IKE session only)",
+        ),
+        (
             "up(site3)",
             "4:13: unknown gateway 'site3' in up(site3) (known gateways: end_a, "
             "end_b, site1, site2)",

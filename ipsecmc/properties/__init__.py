@@ -53,7 +53,7 @@ atom                      type    meaning
 ``up(G)``                 bool    G holds an IPsec SA for the tunnel in state UP
 ``p1(G)``                 enum    G's phase1 (IKE SA): ``DOWN``, ``CONNECTING`` or ``UP``
 ``p2(G)``                 enum    G's phase2 (IPsec SA): ``DOWN`` or ``UP``
-``session(G, udp/500)``   bool    G's session table holds a session for that service
+``session(G, udp/500)``   bool    G's session table holds the IKE session (only udp/500)
 ``disagree``              bool    exactly one end of the tunnel considers it up
 ``blackhole(G)``          bool    G sends ESP into an SA the peer does not hold
 ``dpd_failures(G)``       int     consecutive unanswered DPD probes counted by G

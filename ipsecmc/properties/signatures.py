@@ -37,6 +37,9 @@ class AtomSignature:
     ``gateway_args`` are the argument positions that must name a gateway (default: the
     first, if there is one). ``values`` lists the names an enum atom can take, so that
     ``p2(G) == CONNECTING`` (never true) is caught; empty means "not said".
+    ``arg_choices``: (position, the only words accepted there, why), so that an argument
+    the model cannot honour is an error rather than silently ignored (``session(G,
+    tcp/443)`` would otherwise read the UDP 500 session).
     """
 
     name: str
@@ -44,6 +47,7 @@ class AtomSignature:
     result: ResultType
     gateway_args: tuple[int, ...] | None = None
     values: tuple[str, ...] = ()
+    arg_choices: tuple[tuple[int, tuple[str, ...], str], ...] = ()
 
     @property
     def gateway_positions(self) -> tuple[int, ...]:
@@ -67,7 +71,12 @@ STANDARD_ATOMS: Mapping[str, AtomSignature] = MappingProxyType(
             AtomSignature("up", 1, "bool"),
             AtomSignature("p1", 1, "enum", values=("DOWN", "CONNECTING", "UP")),
             AtomSignature("p2", 1, "enum", values=("DOWN", "UP")),
-            AtomSignature("session", 2, "bool"),
+            AtomSignature(
+                "session",
+                2,
+                "bool",
+                arg_choices=((1, ("udp/500",), "the model tracks the IKE session only"),),
+            ),
             AtomSignature("disagree", 0, "bool"),
             AtomSignature("blackhole", 1, "bool"),
             AtomSignature("dpd_failures", 1, "int"),
@@ -125,6 +134,14 @@ def _check_atom(
             f"unknown gateway '{atom.args[pos]}' in {render(atom)} "
             f"(known gateways: {', '.join(sorted(gateways))})",
         )
+    for pos, choices, why in sig.arg_choices:
+        if pos < len(atom.args) and atom.args[pos] not in choices:
+            arg_loc = atom.arg_locs[pos] if pos < len(atom.arg_locs) else loc
+            raise PropertyError(
+                arg_loc,
+                f"expected {' or '.join(choices)} in {render(atom)}, found "
+                f"'{atom.args[pos]}' ({why})",
+            )
 
 
 class _TypeChecker:
