@@ -1,4 +1,4 @@
-"""How long the z3 engine's IC3/PDR proof step (``engines/smt_proof.py``) takes on the
+"""How long the z3 engine's IC3/PDR proof step (``engines/smt/proof.py``) takes on the
 fixed seeds, over several of Spacer's random seeds (its run time depends on them).
 
     python benchmarks/spacer_seeds.py [runs]

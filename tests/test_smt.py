@@ -251,7 +251,7 @@ def _spacer(system: TransitionSystem, plan: Plan, seconds: float):  # type: igno
 def test_spacer_holds_agrees_with_explicit() -> None:
     """A small seed-shaped tunnel with traffic both ways: the explicit engine proves
     agreement (T=20) by exhausting the state space, Spacer by an invariant that
-    ``smt_proof`` checks against the transition relation (about 3 s)."""
+    ``engines.smt.proof`` checks against the transition relation (about 3 s)."""
     system = seed_shaped(
         dpd=(DpdMode.ON_DEMAND, DpdMode.ON_DEMAND),
         ike=(1, 1),

@@ -2,7 +2,7 @@
 
 A hand transcription, event for event, of ``ipsecmc/model/semantics.py`` (IKEv1,
 ``--traffic any``) and of the ``agreement`` property's bounded monitor of
-``ipsecmc/engines/explicit.py``. It exists so that SPIN can be run on *our* semantics and
+``ipsecmc/engines/explicit/search.py``. It exists so that SPIN can be run on *our* semantics and
 compared with ipsecmc (``compare.py``); it is not used by ipsecmc itself.
 
 Shape of the model (what a Promela engineer would write for a fair comparison): one

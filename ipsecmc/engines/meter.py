@@ -1,5 +1,5 @@
-"""Statistics and budget checks shared by the explicit searches (``explicit._Search``,
-``stretch_graph._Explorer``): one definition of "how far are we" and "when to stop"."""
+"""Statistics and budget checks shared by the explicit searches (``explicit.search._Search``,
+``explicit.stretch_graph._Explorer``): one definition of "how far are we" and "when to stop"."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from here:
   ``horizon``);
 * the zone model's clocks (``ipsecmc.engines.zones.model``: direction, ceiling, when a
   field is a running clock);
-* the z3 engine's delay step (``smt_encoding``: the length of a maximal jump and the
+* the z3 engine's delay step (``engines.smt.encoding``: the length of a maximal jump and the
   state it ends in).
 
 What resets a clock (a packet refreshes the session, inbound ESP resets ``quiet``) is

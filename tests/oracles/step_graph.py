@@ -1,6 +1,6 @@
 """The z3 engine's step relation, explicitly, in plain Python (no z3): a test oracle.
 
-Why it exists: the z3 engine (``smt.py`` over ``smt_encoding.transition``) does not
+Why it exists: the z3 engine (``engines/smt/engine.py`` over ``encoding.transition``) does not
 search the one-second model of ``Semantics`` but a *step relation* of its own: a step is
 one urgent event, or, when nothing is due, a single tick or a maximal *delay* of
 ``jump_length`` seconds. Its counterexamples are shortest in those steps, a measure the
@@ -144,7 +144,7 @@ def shortest_counterexample(
 
     ``invariant``: a state violating the predicate; ``bounded``: the monitor (seconds the
     predicate has held without a break, capped at T+1, advanced tick by tick as in
-    ``explicit._Search._monitor``) above T. Returns None when no counterexample is
+    ``engines.monitor.Monitor``) above T. Returns None when no counterexample is
     reachable (exhaustive), raises ``StateBudgetExceeded`` past ``max_states``.
     """
     if plan.kind not in ("invariant", "bounded"):

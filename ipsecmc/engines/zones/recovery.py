@@ -1,6 +1,6 @@
 """``recoverable`` (AG EF goal) over the zone graph, exactly: a backward fixpoint of zones.
 
-The forward zone search (``zone_search``) stores nodes (discrete state, zone) whose integer
+The forward zone search (``zones.search``) stores nodes (discrete state, zone) whose integer
 points are exactly the reachable one-second states, and, for this property, every step
 between them (``ZoneExplorer.edges``: parent, target, how). A step's target may be a node
 whose zone *includes* the successor zone (inclusion subsumption) rather than the successor
@@ -17,7 +17,7 @@ added to ``W[P]``. Every operation is exact on integer points (``dbm``), every c
 bounded inside a node, so ``W`` grows by integer points only and the pass ends.
 AG EF goal holds iff every node's zone lies in its ``W``.
 
-**Inverse images** (forward steps as in ``zone_search``):
+**Inverse images** (forward steps as in ``zones.search``):
 
 * urgent event: clocks kept, reset to a constant, or stopped. Inverse: a reset clock
   must have that constant in the target (then it is free again: its old value is any);
@@ -72,7 +72,7 @@ LOOP_LIMIT = 2_000_000
 
 def recoverable(search: ZoneExplorer) -> EngineResult:
     """AG EF goal on ``search``'s finished zone graph (module doc); whole nodes first
-    (``zone_waiting``), which proves in one pass what the exact pass needs a round per
+    (``zones.waiting``), which proves in one pass what the exact pass needs a round per
     timer cycle for."""
     if all_won(search):
         return EngineResult(

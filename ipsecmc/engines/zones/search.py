@@ -4,7 +4,7 @@ Under a free traffic profile (``any``: each second, each direction may or may no
 traffic) every second branches, so the one-second search stores every combination of
 timer values the environment can produce: its states grow linearly with the session TTL
 and the DPD interval and multiply by the keylives (issue 5). Here a search node is a
-*discrete* state (``zone_model``: the state with every running timer replaced by a
+*discrete* state (``zones.model``: the state with every running timer replaced by a
 marker) together with a **zone**: a convex set of values of the running timers, as
 difference constraints (``dbm.Zone``). One node stands for all the one-second states it
 contains, and a node whose zone is included in an already stored node's zone of the same
@@ -43,7 +43,7 @@ the integer points of the stored zones of a discrete state are exactly (up to in
 subsumption, which drops only points already stored) the one-second states reachable with
 that discrete part: (1) a lifted step computes ``Semantics``' own step for every valuation
 of the zone at once, because ``Semantics`` reads a running timer only through comparisons
-its range decides (``zone_model``) and writes it only by resets; (2) ``k`` seconds without
+its range decides (``zones.model``) and writes it only by resets; (2) ``k`` seconds without
 traffic from a state where nothing is due are the state shifted by ``k`` as long as no clock
 reaches its ceiling (``Semantics._age`` moves exactly the running timers by one, and
 ``due`` and the atoms change only at ceilings), which is ``up`` cut at the ceilings;
@@ -502,7 +502,7 @@ class ZoneExplorer(BudgetedSearch):
         return self._close(node)
 
     def _edge(self, parent: int, target: int, deriv: _Deriv) -> None:
-        """Remember a step for ``recoverable``'s backward pass (``zone_recovery``)."""
+        """Remember a step for ``recoverable``'s backward pass (``zones.recovery``)."""
         if self.want_graph and parent >= 0:
             self.edges.append((parent, target, deriv))
 

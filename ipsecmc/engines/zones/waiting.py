@@ -1,6 +1,6 @@
 """A fast proof of ``recoverable`` on the zone graph: whole nodes that reach the goal.
 
-The exact backward pass (``zone_recovery``) computes, per node, the states that can reach
+The exact backward pass (``zones.recovery``) computes, per node, the states that can reach
 the goal, as unions of zones. Where the only way back is to wait through many cycles of a
 short timer for a long one to run out (seed-intended under free traffic: site1 retries
 its negotiation every few seconds, for up to 43,200 s, until site2's own phase2 rekey),
