@@ -7,7 +7,7 @@ model does not accept is an ``InternalError`` (an engine bug), never a result.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ipsecmc.engines.result import Path
 from ipsecmc.errors import InternalError
@@ -18,12 +18,21 @@ from ipsecmc.model.system import TransitionSystem
 
 @dataclass(frozen=True, slots=True)
 class TraceEvent:
-    """One line of a trace: model time, the gateway (or ``None`` for the environment)."""
+    """One line of a trace: model time, the gateway (or ``None`` for the environment),
+    what happened, and ``after``: the model state once the step that caused it is done
+    (``TransitionSystem.describe`` puts it in words).
+
+    Timestamp rule: ``time`` is the model seconds elapsed before that step. Zero-time
+    events (packets, SAs coming up or down) carry the time of the second they happen
+    in; the notes of a one-second tick (host traffic of that second, a session or
+    keylife running out at its end) carry the time at the tick's start, so an event at
+    ``t`` happened in the second [t, t+1)."""
 
     time: int
     gateway: str | None
     note: Note
     in_loop: bool
+    after: State | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ def replay(system: TransitionSystem, path: Path) -> Trace:
             ) from exc
         for note in outcome.notes:
             gateway = system.names[note.end] if note.end >= 0 else None
-            events.append(TraceEvent(now, gateway, note, in_loop))
+            events.append(TraceEvent(now, gateway, note, in_loop, outcome.state))
         state = outcome.state
         if label.kind == "tick":
             now += 1

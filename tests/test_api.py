@@ -43,6 +43,11 @@ def test_load_honours_scenario_toml_and_check_returns_traces() -> None:
     (result,) = api.check(model, ["agreement"]).results
     assert result.verdict is api.Verdict.VIOLATED
     assert result.trace is not None and result.trace.duration == 391
+    last = result.trace.events[-1]
+    assert last.after is not None
+    assert result.system.describe(last.after) == result.trace.final_state
+    times = [e.time for e in result.trace.events]
+    assert times == sorted(times) and times[-1] <= result.trace.duration
     assert api.load([SEED], traffic="none").traffic == "none"
 
 
