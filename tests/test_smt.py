@@ -27,7 +27,11 @@ from ipsecmc.engines.smt.terms import (  # noqa: E402
     set_width,
     states_equal,
 )
-from ipsecmc.fortios.params import build  # noqa: E402
+from ipsecmc.fortios.params import (  # noqa: E402
+    BEHAVIOURS,
+    TunnelSystem,
+    build,
+)
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.params import (  # noqa: E402
     Admission,
@@ -56,10 +60,12 @@ def small_system(tunnel, rng: random.Random) -> TransitionSystem:  # type: ignor
     base = build(tunnel, "any")
     ends = []
     for e in base.params.ends:
+        version = rng.choice((1, 2))
         ends.append(
             dataclasses.replace(
                 e,
-                ike_version=rng.choice((1, 2)),
+                ike_version=version,
+                behaviour=BEHAVIOURS[version],
                 dpd=rng.choice(list(DpdMode)),
                 dpd_retrycount=rng.randint(1, 3),
                 dpd_retryinterval=rng.randint(2, 10),
@@ -81,7 +87,7 @@ def small_system(tunnel, rng: random.Random) -> TransitionSystem:  # type: ignor
         )
     )
     profile = parse_profile(text, a, b)
-    return TransitionSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, True))
+    return TunnelSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, True))
 
 
 def random_states(system: TransitionSystem, rng: random.Random, n: int) -> list[State]:
@@ -190,7 +196,7 @@ def _small_seed(tunnel) -> TransitionSystem:  # type: ignore[no-untyped-def]
         for e in base.params.ends
     )
     profile = parse_profile("both:10,site1-to-site2", tunnel.a.name, tunnel.b.name)
-    return TransitionSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, False))
+    return TunnelSystem(tunnel, TunnelParams((ends[0], ends[1]), profile, False))
 
 
 @pytest.mark.slow  # about 90 s: BMC to 24 steps plus the seconds minimisation

@@ -30,7 +30,7 @@ from ipsecmc.engines.smt.terms import (  # noqa: E402
     states_equal,
 )
 from ipsecmc.errors import InternalError  # noqa: E402
-from ipsecmc.fortios.params import build  # noqa: E402
+from ipsecmc.fortios.params import TunnelSystem, build  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.choice import when  # noqa: E402
 from ipsecmc.model.params import Admission  # noqa: E402
@@ -165,7 +165,7 @@ def test_pick_is_label_arg() -> None:
     deny = Admission(False, 2, None, "local-in policy 2 denies")
     ends = tuple(dataclasses.replace(e, admissions=(accept, deny)) for e in base.params.ends)
     params = dataclasses.replace(base.params, ends=ends)
-    system = TransitionSystem(base.tunnel, params)
+    system = TunnelSystem(base.tunnel, params)
     set_width(needed_width(system.params, 4, 64))
     enc = Encoding(system.params)
     rng = random.Random(7)

@@ -34,7 +34,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from benchmarks.spin.promela import SpinEnd, SpinParams  # noqa: E402
-from ipsecmc.fortios.params import build  # noqa: E402
+from ipsecmc.fortios.params import TunnelSystem, build  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.params import DpdMode, EndParams  # noqa: E402
 from ipsecmc.model.state import State  # noqa: E402
@@ -144,7 +144,7 @@ def with_timers(
     a, b = system.params.ends
     ends = (timed(a), timed(b))
     params = replace(system.params, ends=ends, rekey=p2_life is not None)
-    return TransitionSystem(system.tunnel, params)
+    return TunnelSystem(system.tunnel, params)
 
 
 def _compare_row(label: str, scenario: str, system: TransitionSystem, bound: int) -> bool:

@@ -76,6 +76,7 @@ class EventKind(Enum):
     ADMITTED = "admitted"  # no session, local-in accepts (policy None: built-in rules)
     DROPPED = "dropped"  # no session, local-in policy ``policy`` drops it
     IGNORED = "ignored"  # accepted, but no IKE SA to handle it (packet)
+    VERSION_MISMATCH = "version_mismatch"  # the phase1s speak other IKE versions (packet)
     GAVE_UP = "gave_up"  # a request went unanswered (packet, seconds)
     # SAs (sa)
     KEYLIFE = "keylife"  # the SA's keylife ended: rekeying it
@@ -112,6 +113,7 @@ _CATEGORY = {
             EventKind.ANSWERED,
             EventKind.DROPPED,
             EventKind.IGNORED,
+            EventKind.VERSION_MISMATCH,
             EventKind.GAVE_UP,
         ),
         "ike",

@@ -28,6 +28,7 @@ Encoded behaviour (FortiOS flavour; sources in ``../shared/domain.md``):
   (otherwise, with both keylives ending in the same second, each would replace the other
   in zero time, forever).
 * A new phase1 negotiated with a peer replaces that peer's old SAs (INITIAL_CONTACT) [U].
+* Phase1s of different IKE versions never negotiate: the responder does not answer.
 
 These are FortiOS's rules; the handlers read each one that could differ elsewhere from
 the end's ``params.Behaviour`` (retransmit schedule, IKEv1/IKEv2 DPD, what a given-up
@@ -576,6 +577,11 @@ class Semantics:
         """The peer's IKE daemon handles an accepted packet; returns (answered, outcome)."""
         j = 1 - i
         p, q = self.ends[i], self.ends[j]
+        if kind == REQ_P1 and p.ike_version != q.ike_version:
+            # an IKEv1 Main Mode packet is no IKE_SA_INIT and the other way round: the
+            # peer's phase1 has no proposal for it, so it never answers
+            sink.add(j, EventKind.VERSION_MISMATCH, packet=REQ_P1)
+            return False, sink.done(s.with_end(i, me).with_end(j, peer))
         if kind == REQ_P1:
             sink.add(j, EventKind.ANSWERED, packet=REQ_P1)
             me, peer = self._establish_p1(p, me), self._establish_p1(q, peer)

@@ -154,6 +154,7 @@ _PEER_NAMED = frozenset(
         EventKind.ADMITTED,
         EventKind.DROPPED,
         EventKind.IGNORED,
+        EventKind.VERSION_MISMATCH,
         EventKind.ANSWERED,
         EventKind.SA_REPLACED,
     }
@@ -238,6 +239,11 @@ def phrase(note: Note, ends: tuple[EndParams, EndParams], reason: str = "") -> s
     if kind is EventKind.IGNORED:
         what = "rekey" if note.packet is Packet.REKEY_P1 else "message"
         return f"no IKE SA with the peer: {what} ignored"
+    if kind is EventKind.VERSION_MISMATCH:
+        return (
+            f"{name} not answered: IKE version mismatch (IKEv{me.ike_version} here, "
+            f"IKEv{peer.ike_version} at the peer)"
+        )
     if kind is EventKind.GAVE_UP:
         return f"{name} failed: no answer after {note.seconds} s"
     if kind is EventKind.KEYLIFE:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan
+from ipsecmc.fortios.params import BEHAVIOURS, TunnelSystem
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.params import Admission, DpdMode, TunnelParams
 from ipsecmc.model.state import UP, State
@@ -82,7 +83,7 @@ def small_system(
 ) -> TransitionSystem:
     """A seed-shaped tunnel with small, chosen timers (for exhaustive comparisons)."""
     tunnel = seed_tunnel()
-    base = TransitionSystem(tunnel, _params(tunnel, traffic))
+    base = TunnelSystem(tunnel, _params(tunnel, traffic))
     ends = []
     for i in (0, 1):
         e = base.params.ends[i]
@@ -91,6 +92,7 @@ def small_system(
                 e,
                 dpd=dpd[i],
                 ike_version=ike[i],
+                behaviour=BEHAVIOURS[ike[i]],
                 session_ttl=ttl[i],
                 dpd_retryinterval=interval[i],
                 dpd_retrycount=retries[i],
@@ -104,7 +106,7 @@ def small_system(
             )
         )
     params = TunnelParams((ends[0], ends[1]), base.params.traffic, True)
-    return TransitionSystem(tunnel, params)
+    return TunnelSystem(tunnel, params)
 
 
 def _params(tunnel, traffic):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ipsecmc.engines.explicit.fast_successors import FastSuccessors
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan, Verdict
-from ipsecmc.fortios.params import build
+from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
@@ -144,7 +144,7 @@ def test_keylife_prefix_rejects_a_path_longer_than_the_horizon() -> None:
     tunnel = load_scenario([str(MODELS / "seed-intended")]).tunnels[0]
     base = build(tunnel, "both:200,site1-to-site2", rekey=True)
     a, b = (replace(e, p1_keylife=200, p2_keylife=100) for e in base.params.ends)
-    system = TransitionSystem(tunnel, replace(base.params, ends=(a, b)))
+    system = TunnelSystem(tunnel, replace(base.params, ends=(a, b)))
     plan = Plan("agreement", "bounded", lambda s: s.a.p2 != s.b.p2, 110, frozenset({"disagree"}))
     fast = ExplicitEngine().check(system, plan)
     slow = ExplicitEngine(keylife_prefix=False).check(system, plan)

@@ -23,7 +23,7 @@ from ipsecmc.engines.zones import model as zone_model
 from ipsecmc.engines.zones.dbm import Zone, point_zone
 from ipsecmc.engines.zones.engine import ZoneSearch, applicable
 from ipsecmc.engines.zones.model import Sym, Undecided
-from ipsecmc.fortios.params import build
+from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.params import DpdMode, TunnelParams
 from ipsecmc.model.state import UP, State
@@ -183,7 +183,7 @@ def _seed(name: str, ttl: int, interval: int, rekey: bool = False) -> Transition
         replace(e, session_ttl=ttl, dpd_retryinterval=interval) for e in system.params.ends
     )
     params = TunnelParams((ends[0], ends[1]), system.params.traffic, rekey)
-    return TransitionSystem(tunnel, params)
+    return TunnelSystem(tunnel, params)
 
 
 def _agreement(system: TransitionSystem) -> Plan:

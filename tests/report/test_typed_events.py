@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ipsecmc.engines.smt import terms as smt_terms
-from ipsecmc.fortios.params import build
+from ipsecmc.fortios.params import BEHAVIOURS, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.events import URGENT_KINDS, EventKind, Note, Packet, Sa, Urgent
 from ipsecmc.model.semantics import Label, Sink
@@ -135,7 +135,10 @@ def test_every_event_kind_has_a_sentence_in_both_versions() -> None:
     (tunnel,) = load_scenario([Path(__file__).parents[2] / "models" / "seed-intended"]).tunnels
     ends = build(tunnel, SEED_TRAFFIC).params.ends
     for version, mine, theirs in ((1, IKEV1, IKEV2_WORDS), (2, IKEV2, IKEV1_WORDS)):
-        v_ends = (replace(ends[0], ike_version=version), replace(ends[1], ike_version=version))
+        v_ends = (
+            replace(ends[0], ike_version=version, behaviour=BEHAVIOURS[version]),
+            replace(ends[1], ike_version=version, behaviour=BEHAVIOURS[version]),
+        )
         for kind in EventKind:
             for packet in Packet:
                 if kind is EventKind.ANSWERED and packet not in mine.answers:
