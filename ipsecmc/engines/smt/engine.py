@@ -50,7 +50,8 @@ step with assumption literals. ``facts["steps"]`` is k, the shortest length in s
 Performance (measured, ``benchmarks/smt_timers.py``): the successor is a function of the
 state and a few choice bits (see ``smt_encoding.transition``), so each incremental query
 is mostly propagation. ``seed-intended`` at its real timers: the 391 s counterexample is
-found at 41 steps in about 20 s of solving plus the canonicalisation, and the step count
+found at 41 steps: about 24 s of BMC, then about 30 s to pick the printed one (59 s in
+all on 2026-12-05, ``benchmarks/smt_seed_cpu.py``), and the step count
 stays 41 with keylives at their defaults and with 3,600 s sessions.
 
 Decoding. A model reads back as one event per step; delays become that many ``tick``
