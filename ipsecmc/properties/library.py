@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ipsecmc.errors import PropertyError, SourceLoc, UsageError
-from ipsecmc.properties.parse import _found_text, parse_property
+from ipsecmc.properties.parse import found_text, parse_property
 from ipsecmc.properties.syntax import Property
 
 PROPERTIES_DIR_ENV = "IPSECMC_PROPERTIES_DIR"
@@ -59,7 +59,7 @@ def _read_file(path: Path) -> Property:
     if prop.name != path.stem:
         raise PropertyError(
             prop.loc,
-            f"expected name '{path.stem}' (the file name), found {_found_text(prop.name)}",
+            f"expected name '{path.stem}' (the file name), found {found_text(prop.name)}",
         )
     return replace(prop, source=path)
 

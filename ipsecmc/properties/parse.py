@@ -291,7 +291,7 @@ class _Entry:
     segments: list[_Segment]
 
 
-def _found_text(text: str) -> str:
+def found_text(text: str) -> str:
     text = text.strip()
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
@@ -329,7 +329,7 @@ def parse_property(text: str, filename: str) -> Property:
         colon = code.find(":")
         key = code[:colon].rstrip() if colon >= 0 else ""
         if colon < 0 or key not in _KEYS:
-            found = _found_text(code) if colon < 0 else _found_text(key)
+            found = found_text(code) if colon < 0 else found_text(key)
             raise PropertyError(
                 SourceLoc(filename, lineno, 1),
                 f"expected 'key: value' with key one of {', '.join(_KEYS)}, found {found}",
@@ -360,7 +360,7 @@ def parse_property(text: str, filename: str) -> Property:
     if not _PROP_NAME_RE.fullmatch(name_seg.text):
         raise PropertyError(
             SourceLoc(filename, name_seg.line, name_seg.column),
-            "expected a name of letters, digits, '-' and '_', found " + _found_text(name_seg.text),
+            "expected a name of letters, digits, '-' and '_', found " + found_text(name_seg.text),
         )
     kind_seg = _single_line_value(entries["kind"], "kind", filename)
     kind = _parse_kind(kind_seg, filename)
@@ -415,11 +415,11 @@ def _single_line_value(entry: _Entry, key: str, filename: str) -> _Segment:
         extra = entry.segments[1] if len(entry.segments) > 1 else None
         if extra is not None:
             loc = SourceLoc(filename, extra.line, extra.column)
-            found = _found_text(extra.text)
+            found = found_text(extra.text)
         else:
             word2 = seg.text.split()[1]
             loc = SourceLoc(filename, seg.line, seg.column + seg.text.index(word2, 1))
-            found = _found_text(word2)
+            found = found_text(word2)
         raise PropertyError(loc, f"expected a single word after '{key}:', found also {found}")
     return seg
 
@@ -430,7 +430,7 @@ def _parse_kind(seg: _Segment, filename: str) -> Kind:
             return kind
     raise PropertyError(
         SourceLoc(filename, seg.line, seg.column),
-        f"expected kind {', '.join(KINDS[:-1])} or {KINDS[-1]}, found {_found_text(seg.text)}",
+        f"expected kind {', '.join(KINDS[:-1])} or {KINDS[-1]}, found {found_text(seg.text)}",
     )
 
 
@@ -442,5 +442,5 @@ def _parse_bound(seg: _Segment, loc: SourceLoc) -> int | Literal["auto"]:
     raise PropertyError(
         loc,
         "expected a whole number of seconds (at most 9 digits) or 'auto', found "
-        + _found_text(seg.text),
+        + found_text(seg.text),
     )
