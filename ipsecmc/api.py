@@ -17,6 +17,8 @@ JSON. A worked example::
     longer = api.with_timers(model, session_ttl=3600)  # what-if, no config text edited
     api.check(longer, ["agreement"]).results[0].verdict
 
+    saved = api.load_traces("report.json", model)      # `check --format json`, replayed
+
     mine = api.property_from_text(
         "name: both-up\\ndescription: never one end up alone\\nkind: invariant\\n"
         "formula: up(end_a) == up(end_b)\\n"
@@ -44,6 +46,7 @@ from ipsecmc.workflows.check import (
     exit_code,
     load_model,
 )
+from ipsecmc.workflows.trace_json import SavedResult, read_results, results_from_json
 
 #: The per-end constants :func:`with_timers` may change, with the config setting each
 #: one stands for.
@@ -123,6 +126,20 @@ def check(
     return check_model(model, options, properties=props or None)
 
 
+def load_traces(
+    source: str | Path, model: LoadedModel | None = None, *, text: str | None = None
+) -> tuple[SavedResult, ...]:
+    """The results and traces of a saved ``ipsecmc check --format json`` report (the file
+    ``source``, or the JSON ``text`` itself with ``source`` naming it in errors). With
+    ``model`` (the configs the report was made from) each trace's path is replayed on its
+    tunnel: every event gets its model state (``TraceEvent.after``), and a path the model
+    does not accept raises ``IpsecmcError``. Without, events carry their saved fields."""
+    systems = () if model is None else model.systems
+    if text is not None:
+        return results_from_json(text, systems, str(source))
+    return read_results(source, systems)
+
+
 __all__ = [
     "TIMERS",
     "Budget",
@@ -132,11 +149,13 @@ __all__ = [
     "LoadedModel",
     "Property",
     "PropertyResult",
+    "SavedResult",
     "Trace",
     "Verdict",
     "check",
     "exit_code",
     "load",
+    "load_traces",
     "property_from_text",
     "with_timers",
 ]

@@ -45,6 +45,9 @@ class Trace:
     loop_duration: int | None
     final_state: dict[str, dict[str, object]]
     steps: int
+    #: The engine's path this trace replays (``None`` for a trace read back from JSON
+    #: without its path): what ``ipsecmc.workflows.trace_json`` replays again.
+    path: Path | None = field(default=None, compare=False)
 
 
 def replay(system: TransitionSystem, path: Path) -> Trace:
@@ -78,6 +81,7 @@ def replay(system: TransitionSystem, path: Path) -> Trace:
         loop_duration=None if loop_time is None else now - loop_time,
         final_state=system.describe(state),
         steps=len(path.labels),
+        path=path,
     )
 
 

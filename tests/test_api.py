@@ -33,6 +33,7 @@ def test_all_is_exactly_the_public_names() -> None:
     assert exported <= public
     internal = {"Sequence", "Path", "replace", "TunnelSystem", "UsageError", "CheckOptions"}
     internal |= {"check_model", "load_model", "load_property", "parse_property"}
+    internal |= {"read_results", "results_from_json"}
     assert public - exported <= internal
     assert {"load", "check", "with_timers", "property_from_text"} <= exported
 
@@ -89,3 +90,69 @@ def test_a_property_written_as_text() -> None:
     assert [r.prop.name for r in report.results] == ["both-up"]
     assert report.results[0].verdict is api.Verdict.VIOLATED
     assert api.exit_code(report) == 1
+
+
+def _saved_report(tmp_path: Path) -> tuple[api.LoadedModel, Path]:
+    from ipsecmc.render.json_report import render_json
+
+    model = api.load([SEED])
+    report = tmp_path / "report.json"
+    report.write_text(render_json(api.check(model, ["agreement", "establishes"])))
+    return model, report
+
+
+def test_saved_json_traces_replay_on_the_model(tmp_path: Path) -> None:
+    """A report's traces read back from JSON equal the traces the check returned, with
+    the model state of every event (issue 14, item 4)."""
+    model, report = _saved_report(tmp_path)
+    fresh = {r.prop.name: r.trace for r in api.check(model, ["agreement", "establishes"]).results}
+    saved = api.load_traces(report, model)
+    assert [(s.property, s.verdict) for s in saved] == [
+        ("agreement", api.Verdict.VIOLATED),
+        ("establishes", api.Verdict.HOLDS),  # with a witness: the tunnel comes up
+    ]
+    for s in saved:
+        original = fresh[s.property]
+        assert s.trace is not None and original is not None
+        assert s.trace.events == original.events and s.trace.duration == original.duration
+        assert all(e.after is not None for e in s.trace.events)
+        assert s.trace.events[-1].after == original.events[-1].after
+
+
+def test_saved_json_traces_without_a_model_keep_typed_fields(tmp_path: Path) -> None:
+    model, report = _saved_report(tmp_path)
+    (fresh, _) = (r.trace for r in api.check(model, ["agreement", "establishes"]).results)
+    saved = api.load_traces(report)[0].trace
+    assert saved is not None and fresh is not None
+    assert saved.events == fresh.events  # kind, packet, policy, loc, ... (not the state)
+    assert saved.events[0].after is None
+    assert saved.path == fresh.path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "report.json:1:2: not JSON"),
+        ('{"version": 2, "results": []}', "version: expected schema version 1, found 2"),
+        ('{"version": 1}', "document.results: expected a value, found nothing"),
+        (
+            '{"version": 1, "results": [{"tunnel": "t", "property": "p", "verdict": "MAYBE"}]}',
+            "results[0].verdict: expected one of HOLDS, VIOLATED",
+        ),
+        (
+            '{"version": 1, "results": [{"tunnel": "t", "property": "p", "verdict": "HOLDS",'
+            ' "trace": {"path": [{"kind": "reboot", "end": 0, "arg": 0}]}}]}',
+            "results[0].trace.path[0].kind: expected one of delay, dpd",
+        ),
+    ],
+)
+def test_bad_saved_json_names_the_place(text: str, message: str) -> None:
+    with pytest.raises(api.IpsecmcError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        api.load_traces("report.json", text=text)
+
+
+def test_a_path_from_another_model_is_refused(tmp_path: Path) -> None:
+    _, report = _saved_report(tmp_path)
+    other = api.with_timers(api.load([SEED]), session_ttl=None)
+    with pytest.raises(api.IpsecmcError, match="does not replay on this model"):
+        api.load_traces(report, other)

@@ -18,7 +18,9 @@ Schema version 1::
                                      "policy": int|null, "sa": "ike"|"ipsec"|null,
                                      "attempt": int|null, "attempts": int|null,
                                      "seconds": int|null}],
-                         "final_state": {gateway: {...}}},
+                         "final_state": {gateway: {...}},
+                         "loop_start_step": int|null,
+                         "path": [{"kind": str, "end": int, "arg": int, "repeat": int}]},
         "condition": null | CONDITION}],
      "unknowns": [{"name": str, "referenced_by": [str], "defined_in": [str]}]}
 
@@ -29,6 +31,12 @@ value: ``sent``, ``dropped``, ``sa_up``, ``session_expired``, ...), ``packet`` (
 (the local-in policy that accepted or dropped the packet; null: the built-in rules),
 ``sa``, ``attempt``/``attempts`` (transmission or DPD probe number, of how many) and
 ``seconds`` (the TTL of an expired session, DPD's idle time, a request's give-up time).
+
+``path`` and ``loop_start_step`` (added within schema version 1) are the engine's path
+the trace replays: model labels (``kind`` ``tick``, ``delay`` or an urgent event, the
+acting ``end``, ``arg``: traffic bits, seconds or local-in outcome), run-length encoded
+(``repeat`` equal labels in a row); ``loop_start_step`` indexes the first label of a
+lasso's loop. ``ipsecmc.api.load_traces`` reads them back and replays them on a model.
 
 ``unknowns`` lists the ``--assume-unknown`` names (empty without the flag); with it,
 every result has a ``condition`` (``ipsecmc.workflows.unknowns``)::
@@ -47,12 +55,13 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ipsecmc.engines.result import Verdict
 from ipsecmc.model.events import Note
+from ipsecmc.model.semantics import Label
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.workflows.check import CheckReport, PropertyResult
 from ipsecmc.workflows.suspects import suspect_dicts, suspects_in
@@ -104,7 +113,22 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
             for ev in trace.events
         ],
         "final_state": trace.final_state,
+        "loop_start_step": None if trace.path is None else trace.path.loop_start,
+        "path": [] if trace.path is None else path_runs(trace.path.labels),
     }
+
+
+def path_runs(labels: Sequence[Label]) -> list[dict[str, int | str]]:
+    """``labels`` run-length encoded (a wait of a day is 86,400 equal ticks)."""
+    runs: list[dict[str, int | str]] = []
+    last: Label | None = None
+    for label in labels:
+        if label == last:
+            runs[-1]["repeat"] = int(runs[-1]["repeat"]) + 1
+        else:
+            runs.append({"kind": str(label.kind), "end": label.end, "arg": label.arg, "repeat": 1})
+            last = label
+    return runs
 
 
 def result_dict(r: PropertyResult, trace_to: TraceToDict = trace_dict) -> dict[str, Any]:
