@@ -61,6 +61,8 @@ property re-evaluated concretely; any mismatch raises ``InternalError``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -135,6 +137,11 @@ class _SpacerJob:
         self.thread.start()
 
     def _work(self, budget_ms: int) -> None:
+        # Lowest CPU priority for this thread (Linux nice values are per thread): on a
+        # busy machine BMC, which finds the counterexamples, must not wait for the proof
+        # attempt; on a free core the proof loses nothing.
+        with contextlib.suppress(AttributeError, OSError):  # not Linux: as it is
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         try:
             self._answer = self.prover.prove(budget_ms, SPACER_TRIES)
         except BaseException as exc:  # re-raised in the caller's thread by ``answer``
