@@ -26,20 +26,25 @@ Plan kinds (same meaning as ``explicit.py``):
   proves there is none (VIOLATED).
 * ``recoverable``: not supported (INCONCLUSIVE).
 
-Search. Two incremental bit-vector solvers grow by one unrolled step per depth. For
-k = 0, 1, ..., ``max_depth``: the base case asks for a bad state at step k (an assumption
-literal; steps are urgent events, 1 s ticks or maximal delays, so the first k with a
-counterexample gives the fewest steps). The inductive step asks for a simple path
-(pairwise distinct states, monitor included) of k good states, all within
-``Encoding.ranges``, followed by a bad one; unsat proves the property for all depths
-(HOLDS, ``facts["k"]``). The ranges are themselves checked to be inductive before a
-proof relies on them. An inductive-step query that runs past ``INDUCTION_STEP_MS``
-ends k-induction (the reason says so) and BMC goes on alone. No counterexample and no
-proof up to ``max_depth``: the IC3/PDR step (``smt_proof``: Spacer, its invariant
-checked against this relation) gets up to ``SPACER_SECONDS``; a checked invariant is a
-proof (HOLDS, ``facts["proof"] == "spacer"``). Else HOLDS_UP_TO with ``bound =
-max_depth`` steps (each step is at least zero seconds, so this is a bound on events, not
-on time).
+Search. Two incremental bit-vector solvers grow by one unrolled step at a time. The base
+case (BMC) asks for a bad state at any depth of a window of ``STRIDE`` depths (an
+assumption; each query costs time in proportion to the unrolling, so one query per
+window instead of one per depth); only a window that has one is searched depth by depth,
+and steps are urgent events, 1 s ticks or maximal delays, so the first depth with a
+counterexample gives the fewest steps. The inductive step, at the depths of
+``INDUCTION_DEPTHS`` the base case has covered, asks for a simple path (pairwise distinct
+states, monitor included) of k good states, all within ``Encoding.ranges``, followed by
+a bad one; unsat proves the property for all depths (HOLDS, ``facts["k"]``). The ranges
+are themselves checked to be inductive before a proof relies on them. An inductive-step
+query that runs past ``INDUCTION_STEP_MS`` ends k-induction (the reason says so) and BMC
+goes on alone. Once the first window is clean, the IC3/PDR step (``smt_proof``: Spacer,
+its invariant checked against this relation) runs in a thread of its own alongside BMC
+(z3 releases Python's lock while it solves; its terms live in z3 contexts of its own;
+the thread has the lowest CPU priority, so it uses a free core and does not slow BMC on
+a busy one), for up to ``SPACER_SECONDS``; a checked invariant is a proof (HOLDS,
+``facts["proof"] == "spacer"``). No counterexample and no proof up to ``max_depth``: the
+engine waits for Spacer, else HOLDS_UP_TO with ``bound = max_depth`` steps (each step is
+at least zero seconds, so this is a bound on events, not on time).
 
 The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK`` steps,
 the fewest seconds of model time (a zero-time event more can buy an earlier violation),
@@ -47,11 +52,14 @@ and among those the first in the order the explicit engine explores successors (
 before end 1, local-in outcome 0 first, traffic choices in profile order), fixed step by
 step with assumption literals. ``facts["steps"]`` is k, the shortest length in steps.
 
-Performance (measured, ``benchmarks/smt_timers.py``): the successor is a function of the
-state and a few choice bits (see ``smt_encoding.transition``), so each incremental query
-is mostly propagation. ``seed-intended`` at its real timers: the 391 s counterexample is
-found at 41 steps in about 20 s of solving plus the canonicalisation, and the step count
-stays 41 with keylives at their defaults and with 3,600 s sessions.
+Performance (measured, ``benchmarks/smt_seed_cpu.py``, ``benchmarks/RESULTS.md``): the
+successor is a function of the state and a few choice bits (see
+``smt_encoding.transition``), so each incremental query is mostly propagation, at a cost
+in proportion to the bit-blasted unrolling (about 180,000 clauses per step on the seed).
+``seed-intended`` at its real timers: the 391 s counterexample is found at 41 steps in
+about 30 s on a free core (BMC about 11 s, the fewer-seconds query 3-4 s, the
+canonicalisation 3-8 s); seed-fixed and seed-literal agreement are proved by Spacer in
+about 17-19 s.
 
 Decoding. A model reads back as one event per step; delays become that many ``tick``
 labels and urgent events get the outcome index whose successor equals the model's next
