@@ -82,6 +82,7 @@ class Depths:
     induction: bool
     #: also run the one-second search where the zone search applies (three engines)
     seconds: bool = False
+    spacer: bool = False
 
     def for_run(self, shortest: Shortest | None) -> int:
         if shortest is None:
@@ -218,9 +219,9 @@ def compare(
         _assert_replays(system, plan, shortest.labels)
         assert _steps_of(graph, system, shortest.labels) == shortest.steps
     induction = depths.induction and shortest is None
-    smt = SmtEngine(max_depth=depths.for_run(shortest), induction=induction, spacer=False).check(
-        system, plan
-    )
+    smt = SmtEngine(
+        max_depth=depths.for_run(shortest), induction=induction, spacer=induction and depths.spacer
+    ).check(system, plan)
     tally.counts[f"explicit {explicit.verdict.value} / z3 {smt.verdict.value}"] += 1
     _agree(system, plan, graph, explicit, smt, shortest)
 
@@ -276,8 +277,22 @@ def _run(n: int, depths: Depths) -> Counter[str]:
     return tally.counts
 
 
+def real_verdicts(counts: Counter[str]) -> int:
+    """How many runs z3 answered with a verdict (HOLDS or VIOLATED, not HOLDS_UP_TO)."""
+    return sum(v for k, v in counts.items() if k.endswith(("z3 HOLDS", "z3 VIOLATED")))
+
+
 def test_engines_agree() -> None:
-    _run(200, CI)
+    """The default run: BMC only, to 3 steps (so z3 answers only the shallow violations;
+    issue 13 asks for 80%, which needs proofs: see
+    ``test_proofs_agree`` and benchmarks/RESULTS.md for why that does not fit here).
+    The share depends on which scenarios are drawn, and the draw is not the same alone
+    and within the whole suite (37/200 alone, 14/200 in the suite), so only "some" is
+    asserted; the share is printed (``-s``)."""
+    counts = _run(200, CI)
+    real = real_verdicts(counts)
+    print(f"z3 real verdicts: {real}/200 ({real / 2:.0f}%)")
+    assert real > 0
 
 
 @st.composite
@@ -341,6 +356,7 @@ def test_proofs_agree() -> None:
     """k-induction proofs (z3 HOLDS) against exhaustive search, on fewer scenarios: a
     proof attempt of depth 10 costs several seconds, and most do not close by then."""
     counts = _run(40, PROOFS)
+    print(f"z3 real verdicts: {real_verdicts(counts)}/40")
     assert counts["explicit HOLDS / z3 HOLDS"] > 0
 
 

@@ -1,6 +1,6 @@
 """The Z3 engine: bounded model checking and k-induction over the same semantics.
 
-The transition relation is ``smt_encoding.transition``: ``ipsecmc.model.semantics`` itself,
+The transition relation is ``encoding.transition``: ``ipsecmc.model.semantics`` itself,
 derived by symbolic execution (``smt_derive``) and checked equal to it step by step by
 ``tests/test_smt.py``; the soundness argument, including the symbolic delay step, is that
 module's docstring.
@@ -26,20 +26,25 @@ Plan kinds (same meaning as ``explicit.py``):
   proves there is none (VIOLATED).
 * ``recoverable``: not supported (INCONCLUSIVE).
 
-Search. Two incremental bit-vector solvers grow by one unrolled step per depth. For
-k = 0, 1, ..., ``max_depth``: the base case asks for a bad state at step k (an assumption
-literal; steps are urgent events, 1 s ticks or maximal delays, so the first k with a
-counterexample gives the fewest steps). The inductive step asks for a simple path
-(pairwise distinct states, monitor included) of k good states, all within
-``Encoding.ranges``, followed by a bad one; unsat proves the property for all depths
-(HOLDS, ``facts["k"]``). The ranges are themselves checked to be inductive before a
-proof relies on them. An inductive-step query that runs past ``INDUCTION_STEP_MS``
-ends k-induction (the reason says so) and BMC goes on alone. No counterexample and no
-proof up to ``max_depth``: the IC3/PDR step (``smt_proof``: Spacer, its invariant
-checked against this relation) gets up to ``SPACER_SECONDS``; a checked invariant is a
-proof (HOLDS, ``facts["proof"] == "spacer"``). Else HOLDS_UP_TO with ``bound =
-max_depth`` steps (each step is at least zero seconds, so this is a bound on events, not
-on time).
+Search. Two incremental bit-vector solvers grow by one unrolled step at a time. The base
+case (BMC) asks for a bad state at any depth of a window of ``STRIDE`` depths (an
+assumption; each query costs time in proportion to the unrolling, so one query per
+window instead of one per depth); only a window that has one is searched depth by depth,
+and steps are urgent events, 1 s ticks or maximal delays, so the first depth with a
+counterexample gives the fewest steps. The inductive step, at the depths of
+``INDUCTION_DEPTHS`` the base case has covered, asks for a simple path (pairwise distinct
+states, monitor included) of k good states, all within ``Encoding.ranges``, followed by
+a bad one; unsat proves the property for all depths (HOLDS, ``facts["k"]``). The ranges
+are themselves checked to be inductive before a proof relies on them. An inductive-step
+query that runs past ``INDUCTION_STEP_MS`` ends k-induction (the reason says so) and BMC
+goes on alone. Once the first window is clean, the IC3/PDR step (``proof``: Spacer,
+its invariant checked against this relation) runs alongside BMC in a forked child
+process at the lowest CPU priority (it uses a free core and does not slow BMC on a busy
+one; not a thread, see ``_SpacerJob``), for up to ``SPACER_SECONDS``; a checked
+invariant is a proof (HOLDS,
+``facts["proof"] == "spacer"``). No counterexample and no proof up to ``max_depth``: the
+engine waits for Spacer, else HOLDS_UP_TO with ``bound = max_depth`` steps (each step is
+at least zero seconds, so this is a bound on events, not on time).
 
 The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK`` steps,
 the fewest seconds of model time (a zero-time event more can buy an earlier violation),
@@ -47,12 +52,14 @@ and among those the first in the order the explicit engine explores successors (
 before end 1, local-in outcome 0 first, traffic choices in profile order), fixed step by
 step with assumption literals. ``facts["steps"]`` is k, the shortest length in steps.
 
-Performance (measured, ``benchmarks/smt_timers.py``): the successor is a function of the
-state and a few choice bits (see ``smt_encoding.transition``), so each incremental query
-is mostly propagation. ``seed-intended`` at its real timers: the 391 s counterexample is
-found at 41 steps: about 24 s of BMC, then about 30 s to pick the printed one (59 s in
-all on 2026-12-05, ``benchmarks/smt_seed_cpu.py``), and the step count
-stays 41 with keylives at their defaults and with 3,600 s sessions.
+Performance (measured, ``benchmarks/smt_seed_cpu.py``, ``benchmarks/RESULTS.md``): the
+successor is a function of the state and a few choice bits (see
+``encoding.transition``), so each incremental query is mostly propagation, at a cost
+in proportion to the bit-blasted unrolling (about 180,000 clauses per step on the seed).
+``seed-intended`` at its real timers: the 391 s counterexample is found at 41 steps in
+about 30 s on a free core (BMC about 11 s, the fewer-seconds query 3-4 s, the
+canonicalisation 3-8 s); seed-fixed and seed-literal agreement are proved by Spacer in
+about 17-19 s.
 
 Decoding. A model reads back as one event per step; delays become that many ``tick``
 labels and urgent events get the outcome index whose successor equals the model's next
@@ -62,14 +69,19 @@ property re-evaluated concretely; any mismatch raises ``InternalError``.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import multiprocessing.process
+import os
 import time
 from collections.abc import Callable
 from itertools import product
+from multiprocessing.connection import Connection
 
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt import terms as smt_terms
 from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
-from ipsecmc.engines.smt.proof import SpacerProof
+from ipsecmc.engines.smt.proof import SpacerAnswer, SpacerProof
 from ipsecmc.engines.smt.terms import (
     IV,
     IVar,
@@ -82,6 +94,8 @@ from ipsecmc.engines.smt.terms import (
     read_state,
     set_width,
     states_equal,
+    sum_width,
+    widen,
 )
 from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
@@ -96,7 +110,7 @@ INDUCTION_STEP_MS = 2_000
 
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
-#: The IC3/PDR proof step (``smt_proof``) runs once BMC has found no counterexample up to
+#: The IC3/PDR proof step (``proof``) runs once BMC has found no counterexample up to
 #: ``max_depth`` steps (counterexamples first: a violated property never waits for it),
 #: for at most ``SPACER_SECONDS`` of the time budget (``SPACER_TRIES`` restarts).
 SPACER_SECONDS = 120
@@ -105,6 +119,86 @@ SPACER_TRIES = 4
 
 #: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
 SECONDS_SLACK = 2
+
+#: BMC asks for a bad state in this many depths at once (``_Search._run``).
+STRIDE = 4
+
+#: Depths at which the inductive step runs (once BMC has covered them); it rarely closes
+#: deeper on these systems, where IC3/PDR is the proof that works.
+INDUCTION_DEPTHS = (1, 2, 3, 4, 6, 8, 12, 16)
+
+
+class _SpacerJob:
+    """A ``SpacerProof`` running in a child process (forked, so it inherits the prepared
+    problem without serialising it); ``stop`` ends it.
+
+    Not a thread: z3's Python objects free themselves from whichever thread runs the
+    garbage collector, and a context is not thread-safe, so a proof thread next to BMC
+    crashed the interpreter (segmentation fault in ``Z3_dec_ref``). A process also gets
+    a CPU priority of its own (the lowest: on a busy machine BMC, which finds the
+    counterexamples, must not wait for the proof attempt) and can be killed at once.
+    Where ``fork`` is not available the proof runs in this process when it is awaited.
+    """
+
+    def __init__(self, prover: SpacerProof, budget_ms: int) -> None:
+        self.prover = prover
+        self.budget_ms = budget_ms
+        self._answer: SpacerAnswer | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._receiver: Connection | None = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=_spacer_child, args=(prover, budget_ms, sender), name="z3-spacer"
+            )
+            self._process.daemon = True
+            self._process.start()
+            sender.close()
+
+    def _receive(self, timeout: float | None) -> None:
+        if self._answer is not None or self._receiver is None:
+            return
+        try:
+            if self._receiver.poll(timeout):
+                self._answer = self._receiver.recv()
+        except (EOFError, OSError):  # the child died without an answer: no conclusion
+            self._answer = SpacerAnswer(False, 0, 0.0)
+
+    def answer(self) -> SpacerAnswer | None:
+        """The answer once the proof attempt has ended, else None."""
+        self._receive(0)
+        return self._answer
+
+    def wait(self) -> SpacerAnswer | None:
+        """Until the attempt ends (its own time budget bounds it, plus a grace second)."""
+        if self._process is None:
+            if self._answer is None:
+                self._answer = self.prover.prove(self.budget_ms, SPACER_TRIES)
+            return self._answer
+        self._receive(self.budget_ms / 1000 + 5)
+        return self._answer
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+        if self._process is not None:
+            self._process.join()
+        if self._receiver is not None:
+            self._receiver.close()
+            self._receiver = None
+
+
+def _spacer_child(prover: SpacerProof, budget_ms: int, sender: Connection) -> None:
+    """The forked proof process: lowest priority, one answer sent back."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux: as it is
+        os.nice(19)
+    try:
+        answer = prover.prove(budget_ms, SPACER_TRIES)
+    except Exception:  # no conclusion; the parent goes on without a proof
+        answer = SpacerAnswer(False, 0, 0.0)
+    sender.send(answer)
+    sender.close()
 
 
 class SmtEngine:
@@ -258,7 +352,8 @@ class _Search:
         self.cap = jump_cap(system.params, plan)
         self.started = time.perf_counter()
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
-        self.spacer = True  # IC3/PDR after BMC (when ``induction``)
+        self.spacer = True  # IC3/PDR alongside BMC (when ``induction``)
+        self._spacer_job: _SpacerJob | None = None
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -338,9 +433,20 @@ class _Search:
 
     # -------------------------------------------------------------- main loop
     def run(self) -> EngineResult:
-        """Deepen one step at a time: base case (BMC) then inductive step, both on
-        incremental solvers whose unrolling grows by one step per depth; the query of
-        depth k is the bad-state literal of step k, passed as an assumption."""
+        """The search (module doc); the Spacer process, if any, ends with it."""
+        try:
+            return self._run()
+        finally:
+            if self._spacer_job is not None:
+                self._spacer_job.stop()
+
+    def _run(self) -> EngineResult:
+        """Deepen a window of ``STRIDE`` depths at a time: the base case (BMC) asks for a
+        bad state at any depth of the window (one query instead of one per depth: every
+        query costs time in proportion to the unrolling), and only a window that has one
+        is searched depth by depth for the first; the inductive step runs at the depths
+        of ``INDUCTION_DEPTHS`` the base case has covered. Both solvers are incremental
+        and grow by one unrolled step at a time; queries are assumptions."""
         s0 = fresh_state("b0")
         c0 = IVar("b0.c")
         base = z3.SolverFor("QF_BV")
@@ -355,15 +461,40 @@ class _Search:
         if self.induction and not self._ranges_inductive():
             raise InternalError("value ranges of the z3 encoding are not inductive")
         induct, gave_up = self.induction, None
-        for k in range(self.max_depth + 1):
-            bad = self._bad(states[k], mons[k])
-            verdict = self._check(base, bad)
+        tried = 0  # deepest inductive step tried
+        covered = -1  # BMC found no bad state at depths 0..covered
+        while covered < self.max_depth:
+            if covered >= 0 and self._spacer_job is None and self.induction and self.spacer:
+                self._spacer_job = self._spacer_start()
+            proof = self._spacer_answer(wait=False)
+            if proof is not None:
+                return proof
+            window = range(covered + 1, min(covered + STRIDE, self.max_depth) + 1)
+            while len(steps) < window[-1]:
+                base.add(self._unroll_step(states, mons, steps, "b"))
+            bads = {d: self._bad(states[d], mons[d]) for d in window}
+            verdict = self._check(base, z3.Or(list(bads.values())))
             if verdict == z3.unknown:
-                return self._timeout(k)
+                return self._spacer_answer(wait=False) or self._timeout(window[0])
             if verdict == z3.sat:
-                return self._found(base, base.model(), states, mons, steps, k)
+                for d in window:
+                    verdict = self._check(base, bads[d])
+                    if verdict == z3.unknown:
+                        return self._spacer_answer(wait=False) or self._timeout(d)
+                    if verdict == z3.sat:
+                        return self._found(base, base.model(), states, mons, steps, d)
+                    base.add(z3.Not(bads[d]))
+                raise InternalError("z3: a bad state in a window of depths but at none of them")
+            for bad in bads.values():
+                base.add(z3.Not(bad))  # implied: these depths have no bad state
+            covered = window[-1]
             # inductive step of depth k: k good states on a simple path, then a bad one
-            if induct and k >= 1:
+            # (sound for any k up to ``covered``, the depths the base case has checked)
+            todo = [k for k in INDUCTION_DEPTHS if tried < k <= covered]
+            if induct and todo:
+                k = tried = todo[-1]
+                while len(i_steps) < k:
+                    self._unroll_induction(ind, i_states, i_mons, i_steps)
                 verdict = self._check(
                     ind, self._bad(i_states[k], i_mons[k]), cap_ms=INDUCTION_STEP_MS
                 )
@@ -371,26 +502,17 @@ class _Search:
                     return self._proved(k)
                 if verdict == z3.unknown:  # too hard to decide: keep BMC going alone
                     induct, gave_up = False, k
-            if k == self.max_depth:
-                break
-            base.add(z3.Not(bad))  # implied: depth k had no bad state
-            base.add(self._unroll_step(states, mons, steps, "b"))
-            if induct:
-                ind.add(z3.Not(self._bad(i_states[k], i_mons[k])))
-                ind.add(self._unroll_step(i_states, i_mons, i_steps, "i"))
-                new = i_states[-1]
-                ind.add(self.enc.ranges(new, i_mons[-1], self.limit))
-                for old, c_old in zip(i_states[:-1], i_mons[:-1], strict=True):
-                    ind.add(z3.Not(z3.And(states_equal(old, new), c_old == i_mons[-1])))
         if self.induction and self.spacer:
-            proof = self._spacer_proof()
+            if self._spacer_job is None:
+                self._spacer_job = self._spacer_start()
+            proof = self._spacer_answer(wait=True)
             if proof is not None:
                 return proof
         stats = self._stats(self.max_depth)
         induction = (
             "no proof was tried"
             if not self.induction
-            else "k-induction did not close"
+            else f"k-induction did not close up to k={tried}"
             if gave_up is None
             else f"k-induction gave up at k={gave_up} (step query over "
             f"{INDUCTION_STEP_MS / 1000:g} s)"
@@ -412,6 +534,19 @@ class _Search:
             facts={"steps": self.max_depth},
         )
 
+    def _unroll_induction(
+        self, ind: z3.Solver, states: list[SState], mons: list[IntT], steps: list[Step]
+    ) -> None:
+        """One more step of the inductive-step unrolling: the last state good, a step,
+        the new state within the ranges and distinct from every earlier one."""
+        k = len(steps)
+        ind.add(z3.Not(self._bad(states[k], mons[k])))
+        ind.add(self._unroll_step(states, mons, steps, "i"))
+        new = states[-1]
+        ind.add(self.enc.ranges(new, mons[-1], self.limit))
+        for old, c_old in zip(states[:-1], mons[:-1], strict=True):
+            ind.add(z3.Not(z3.And(states_equal(old, new), c_old == mons[-1])))
+
     def _ranges_inductive(self) -> bool:
         """Initial state in range, and range preserved by every transition."""
         s, s2 = fresh_state("r0"), fresh_state("r1")
@@ -425,16 +560,17 @@ class _Search:
         solver.add(query)
         return bool(self._check(solver) == z3.unsat)
 
-    def _spacer_proof(self) -> EngineResult | None:
-        """The IC3/PDR proof step (``smt_proof``): HOLDS (VIOLATED for ``reachable``)
-        when Spacer finds an invariant, checked against the transition relation; ``None``
-        when it finds a bad state or runs out of its share of the time budget."""
+    # -------------------------------------------------------------- IC3/PDR (Spacer)
+    def _spacer_start(self) -> _SpacerJob:
+        """Build the Spacer problem (over mathematical integers, ``proof``'s doc) in
+        this process and start solving it in a child (``_SpacerJob``), so BMC goes on
+        meanwhile on the other core."""
         budget_ms = SPACER_SECONDS * 1000
         left = self._deadline_ms()
         if left is not None:
             budget_ms = min(budget_ms, left)
         saved = (smt_terms.WIDTH, self.enc, self.pred)
-        set_width(None)  # Spacer reasons over mathematical integers (smt_proof's doc)
+        set_width(None)
         try:
             self.enc = Encoding(self.system.params)
             self.pred = PredicateEncoder(self.enc, self.plan.predicate)
@@ -448,11 +584,19 @@ class _Search:
                 self.limit,
                 seed=self.spacer_seed,
             )
-            answer = prover.prove(budget_ms, SPACER_TRIES)
         finally:
             set_width(saved[0])
             self.enc, self.pred = saved[1], saved[2]
-        if not answer.proved:
+        return _SpacerJob(prover, budget_ms)
+
+    def _spacer_answer(self, wait: bool) -> EngineResult | None:
+        """The Spacer job's proof, if it has one (``wait``: until it ends or the time
+        budget does)."""
+        job = self._spacer_job
+        if job is None:
+            return None
+        answer = job.wait() if wait else job.answer()
+        if answer is None or not answer.proved:
             return None
         stats = self._stats(0)
         facts: dict[str, object] = {"proof": "spacer", "lemmas": answer.lemmas}
@@ -467,6 +611,17 @@ class _Search:
         return EngineResult(
             Verdict.HOLDS, stats, bound=self.plan.bound, reason=f"proved by {how}", facts=facts
         )
+
+    def _spacer_proof(self) -> EngineResult | None:
+        """The IC3/PDR proof step alone (``proof``): HOLDS (VIOLATED for
+        ``reachable``) when Spacer finds an invariant, checked against the transition
+        relation; ``None`` when it finds a bad state or runs out of its share of the time
+        budget."""
+        self._spacer_job = self._spacer_start()
+        try:
+            return self._spacer_answer(wait=True)
+        finally:
+            self._spacer_job.stop()
 
     def _proved(self, k: int) -> EngineResult:
         stats = self._stats(k)
@@ -530,11 +685,18 @@ class _Search:
         model: z3.ModelRef,
         states: list[SState],
         steps: list[Step],
+        reached: Callable[[z3.ModelRef], int],
     ) -> z3.ModelRef:
         """Fix the choices step by step to the first alternative that still reaches the
-        goal (see ``_preferences``); ``model`` satisfies ``goal``."""
+        goal (see ``_preferences``); ``model`` satisfies ``goal``, ``reached(model)`` is
+        the first depth at which it does. Steps from that depth on are not fixed: the
+        fixed prefix already decides the path up to it (and the goal there), so no
+        later choice can change the printed path."""
         fixed = [goal]
         for t, step in enumerate(steps):
+            goal_at = reached(model)
+            if t >= goal_at:
+                break
             for alternatives in self._preferences(model, states[t], step):
                 for n, lit in enumerate(alternatives):
                     if z3.is_true(model.eval(lit, model_completion=True)):
@@ -562,15 +724,26 @@ class _Search:
         Among the counterexamples of ``k`` .. ``k + SECONDS_SLACK`` steps (a zero-time
         event more can buy an earlier violation), the fewest seconds of model time; among
         those, the first in exploration order (``_canonical``). Then decode and replay.
+        ``first`` (a counterexample of ``k`` steps) bounds the seconds: the search starts
+        below its seconds rather than re-proving that bound with the longer unrolling.
         """
         depths = range(k, min(k + SECONDS_SLACK, self.max_depth) + 1)
         while len(steps) < depths[-1]:
             solver.add(self._unroll_step(states, mons, steps, "b"))
-        totals = [z3.Sum([st.seconds() for st in steps[:d]]) if d else IV(0) for d in depths]
+        bits = sum_width(self.system.params, depths[-1], self.limit)
+        prefix = [widen(IV(0), bits)]
+        for st in steps[: depths[-1]]:
+            prefix.append(prefix[-1] + widen(st.seconds(), bits))
+        totals = [prefix[d] for d in depths]
         bads = [self._bad(states[d], mons[d]) for d in depths]
 
         def goal(seconds: int) -> BoolT:
-            return z3.Or([z3.And(b, t <= seconds) for b, t in zip(bads, totals, strict=True)])
+            # steps take no negative time, so every prefix of a path within ``seconds``
+            # is: implied, but it lets the solver cut a path off as soon as it is too slow
+            early = [t <= seconds for t in prefix[1 : k + 1]]
+            return z3.And(
+                *early, z3.Or([z3.And(b, t <= seconds) for b, t in zip(bads, totals, strict=True)])
+            )
 
         def best(model: z3.ModelRef) -> int:
             return min(
@@ -582,18 +755,19 @@ class _Search:
         # ``first`` assigns the steps up to k only; past the time budget a query answers
         # unknown, and the best model so far is kept
         model, seconds = first, int_value(first, totals[0])
-        if self._check(solver, goal(seconds)) == z3.sat:
+        while self._check(solver, goal(seconds - 1)) == z3.sat:
             model = solver.model()
             seconds = best(model)
-            while self._check(solver, goal(seconds - 1)) == z3.sat:
-                model = solver.model()
-                seconds = best(model)
-            model = self._canonical(solver, goal(seconds), model, states, steps[: depths[-1]])
-        depth = next(
-            d
-            for d, b, t in zip(depths, bads, totals, strict=True)
-            if z3.is_true(model.eval(z3.And(b, t <= seconds), model_completion=True))
-        )
+
+        def reached(model: z3.ModelRef) -> int:
+            return next(
+                d
+                for d, b, t in zip(depths, bads, totals, strict=True)
+                if z3.is_true(model.eval(z3.And(b, t <= seconds), model_completion=True))
+            )
+
+        model = self._canonical(solver, goal(seconds), model, states, steps, reached)
+        depth = reached(model)
         labels = self._decode(model, states[: depth + 1], steps[:depth])
         labels = self._replay_and_cut(labels)
         verdict = Verdict.HOLDS if self.kind == "reachable" else Verdict.VIOLATED

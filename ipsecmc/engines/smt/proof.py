@@ -11,7 +11,7 @@ Why a proof from here is sound, independently of how Spacer got it:
 
 * The answer (``Fixedpoint.get_cover_delta``: the invariant as a formula over the
   arguments of ``Inv``) is checked by a plain z3 ``Solver`` against the engine's own
-  transition ``smt_encoding.transition`` and monitor: ``init => Inv``,
+  transition ``encoding.transition`` and monitor: ``init => Inv``,
   ``Inv /\\ T => Inv'`` and ``Inv => not bad`` must all be unsat-checked; a
   counterexample to one is an ``InternalError``. So a HOLDS rests on three small,
   checked queries over the same relation BMC and k-induction use, not on Spacer.
@@ -51,6 +51,7 @@ above passes whenever Spacer answers ``unsat``; ``R`` only has to be right for s
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,9 +145,39 @@ class SpacerAnswer:
     refuted: bool = False  # Spacer found a bad state of ``R``: retrying is pointless
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything a Spacer run and the check of its answer need, as terms of a context
+    of their own (``ctx``): built once in the caller's thread; a run translates them into
+    a fresh context, so it never touches a context another thread uses."""
+
+    ctx: z3.Context
+    here: list[Term]  # the arguments of ``Inv`` (state and monitor)
+    rules: list[tuple[str, list[Term], Term, list[Term]]]  # name, head, body, variables
+    init: list[Term]
+    query: Term
+    # the check (``verify``): known(args) /\ Inv(args) for the initial state, a
+    # transition ``v0 -> v1`` and the property
+    v_init: list[Term]
+    v_init_known: Term
+    v_here: list[Term]
+    v_here_known: Term
+    v_next: list[Term]
+    v_next_known: Term
+    v_step: Term
+    v_bad: Term
+
+
 class SpacerProof:
     """Asks Spacer for an inductive invariant of ``R`` avoiding ``bad``, checks it
-    against ``T``. The caller switches the encoding to integers (``set_width(None)``)."""
+    against ``T``. The caller switches the encoding to integers (``set_width(None)``)
+    while it builds one (the terms are built in ``__init__``).
+
+    Threads: ``prove`` (and ``run``) only use contexts of their own, so they may run in a
+    thread or process of their own while the caller goes on with z3's main context (the
+    z3 engine forks a process for them, see ``engine._SpacerJob``); ``cancel`` stops a
+    run from another thread.
+    """
 
     def __init__(
         self,
@@ -167,10 +198,57 @@ class SpacerProof:
         self.cap = cap
         self.seed = seed
         self.bound = bound
+        self._lock = threading.Lock()
+        self._current: z3.Context | None = None
+        self._cancelled = False
+        self.prepared = self._prepare()
 
     def _known(self, s: SState, c: IntT) -> BoolT:
         """What every clause may assume of its source state: the value ranges."""
         return self.enc.ranges(s, c, self.bound)
+
+    def _prepare(self) -> _Prepared:
+        ctx = z3.Context()
+
+        def tr(terms: list[Term]) -> list[Term]:
+            return [t.translate(ctx) for t in terms]
+
+        s, c = fresh_state("r0"), z3.Int("r0.c")
+        here = [*flat(s), c]
+        rules, admitted = clauses(self.enc, s, c, self.monitor)
+        out: list[tuple[str, list[Term], Term, list[Term]]] = []
+        for rule in rules:
+            head = [*flat(rule.after), rule.mon]
+            body = z3.And(self._known(s, c), rule.guard, admitted)
+            out.append(
+                (rule.name, tr(head), body.translate(ctx), tr(_variables([body, *head, *here])))
+            )
+        init = [*flat(const_state(self.initial)), IV(0)]
+        v0, v1 = fresh_state("v0"), fresh_state("v1")
+        c0, c1 = z3.Int("v0.c"), z3.Int("v1.c")
+        rel, step = transition(self.enc, v0, v1, "v", cap=self.cap)
+        return _Prepared(
+            ctx=ctx,
+            here=tr(here),
+            rules=out,
+            init=tr(init),
+            query=self.bad(s, c).translate(ctx),
+            v_init=tr(init),
+            v_init_known=self._known(const_state(self.initial), IV(0)).translate(ctx),
+            v_here=tr([*flat(v0), c0]),
+            v_here_known=self._known(v0, c0).translate(ctx),
+            v_next=tr([*flat(v1), c1]),
+            v_next_known=self._known(v1, c1).translate(ctx),
+            v_step=z3.And(rel, c1 == self.step_monitor(v0, v1, c0, step)).translate(ctx),
+            v_bad=self.bad(v0, c0).translate(ctx),
+        )
+
+    def cancel(self) -> None:
+        """Stop the run in progress and any further one (from any thread)."""
+        with self._lock:
+            self._cancelled = True
+            if self._current is not None:
+                self._current.interrupt()
 
     def prove(self, timeout_ms: int | None, tries: int) -> SpacerAnswer:
         """Up to ``tries`` runs with seeds ``seed``, ``seed + 1``, ...; each gets an equal
@@ -186,7 +264,7 @@ class SpacerProof:
                     break
                 share = max(1, left // (tries - n))
             answer = self.run(share, self.seed + n)
-            if answer.proved or answer.refuted:
+            if answer.proved or answer.refuted or self._cancelled:
                 break
         return SpacerAnswer(
             answer.proved, answer.lemmas, time.perf_counter() - started, answer.refuted
@@ -199,9 +277,25 @@ class SpacerProof:
         # (300 s instead of 15 s after the BMC unrolling had been built in the same
         # context); translated into a fresh one, the clauses always get the same ids.
         ctx = z3.Context()
-        s, c = fresh_state("r0"), z3.Int("r0.c")
-        args = [*flat(s), c]
-        here = [a.translate(ctx) for a in args]
+        with self._lock:
+            if self._cancelled:
+                return SpacerAnswer(False, 0, 0.0)
+            self._current = ctx
+        try:
+            return self._run(ctx, timeout_ms, seed, started)
+        finally:
+            with self._lock:
+                self._current = None
+
+    def _run(
+        self, ctx: z3.Context, timeout_ms: int | None, seed: int, started: float
+    ) -> SpacerAnswer:
+        pre = self.prepared
+
+        def tr(terms: list[Term]) -> list[Term]:
+            return [t.translate(ctx) for t in terms]
+
+        here = tr(pre.here)
         inv = z3.Function("Inv", *[a.sort() for a in here], z3.BoolSort(ctx))
         fp = z3.Fixedpoint(ctx=ctx)
         fp.set(engine="spacer")
@@ -209,51 +303,45 @@ class SpacerProof:
         if timeout_ms is not None:
             fp.set("timeout", timeout_ms)
         fp.register_relation(inv)
-        rules, admitted = clauses(self.enc, s, c, self.monitor)
-        for rule in rules:
-            head = [h.translate(ctx) for h in [*flat(rule.after), rule.mon]]
-            body = z3.And(self._known(s, c), rule.guard, admitted).translate(ctx)
-            fp.declare_var(*_variables([body, *head, *here]))
-            fp.rule(inv(*head), [inv(*here), body], name=rule.name)
-        init = [t.translate(ctx) for t in [*flat(const_state(self.initial)), IV(0)]]
-        fp.rule(inv(*init))
+        for name, head, body, variables in pre.rules:
+            fp.declare_var(*tr(variables))
+            fp.rule(inv(*tr(head)), [inv(*here), body.translate(ctx)], name=name)
+        fp.rule(inv(*tr(pre.init)))
         try:
-            query = self.bad(s, c).translate(ctx)
-            answer = fp.query(z3.And(inv(*here), query))
+            answer = fp.query(z3.And(inv(*here), pre.query.translate(ctx)))
         except z3.Z3Exception:  # canceled: the time budget ran out
             answer = z3.unknown
         if answer != z3.unsat:
             return SpacerAnswer(False, 0, time.perf_counter() - started, answer == z3.sat)
-        invariant = fp.get_cover_delta(-1, inv).translate(z3.main_ctx())
+        invariant = fp.get_cover_delta(-1, inv)
         lemmas = len(invariant.children()) if z3.is_and(invariant) else 1
         left = (
             None
             if timeout_ms is None
             else max(1, timeout_ms - int(1000 * (time.perf_counter() - started)))
         )
-        checked = self.verify(
-            lambda st, cc: z3.And(
-                self._known(st, cc), z3.substitute_vars(invariant, *flat(st), cc)
+
+        def holds(args: list[Term], known: Term) -> BoolT:
+            return z3.And(known.translate(ctx), z3.substitute_vars(invariant, *tr(args)))
+
+        queries = {
+            "the initial state": z3.Not(holds(pre.v_init, pre.v_init_known)),
+            "a transition": z3.And(
+                holds(pre.v_here, pre.v_here_known),
+                pre.v_step.translate(ctx),
+                z3.Not(holds(pre.v_next, pre.v_next_known)),
             ),
-            left,
-        )
+            "the property": z3.And(holds(pre.v_here, pre.v_here_known), pre.v_bad.translate(ctx)),
+        }
+        checked = self.verify(queries, left, ctx)
         return SpacerAnswer(checked, lemmas if checked else 0, time.perf_counter() - started)
 
-    def verify(self, holds: Callable[[SState, IntT], BoolT], timeout_ms: int | None) -> bool:
-        """``init => Inv``, ``Inv /\\ T => Inv'``, ``Inv => not bad`` (module doc): True
-        when all three are proved, False when the time budget ran out first."""
-        s, s2 = fresh_state("v0"), fresh_state("v1")
-        c, c2 = z3.Int("v0.c"), z3.Int("v1.c")
-        rel, step = transition(self.enc, s, s2, "v", cap=self.cap)
-        queries = {
-            "the initial state": z3.Not(holds(const_state(self.initial), IV(0))),
-            "a transition": z3.And(
-                holds(s, c), rel, c2 == self.step_monitor(s, s2, c, step), z3.Not(holds(s2, c2))
-            ),
-            "the property": z3.And(holds(s, c), self.bad(s, c)),
-        }
+    def verify(self, queries: dict[str, BoolT], timeout_ms: int | None, ctx: z3.Context) -> bool:
+        """``init => Inv``, ``Inv /\\ T => Inv'``, ``Inv => not bad`` (module doc), each
+        query the negation of one: True when all three are proved unsat, False when the
+        time budget ran out first."""
         for what, query in queries.items():
-            solver = z3.Solver()
+            solver = z3.Solver(ctx=ctx)
             if timeout_ms is not None:
                 solver.set("timeout", timeout_ms)
             solver.add(query)

@@ -104,19 +104,19 @@ def ite(c: BoolT, x: T, y: T) -> T:
 
 #: Integers are bit-vectors (signed comparisons) of ``WIDTH`` bits: bit-blasting to SAT is
 #: much faster than linear arithmetic on this If-heavy relation for BMC. The width is set
-#: per check by ``set_width`` (``needed_width``) so that no value of the unrolling can
-#: overflow. ``None`` means mathematical integers, which Spacer (IC3/PDR) needs. Not
-#: thread-safe: one check at a time.
+#: per check by ``set_width`` (``needed_width``) so that no value of one step can
+#: overflow; sums over many steps (the seconds of a path) use ``wide`` terms. ``None``
+#: means mathematical integers, which Spacer (IC3/PDR) needs. Not thread-safe: one
+#: check at a time.
 WIDTH: int | None = 32
 
 #: Larger than every value of the encoding in integer mode (the ``jump_length`` sentinel).
 _INT_SENTINEL = 1 << 40
 
 
-def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
-    """Bits for every value of a ``depth``-step unrolling: timers, the monitor, and the
-    sum of all step lengths (each at most the largest timer or the jump cap)."""
-    biggest = (
+def _biggest(params: TunnelParams, bound: int) -> int:
+    """The largest constant of the encoding: a timer, a phase length or the bound."""
+    return (
         max(
             [bound + 2]
             + [
@@ -134,8 +134,31 @@ def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
         )
         + 2
     )
-    magnitude = (depth + 2) * (2 * biggest + 8)
+
+
+def needed_width(params: TunnelParams, depth: int, bound: int) -> int:
+    """Bits for every value of one step (``depth`` is accepted for callers that size an
+    unrolling; sums over steps use ``sum_width``): a state field is at most the largest
+    constant ``b``; within a step a value is a field plus a delay or the monitor plus a
+    delay (under ``3 b``), and the ``jump_length`` sentinel ``1 << (width - 2)`` must
+    exceed them all. Narrower bit-vectors make every SAT query cheaper (each query
+    costs time in proportion to the bit-blasted unrolling)."""
+    del depth
+    magnitude = 4 * _biggest(params, bound) + 8
     return max(8, magnitude.bit_length() + 2)
+
+
+def sum_width(params: TunnelParams, depth: int, bound: int) -> int:
+    """Bits for a sum of ``depth`` step lengths (each under ``4 b``, see ``needed_width``)."""
+    magnitude = (depth + 2) * (4 * _biggest(params, bound) + 8)
+    return max(needed_width(params, depth, bound), magnitude.bit_length() + 2)
+
+
+def widen(t: IntT, bits: int) -> IntT:
+    """``t`` as a term of ``bits`` bits (sign-extended; integers stay integers)."""
+    if WIDTH is None or bits <= WIDTH:
+        return t
+    return z3.SignExt(bits - WIDTH, t)
 
 
 def set_width(bits: int | None) -> None:
