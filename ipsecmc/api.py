@@ -107,6 +107,8 @@ def check(
     *,
     engine: str = "explicit",
     timeout_seconds: float | None = None,
+    cpu_seconds: float | None = None,
+    solver_rlimit: int | None = None,
     max_states: int = 2_000_000,
     bound_seconds: int | None = None,
     jobs: int = 1,
@@ -114,13 +116,18 @@ def check(
     """Check ``properties`` (library names, ``.prop`` paths or :class:`Property`
     objects; empty: the whole library) on every tunnel of ``model``. Each result has
     its verdict and, for a counterexample or witness, the replayed ``trace``. HOLDS is
-    a proof; HOLDS_UP_TO and INCONCLUSIVE say how far the search went (``reason``)."""
+    a proof; HOLDS_UP_TO and INCONCLUSIVE say how far the search went (``reason``).
+    Budgets per property: ``timeout_seconds`` (wall clock), ``cpu_seconds`` (CPU time
+    of the searching process: not shortened by a loaded machine), ``solver_rlimit``
+    (z3's deterministic resource units per query), ``max_states`` (stored states)."""
     props = tuple(p if isinstance(p, Property) else load_property(p) for p in properties)
     options = CheckOptions(
         bound_seconds=bound_seconds,
         engine=engine,
         max_states=max_states,
         timeout_seconds=timeout_seconds,
+        cpu_seconds=cpu_seconds,
+        solver_rlimit=solver_rlimit,
         jobs=jobs,
     )
     return check_model(model, options, properties=props or None)

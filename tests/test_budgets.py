@@ -142,3 +142,69 @@ def test_replaying_a_long_path_stops_at_the_budget(monkeypatch: pytest.MonkeyPat
     assert len(replayed) <= 64
     replayed.clear()
     assert confirm_path(ts, plan, TracePath(tuple(labels[:10])))  # no budget: it replays
+
+
+class _FakeProcessTime:
+    """``time`` as ``Budget`` sees it, with a CPU clock that gains a second per reading."""
+
+    def __init__(self) -> None:
+        self.clock = _FakeClock()
+
+    def process_time(self) -> float:
+        return self.clock()
+
+
+@pytest.mark.parametrize(
+    ("model", "traffic", "prop"),
+    [
+        ("seed-fixed", None, "agreement"),  # the pinned profile: one-second search
+        ("seed-fixed", "any", "no-blackhole"),  # free traffic: zone and hull searches
+        ("seed-fixed", "any", "recoverable"),  # zones, then the backward pass
+    ],
+)
+def test_cpu_budget_bounds_the_work_of_every_search(
+    monkeypatch: pytest.MonkeyPatch, model: str, traffic: str | None, prop: str
+) -> None:
+    """Issue 14 item 1: a CPU-time budget stops every search where the wall-clock one
+    does (the CPU clock is fake: a reading per budget check)."""
+    from ipsecmc.engines import result as result_module
+
+    monkeypatch.setattr(result_module, "time", _FakeProcessTime())
+    options = CheckOptions(properties=(prop,), traffic=traffic, cpu_seconds=0.5, jobs=1)
+    (r,) = check_paths([str(MODELS / model)], options).results
+    assert r.verdict is Verdict.INCONCLUSIVE, r.result.reason
+    assert "CPU budget of 0.5 s reached" in r.result.reason
+    assert r.result.stats.stored_nodes <= 10
+
+
+def test_a_generous_cpu_budget_changes_no_verdict() -> None:
+    options = CheckOptions(properties=("agreement",), cpu_seconds=600, jobs=1)
+    (r,) = check_paths([str(MODELS / "seed-intended")], options).results
+    assert r.verdict is Verdict.VIOLATED
+
+
+def test_z3_resource_limit_is_deterministic() -> None:
+    """``solver_rlimit`` bounds each z3 query in z3's own units: a tiny one stops the
+    search with a reason that names it, the same on every machine and load."""
+    options = CheckOptions(
+        properties=("agreement",), engine="z3", solver_rlimit=1, timeout_seconds=None, jobs=1
+    )
+    (r,) = check_paths([str(MODELS / "seed-intended")], options).results
+    assert r.verdict is Verdict.INCONCLUSIVE
+    assert "z3 resource limit of 1 per query reached" in r.result.reason
+
+
+def test_cpu_budget_options_on_the_command_line() -> None:
+    from click.testing import CliRunner
+
+    from ipsecmc.cli import main
+
+    seed = str(MODELS / "seed-intended")
+    out = CliRunner().invoke(
+        main, ["check", seed, "--property", "agreement", "--cpu-timeout", "600"]
+    )
+    assert out.exit_code == 1, out.output
+    bad = CliRunner().invoke(main, ["check", seed, "--cpu-timeout", "0"])
+    assert bad.exit_code == 2 and "--cpu-timeout" in bad.output
+    bad = CliRunner().invoke(main, ["check", seed, "--z3-rlimit", "x"])
+    assert bad.exit_code == 2 and "--z3-rlimit" in bad.output

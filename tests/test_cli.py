@@ -121,6 +121,10 @@ def test_engine_both_answers_with_both() -> None:
         "establishes",
         "--format",
         "json",
+        "--timeout",
+        "0",
+        "--cpu-timeout",
+        "120",
     )
     assert code == 0
     (result,) = json.loads(out)["results"]
@@ -131,7 +135,16 @@ def test_engine_both_answers_with_both() -> None:
 
 def test_engine_both_says_both_ran_and_agreed_in_text() -> None:
     code, out, _ = run(
-        "check", str(MODELS / "seed-intended"), "--engine", "both", "--property", "establishes"
+        "check",
+        str(MODELS / "seed-intended"),
+        "--engine",
+        "both",
+        "--property",
+        "establishes",
+        "--timeout",
+        "0",
+        "--cpu-timeout",
+        "120",
     )
     assert code == 0
     line = next(x for x in out.splitlines() if "establishes (reachable)" in x)

@@ -4,6 +4,7 @@ Contract (scripts and CI depend on it; extend, never change)::
 
     ipsecmc check PATH... [--property NAME]... [--bound-seconds T] [--traffic PROFILE]
                   [--engine explicit|z3|both] [--max-states N] [--timeout S]
+                  [--cpu-timeout S] [--z3-rlimit N]
                   [--format text|json|sarif|junit|mermaid|svg] [--no-rekey] [--verbose]
                   [--jobs N]
                   [--assume-unknown NAME]...
@@ -85,6 +86,22 @@ FORMATS = ("text", "json", "sarif", "junit", "mermaid", "svg")
     help="Treat address object or group NAME (defined or not) as unknown (repeatable): "
     "each result states the condition on it under which the property fails.",
 )
+@click.option(
+    "--cpu-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="S",
+    help="CPU-time budget per property in seconds (with or instead of --timeout): the "
+    "same budget goes as far on a loaded machine as on an idle one.",
+)
+@click.option(
+    "--z3-rlimit",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="z3 resource limit per solver query (deterministic: the same answer on every "
+    "machine); only the z3 engine reads it.",
+)
 @budget_options("property", "INCONCLUSIVE")
 @handle_errors
 def check(
@@ -100,6 +117,8 @@ def check(
     verbose: bool,
     jobs: int | None,
     assume_unknown: tuple[str, ...],
+    cpu_timeout: float | None,
+    z3_rlimit: int | None,
 ) -> None:
     """Check tunnel properties of the gateways in PATH (folders or config files)."""
     options = CheckOptions(
@@ -109,6 +128,8 @@ def check(
         engine=engine,
         max_states=max_states,
         timeout_seconds=timeout,
+        cpu_seconds=cpu_timeout,
+        solver_rlimit=z3_rlimit,
         rekey=False if no_rekey else None,
         jobs=worker_count(jobs),
         assume_unknown=assume_unknown,

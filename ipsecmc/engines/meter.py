@@ -79,4 +79,4 @@ class BudgetedSearch:
         timeout = self.budget.timeout_seconds
         if timeout is not None and now - self.started >= timeout:
             return f"time budget of {timeout:g} s reached"
-        return None
+        return self.budget.cpu_spent()

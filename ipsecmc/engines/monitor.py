@@ -81,8 +81,11 @@ def confirm_path(
     state, c, elapsed = system.initial(), 0, 0
     for n, label in enumerate(path.labels):
         on_clock = n % _CLOCK_EVERY == _CLOCK_EVERY - 1
-        if timeout is not None and on_clock and meter.clock() - begun >= timeout:
-            return False
+        if on_clock and budget is not None:
+            if timeout is not None and meter.clock() - begun >= timeout:
+                return False
+            if budget.cpu_spent() is not None:
+                return False
         try:
             after = system.replay_step(state, label).state
         except ValueError:

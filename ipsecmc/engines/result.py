@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ipsecmc.model.semantics import Label
@@ -35,10 +36,32 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """Limits of one search; hitting one gives INCONCLUSIVE, never a crash."""
+    """Limits of one search; hitting one gives INCONCLUSIVE, never a crash.
+
+    ``timeout_seconds`` is wall-clock time; ``cpu_seconds`` is CPU time of the process
+    running the search, so the same budget goes as far on a loaded machine as on an
+    idle one (a test or a CI job that must not flake uses it). ``solver_rlimit`` bounds
+    each z3 query in z3's own deterministic resource units (the same answer on every
+    machine); the other engines ignore it. ``cpu_deadline`` is set by :meth:`begun` when
+    a check starts, so that every search of that check shares one CPU budget."""
 
     max_states: int = 2_000_000
     timeout_seconds: float | None = None
+    cpu_seconds: float | None = None
+    solver_rlimit: int | None = None
+    cpu_deadline: float | None = field(default=None, compare=False)
+
+    def begun(self) -> Budget:
+        """This budget with its CPU time counted from now (unchanged if already begun)."""
+        if self.cpu_seconds is None or self.cpu_deadline is not None:
+            return self
+        return replace(self, cpu_deadline=time.process_time() + self.cpu_seconds)
+
+    def cpu_spent(self) -> str | None:
+        """Why to stop when the CPU budget is used up, else None."""
+        if self.cpu_deadline is not None and time.process_time() >= self.cpu_deadline:
+            return f"CPU budget of {self.cpu_seconds:g} s reached"
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ class CheckOptions:
     engine: str = "explicit"
     max_states: int = 2_000_000
     timeout_seconds: float | None = None
+    cpu_seconds: float | None = None  # CPU time per property (``Budget.cpu_seconds``)
+    solver_rlimit: int | None = None  # z3 resource limit per query
     rekey: bool | None = None  # None: scenario.toml's, else True
     assume_unknown: tuple[str, ...] = ()
     jobs: int = 1  # worker processes for the distinct searches (ipsecmc.workflows.parallel)
@@ -197,7 +199,9 @@ def check_tunnel(
     """Check one property on one tunnel; with engine ``both``, compare the answers."""
     validate(prop, STANDARD_ATOMS, system.names)
     plan = plan_for(system, prop, options.bound_seconds)
-    budget = Budget(options.max_states, options.timeout_seconds)
+    budget = Budget(
+        options.max_states, options.timeout_seconds, options.cpu_seconds, options.solver_rlimit
+    )
     names = ("explicit", "z3") if options.engine == "both" else (options.engine,)
     if progress is not None:
         progress = _tagged(progress, f"{system.tunnel.name}: {prop.name}")

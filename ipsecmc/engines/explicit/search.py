@@ -146,27 +146,30 @@ class ExplicitEngine:
 
     def _check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         started = meter.clock()  # one time budget for both searches
+        budget = self.budget.begun()  # and one CPU budget
         spent = Stats()
         if self.keylife_prefix and plan.kind in _EARLY_HIT_KINDS:
-            early, spent = self._keylife_free_hit(system, plan, started)
+            early, spent = self._keylife_free_hit(system, plan, started, budget)
             if early is not None:
                 return early
-        result = self._search(system, plan, started)
+        result = self._search(system, plan, started, budget)
         return replace(result, stats=_plus(result.stats, spent))
 
-    def _search(self, system: TransitionSystem, plan: Plan, started: float) -> EngineResult:
+    def _search(
+        self, system: TransitionSystem, plan: Plan, started: float, budget: Budget
+    ) -> EngineResult:
         """The zone search where it applies and lifts the model, else the one-second one."""
         if self.zones and zone_search.applicable(system, plan):
-            found = self._zone_searches(system, plan, started)
+            found = self._zone_searches(system, plan, started, budget)
             if found is not None:
                 return found
         search = _Search(
-            system, plan, self.budget, self.progress, self.accelerate, self.compiled, started
+            system, plan, budget, self.progress, self.accelerate, self.compiled, started
         )
         return search.run()
 
     def _zone_searches(
-        self, system: TransitionSystem, plan: Plan, started: float
+        self, system: TransitionSystem, plan: Plan, started: float, budget: Budget
     ) -> EngineResult | None:
         """The zone searches in turn, each only if the one before gave no answer: exact
         zones up to ``EXACT_FIRST`` nodes (counterexamples are usually near); then one
@@ -178,33 +181,34 @@ class ExplicitEngine:
         faster there)."""
         lifter = zone_search.lifter_for(system, plan)  # the lifted steps, shared
         if _short_timers(system, plan):
-            return self._zone_search(system, plan, started, lifter, self.zone_cap)
-        exact = self._zone_search(system, plan, started, lifter, EXACT_FIRST)
+            return self._zone_search(system, plan, started, budget, lifter, self.zone_cap)
+        exact = self._zone_search(system, plan, started, budget, lifter, EXACT_FIRST)
         if exact is not None:
             return exact
         for widen in (WIDEN_AFTER, None):
-            over = self._zone_search(system, plan, started, lifter, None, True, widen)
+            over = self._zone_search(system, plan, started, budget, lifter, None, True, widen)
             if over is not None:
                 return over
-        return self._zone_search(system, plan, started, lifter, None)
+        return self._zone_search(system, plan, started, budget, lifter, None)
 
     def _zone_search(
         self,
         system: TransitionSystem,
         plan: Plan,
         started: float,
+        budget: Budget,
         lifter: Lifter,
         cap: int | None,
         hull: bool = False,
         widen_after: int | None = None,
     ) -> EngineResult | None:
         search = zone_search.ZoneSearch(
-            system, plan, self.budget, self.progress, started, cap, hull, lifter, widen_after
+            system, plan, budget, self.progress, started, cap, hull, lifter, widen_after
         )
         return search.run()
 
     def _keylife_free_hit(
-        self, system: TransitionSystem, plan: Plan, started: float
+        self, system: TransitionSystem, plan: Plan, started: float, budget: Budget
     ) -> tuple[EngineResult | None, Stats]:
         """Look for a counterexample (or witness) that ends before any keylife can expire.
 
@@ -232,10 +236,10 @@ class ExplicitEngine:
         a, b = (replace(e, p1_keylife=None, p2_keylife=None) for e in system.params.ends)
         free_params = replace(system.params, ends=(a, b), rekey=False)
         free = system.with_params(free_params)
-        result = self._search(free, plan, started)
+        result = self._search(free, plan, started, budget)
         if result.path is None or result.verdict is Verdict.INCONCLUSIVE:
             return None, result.stats
-        if not confirm_path(system, plan, result.path, self.budget, started, min(lives)):
+        if not confirm_path(system, plan, result.path, budget, started, min(lives)):
             return None, result.stats
         return result, result.stats
 
@@ -276,7 +280,6 @@ class _Search(BudgetedSearch):
             else system.successors
         )
         self.plan = plan
-        self.budget = budget
         self.progress = progress
         self._pred_memo: dict[State, bool] = {}
         self._pred_raw = plan.predicate
@@ -299,6 +302,7 @@ class _Search(BudgetedSearch):
         self.transitions = 0
         self.started = meter.clock() if started is None else started
         self.last_report = self.started
+        self.budget = budget.begun()
 
     # ------------------------------------------------------------------ monitor
     def pred(self, state: State) -> bool:

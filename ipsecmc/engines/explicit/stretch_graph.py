@@ -175,7 +175,7 @@ class _Explorer(BudgetedSearch):
     ) -> None:
         self.system = system
         self.pred = predicate
-        self.budget = budget
+        self.budget = budget.begun()
         self.progress = progress
         self.index: dict[State, int] = {}
         self.keys: list[State] = []

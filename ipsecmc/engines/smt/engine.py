@@ -140,7 +140,10 @@ class _SpacerJob:
     Where ``fork`` is not available the proof runs in this process when it is awaited.
     """
 
-    def __init__(self, prover: SpacerProof, budget_ms: int) -> None:
+    def __init__(self, prover: SpacerProof, budget_ms: int, cpu_seconds: float | None) -> None:
+        """``budget_ms``: wall-clock time for the attempt; ``cpu_seconds``: the CPU time
+        the child may use (a kernel limit, ``RLIMIT_CPU``: the attempt ends when it is
+        spent, however loaded the machine)."""
         self.prover = prover
         self.budget_ms = budget_ms
         self._answer: SpacerAnswer | None = None
@@ -150,7 +153,9 @@ class _SpacerJob:
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(
-                target=_spacer_child, args=(prover, budget_ms, sender), name="z3-spacer"
+                target=_spacer_child,
+                args=(prover, budget_ms, cpu_seconds, sender),
+                name="z3-spacer",
             )
             self._process.daemon = True
             self._process.start()
@@ -189,10 +194,22 @@ class _SpacerJob:
             self._receiver = None
 
 
-def _spacer_child(prover: SpacerProof, budget_ms: int, sender: Connection) -> None:
-    """The forked proof process: lowest priority, one answer sent back."""
+def _spacer_child(
+    prover: SpacerProof, budget_ms: int, cpu_seconds: float | None, sender: Connection
+) -> None:
+    """The forked proof process: lowest priority, at most ``cpu_seconds`` of CPU time
+    (then the kernel ends it: the parent reads no answer, so no proof), one answer sent
+    back."""
     with contextlib.suppress(AttributeError, OSError):  # not Linux: as it is
         os.nice(19)
+    if cpu_seconds is not None:
+        with contextlib.suppress(ImportError, ValueError, OSError):  # no rlimits: as it is
+            import resource
+
+            used = time.process_time()
+            _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+            soft = int(used + cpu_seconds) + 1
+            resource.setrlimit(resource.RLIMIT_CPU, (soft if hard < 0 else min(soft, hard), hard))
     try:
         answer = prover.prove(budget_ms, SPACER_TRIES)
     except Exception:  # no conclusion; the parent goes on without a proof
@@ -334,7 +351,7 @@ class _Search:
     ) -> None:
         self.system = system
         self.plan = plan
-        self.budget = budget
+        self.budget = budget.begun()
         self.max_depth = max_depth
         self.induction = induction
         self.kind = plan.kind
@@ -357,18 +374,27 @@ class _Search:
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
-        timeout = self.budget.timeout_seconds
-        if timeout is None:
-            return None
-        left = timeout - (time.perf_counter() - self.started)
-        return max(1, int(left * 1000))
+        """Milliseconds a query may still run: the wall-clock budget left and the CPU
+        budget left (z3 can only stop a query on the wall clock, so under load a query
+        may stop before the CPU budget is spent, never after)."""
+        lefts = []
+        if self.budget.timeout_seconds is not None:
+            lefts.append(self.budget.timeout_seconds - (time.perf_counter() - self.started))
+        if self.budget.cpu_deadline is not None:
+            lefts.append(self.budget.cpu_deadline - time.process_time())
+        return max(1, int(min(lefts) * 1000)) if lefts else None
 
     def _check(
         self, solver: z3.Solver, *assumptions: BoolT, cap_ms: int | None = None
     ) -> z3.CheckSatResult:
-        """One incremental query under the remaining time budget (and ``cap_ms``)."""
+        """One incremental query under the remaining time budgets (and ``cap_ms``) and
+        the per-query resource limit (``Budget.solver_rlimit``: deterministic)."""
+        if self.budget.cpu_spent() is not None:
+            return z3.unknown
         limits = [ms for ms in (self._deadline_ms(), cap_ms) if ms is not None]
         solver.set("timeout", min(limits) if limits else 4_294_967_295)
+        if self.budget.solver_rlimit is not None:
+            solver.set("rlimit", self.budget.solver_rlimit)
         return solver.check(*assumptions)
 
     def _bad(self, s: SState, c: IntT) -> BoolT:
@@ -423,12 +449,23 @@ class _Search:
         )
 
     def _timeout(self, depth: int) -> EngineResult:
+        """INCONCLUSIVE: a query gave up (which budget says the reason)."""
+        budget = self.budget
+        wall = budget.timeout_seconds
+        why = budget.cpu_spent()
+        if why is None and wall is not None and self._deadline_ms() == 1:
+            why = f"time budget of {wall:g} s reached"
+        if why is None and budget.cpu_seconds is not None and self._deadline_ms() == 1:
+            why = f"CPU budget of {budget.cpu_seconds:g} s reached (on the wall clock)"
+        if why is None and budget.solver_rlimit is not None:
+            why = f"z3 resource limit of {budget.solver_rlimit} per query reached"
+        if why is None:
+            why = "z3 answered unknown"
         return EngineResult(
             Verdict.INCONCLUSIVE,
             self._stats(depth),
             bound=self.plan.bound,
-            reason=f"time budget of {self.budget.timeout_seconds:g} s reached "
-            f"(no counterexample up to {depth} steps)",
+            reason=f"{why} (no counterexample up to {depth} steps)",
         )
 
     # -------------------------------------------------------------- main loop
@@ -458,8 +495,12 @@ class _Search:
         i_mons = [IVar("i0.c")]
         i_steps: list[Step] = []
         ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit))
-        if self.induction and not self._ranges_inductive():
-            raise InternalError("value ranges of the z3 encoding are not inductive")
+        if self.induction:
+            ranges = self._ranges_inductive()
+            if ranges == z3.unknown:  # a budget ran out before the first query
+                return self._timeout(0)
+            if ranges != z3.unsat:
+                raise InternalError("value ranges of the z3 encoding are not inductive")
         induct, gave_up = self.induction, None
         tried = 0  # deepest inductive step tried
         covered = -1  # BMC found no bad state at depths 0..covered
@@ -547,8 +588,9 @@ class _Search:
         for old, c_old in zip(states[:-1], mons[:-1], strict=True):
             ind.add(z3.Not(z3.And(states_equal(old, new), c_old == mons[-1])))
 
-    def _ranges_inductive(self) -> bool:
-        """Initial state in range, and range preserved by every transition."""
+    def _ranges_inductive(self) -> z3.CheckSatResult:
+        """Initial state in range, and range preserved by every transition: ``unsat``
+        (``unknown`` when a budget stops the query)."""
         s, s2 = fresh_state("r0"), fresh_state("r1")
         rel, _ = transition(self.enc, s, s2, "r", cap=self.cap)
         init = const_state(self.system.initial())
@@ -558,7 +600,7 @@ class _Search:
         )
         solver = z3.SolverFor("QF_BV")
         solver.add(query)
-        return bool(self._check(solver) == z3.unsat)
+        return self._check(solver)
 
     # -------------------------------------------------------------- IC3/PDR (Spacer)
     def _spacer_start(self) -> _SpacerJob:
@@ -566,9 +608,12 @@ class _Search:
         this process and start solving it in a child (``_SpacerJob``), so BMC goes on
         meanwhile on the other core."""
         budget_ms = SPACER_SECONDS * 1000
-        left = self._deadline_ms()
-        if left is not None:
-            budget_ms = min(budget_ms, left)
+        wall = self.budget.timeout_seconds
+        if wall is not None:
+            left = wall - (time.perf_counter() - self.started)
+            budget_ms = max(1, min(budget_ms, int(left * 1000)))
+        cpu = self.budget.cpu_deadline
+        cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
         saved = (smt_terms.WIDTH, self.enc, self.pred)
         set_width(None)
         try:
@@ -587,7 +632,7 @@ class _Search:
         finally:
             set_width(saved[0])
             self.enc, self.pred = saved[1], saved[2]
-        return _SpacerJob(prover, budget_ms)
+        return _SpacerJob(prover, budget_ms, cpu_seconds)
 
     def _spacer_answer(self, wait: bool) -> EngineResult | None:
         """The Spacer job's proof, if it has one (``wait``: until it ends or the time

@@ -203,7 +203,7 @@ class ZoneExplorer(BudgetedSearch):
         self.expansions: dict[Key, int] = {}  # per key, with ``widen_after``
         self.system = system
         self.plan = plan
-        self.budget = budget
+        self.budget = budget.begun()
         self.progress = progress
         self.started = started
         self.last_report = started
