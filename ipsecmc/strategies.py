@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 try:
+    from hypothesis import HealthCheck, Phase, settings
     from hypothesis import strategies as st
 except ModuleNotFoundError as missing:  # pragma: no cover - depends on the install
     raise ModuleNotFoundError(
@@ -72,8 +73,14 @@ from ipsecmc.fortios.topology_types import Scenario, Tunnel
 from ipsecmc.model.params import TunnelParams
 
 __all__ = [
+    "DPD_CHOICES",
+    "IKE_VERSION_CHOICES",
+    "LOCAL_IN_CHOICES",
+    "PROFILE",
+    "PROFILE_NAME",
     "REAL_TIMERS",
     "SMALL_TIMERS",
+    "TTL_CHOICES",
     "ConfigPair",
     "GeneratedScenario",
     "LocalInRule",
@@ -81,15 +88,57 @@ __all__ = [
     "Timers",
     "config_pairs",
     "local_in_rules",
+    "register_profile",
     "scenarios",
     "site_specs",
     "small_scenarios",
     "small_systems",
     "traffic_profiles",
+    "ttl_feasible",
 ]
 
 
 T = TypeVar("T")
+
+# --- settings ---------------------------------------------------------------------------
+
+#: The name :func:`register_profile` registers :data:`PROFILE` under.
+PROFILE_NAME = "ipsecmc"
+
+#: Hypothesis settings for tests that draw from these strategies and run a model checker
+#: on each draw:
+#:
+#: * no ``deadline``: one check takes from a millisecond to seconds, depending on the
+#:   draw, so a deadline only makes flaky failures;
+#: * ``max_examples=200``: the seed failure needs a median of 8-33 draws (README,
+#:   "Property-based testing"), so 200 finds it with room to spare at a few seconds;
+#: * phases without ``explain``: explaining a failure re-runs the test on many variants of
+#:   the shrunk example and ran past Hypothesis' own 5-minute limit on model-checking
+#:   tests; a failing example is small already and :meth:`GeneratedScenario.short`
+#:   shows what is in it;
+#: * ``too_slow`` suppressed: a draw is a pair of configs, read and paired, some
+#:   milliseconds, which the health check counts as slow data generation. Every other
+#:   health check stays on (the strategies draw without filtering, so ``filter_too_much``
+#:   never fires unless a test filters);
+#: * ``print_blob``: the failure report says how to reproduce it (``@reproduce_failure``).
+PROFILE = settings(
+    max_examples=200,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+    suppress_health_check=(HealthCheck.too_slow,),
+    print_blob=True,
+)
+
+
+def register_profile(name: str = PROFILE_NAME, *, load: bool = False, **changes: Any) -> settings:
+    """Register :data:`PROFILE` (with ``changes``, e.g. ``max_examples=50``) as Hypothesis
+    settings profile ``name``; ``load=True`` also makes it the current profile. Returns
+    the settings, which also work as a decorator (``@register_profile()``)."""
+    profile = settings(PROFILE, **changes)
+    settings.register_profile(name, profile)
+    if load:
+        settings.load_profile(name)
+    return profile
 
 #: The two gateways every draw has: (hostname, WAN address, LAN network).
 SITES = (
