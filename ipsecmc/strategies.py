@@ -140,6 +140,7 @@ def register_profile(name: str = PROFILE_NAME, *, load: bool = False, **changes:
         settings.load_profile(name)
     return profile
 
+
 #: The two gateways every draw has: (hostname, WAN address, LAN network).
 SITES = (
     ("site1", "10.56.240.208", "192.168.1.0/24"),
