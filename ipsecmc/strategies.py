@@ -71,6 +71,8 @@ from ipsecmc.fortios.strategies_text import (
 from ipsecmc.fortios.topology import pair
 from ipsecmc.fortios.topology_types import Scenario, Tunnel
 from ipsecmc.model.params import TunnelParams
+from ipsecmc.workflows.check import LoadedModel
+from ipsecmc.workflows.scenario_file import ScenarioSettings
 
 __all__ = [
     "DPD_CHOICES",
@@ -833,6 +835,13 @@ class GeneratedScenario:
             for e, (k1, k2) in zip(p.ends, self.keylives, strict=True)
         )
         return TunnelSystem(self.tunnel, TunnelParams((ends[0], ends[1]), p.traffic, True))
+
+    def model(self) -> LoadedModel:
+        """The scenario as ``ipsecmc.api.load`` would load its saved folder, without
+        writing it: what ``api.check`` and ``api.with_timers`` take. (Substituted
+        keylives are in its system, as in :meth:`system`.)"""
+        settings_ = ScenarioSettings(self.traffic, self.rekey)
+        return LoadedModel(self.scenario, settings_, self.traffic, self.rekey, (self.system(),))
 
     @property
     def savable(self) -> bool:
