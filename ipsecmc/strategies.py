@@ -13,7 +13,8 @@
 What is drawn is always *real input*: two FortiOS configuration texts shaped like
 ``models/seed-*/site*.conf`` (``site1`` and ``site2``, ``remote-gw`` pointing at each
 other), rendered from a :class:`~ipsecmc.fortios.strategies_text.SiteSpec`, then read by the
-real reader (``ipsecmc.fortios.resolver.read_text``) and paired by the real topology
+real parser and resolver (on tokens made line by line from the spec, which equal the
+lexer's: ``ipsecmc.fortios.strategies_text.read_site``) and paired by the real topology
 code (``ipsecmc.fortios.topology.pair``). Local-in verdicts on the peer's IKE are therefore
 computed by ``ipsecmc.fortios.localin``, never chosen by the strategy. Every value stays inside
 the range the reader accepts, so a draw never raises ``ConfigError``.
@@ -28,6 +29,12 @@ Strategies (keyword-only options, plural nouns, as Hypothesis' own):
 * :func:`small_scenarios` / :func:`small_systems` - scenarios whose timers are small
   enough that the explicit engine explores them exhaustively in well under a second
   (for differential tests between engines and between reductions of one engine).
+
+Knobs (keyword arguments of :func:`site_specs`, :func:`config_pairs` and the scenario
+strategies) narrow the draws without discarding any: ``local_in`` (``admits`` /
+``denies`` the peer's IKE), ``dpd`` (the mode), ``ttl_vs_dpd`` (session TTL below /
+above the DPD detection time), ``ike_versions`` (``same`` / ``mixed``). :data:`PROFILE`
+is a settings profile for model-checking tests (no deadline, no explain phase).
 
 Shrinking goes towards simple configs: FortiOS defaults (no ``set`` line), ``any``
 traffic, no local-in table on site1 and, on site2 (which by default always has one, as
@@ -812,7 +819,8 @@ class GeneratedScenario:
 
     ``keylives``, when set, replaces the keylives *after* reading (``small_scenarios``
     only: FortiOS does not accept keylives below 120 s, so they cannot be in the texts).
-    Its repr prints both config texts, so a failing Hypothesis example shows them.
+    Its repr is :meth:`short` (the drawn lines of both configs), so a failing Hypothesis
+    example shows what a reader needs; :meth:`save` writes the full folder.
     """
 
     configs: ConfigPair

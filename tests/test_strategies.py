@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from ipsecmc import api
@@ -150,8 +150,8 @@ def _sample_verdicts(examples: int, seeds: tuple[int, ...]) -> Counter[Verdict]:
     return verdicts
 
 
-@settings(max_examples=12, suppress_health_check=[HealthCheck.filter_too_much])
-@given(small_scenarios().filter(lambda s: not s.rekey), st.integers(2, 10))
+@settings(max_examples=12)
+@given(small_scenarios(rekey=False), st.integers(2, 10))
 def test_check_paths_on_written_files_gives_the_in_memory_verdict(
     s: GeneratedScenario, bound: int
 ) -> None:
