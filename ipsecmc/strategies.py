@@ -71,7 +71,8 @@ from ipsecmc.fortios.strategies_text import (
     SOURCE_ADDRESSES,
     LocalInRule,
     SiteSpec,
-    read_site_noting_secrets,
+    note_generated_secrets,
+    read_site,
     render_site,
     short_site,
 )
@@ -680,6 +681,7 @@ class ConfigPair:
         resolver and pairing, on tokens made line by line from the spec instead of
         scanning the text (``strategies_text.read_site``: equal results, compared by
         the tests). :meth:`read_text` scans the text as ``ipsecmc check`` does."""
+        note_generated_secrets()
         return _pair_specs(self.specs)
 
     def read_text(self) -> Scenario:
@@ -802,7 +804,7 @@ def _config_pairs(
 
 @lru_cache(maxsize=4096)
 def _pair_specs(specs: tuple[SiteSpec, SiteSpec]) -> Scenario:
-    gateways = [gw for s in specs for gw in read_site_noting_secrets(s, f"{s.hostname}.conf")]
+    gateways = [gw for s in specs for gw in read_site(s, f"{s.hostname}.conf")]
     return pair(gateways)
 
 

@@ -30,9 +30,16 @@ from ipsecmc.engines.result import Budget, Plan, Verdict
 from ipsecmc.fortios.config import Action
 from ipsecmc.fortios.lexer import tokenize
 from ipsecmc.fortios.resolver import read_text
-from ipsecmc.fortios.strategies_text import lex_site, read_site, render_site
+from ipsecmc.fortios.strategies_text import (
+    PSK_PLACEHOLDER,
+    SECRET_DIGESTS,
+    lex_site,
+    read_site,
+    render_site,
+)
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.traffic import parse_profile
+from ipsecmc.safe_text import redact, secret_scope
 from ipsecmc.strategies import (
     DPD_CHOICES,
     IKE_VERSION_CHOICES,
@@ -337,7 +344,9 @@ def test_fast_path_reads_what_the_reader_reads(configs: ConfigPair) -> None:
     and pairing equal what ``read_text`` makes of the text."""
     for spec in configs.specs:
         name = f"{spec.hostname}.conf"
-        assert lex_site(spec, name) == tokenize(render_site(spec), name)
+        lexed = lex_site(spec, name)
+        assert lexed == tokenize(render_site(spec), name)
+        assert lexed.secrets.digests == SECRET_DIGESTS
         assert read_site(spec, name) == read_text(render_site(spec), name)
     assert configs.read() == configs.read_text()
 
@@ -376,7 +385,7 @@ def test_saved_folder_reproduces_with_the_command_line(tmp_path: Path) -> None:
     )
     assert run.returncode == api.exit_code(direct), run.stderr
     assert direct.results[0].verdict.name in run.stdout
-    secret = "ZmFrZS1wc2stZm9yLWdlbmVyYXRlZC10ZXN0cy1vbmx5"
+    secret = PSK_PLACEHOLDER
     assert secret in (tmp_path / "b" / "site1.conf").read_text()
     assert secret not in run.stdout + run.stderr and secret not in s.short() + repr(s)
     assert "psksecret" not in s.short()
@@ -401,3 +410,13 @@ def test_profile_has_no_explain_phase_and_registers() -> None:
     got = register_profile("ipsecmc-test", max_examples=7)
     assert got.max_examples == 7 and Phase.explain not in got.phases
     assert settings.get_profile("ipsecmc-test").max_examples == 7
+
+
+def test_cached_reads_still_tell_the_secret_scope() -> None:
+    """Inside a command's secret scope, a message quoting the generated psksecret is
+    redacted even when the pair's read comes from the cache."""
+    configs = _simplest(config_pairs())
+    configs.read()  # fills the cache outside any scope
+    with secret_scope():
+        configs.read()
+        assert PSK_PLACEHOLDER not in redact(f"bad value {PSK_PLACEHOLDER!r}")

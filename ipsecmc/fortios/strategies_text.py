@@ -36,7 +36,7 @@ from ipsecmc.fortios.config import GatewayConfig
 from ipsecmc.fortios.lexer import LexResult, Secrets, Statement, Token, secret_digests
 from ipsecmc.fortios.parser import parse_lexed
 from ipsecmc.fortios.resolver import resolve
-from ipsecmc.safe_text import note_secrets
+from ipsecmc.safe_text import digest, note_secrets
 
 #: Name of the address object that stands for the peer's public address.
 PEER_OBJECT = "vpn_peer"
@@ -242,9 +242,14 @@ def _services() -> list[str]:
     ]
 
 
+#: The ``psksecret`` of every generated phase1: a placeholder, never a key (still
+#: treated as a secret: redacted from messages, never in a short rendering).
+PSK_PLACEHOLDER = "ZmFrZS1wc2stZm9yLWdlbmVyYXRlZC10ZXN0cy1vbmx5"
+
+
 def _vpn(spec: SiteSpec) -> list[str]:
     name = spec.hostname
-    secret = "ZmFrZS1wc2stZm9yLWdlbmVyYXRlZC10ZXN0cy1vbmx5"  # a placeholder, never a key
+    secret = PSK_PLACEHOLDER
     return [
         "config vpn ipsec phase1-interface",
         f'    edit "{name}"',
@@ -394,28 +399,19 @@ def lex_site(spec: SiteSpec, filename: str) -> LexResult:
     )
 
 
-@lru_cache(maxsize=1024)
-def _secret_of(st: Statement) -> frozenset[bytes]:
-    return secret_digests((st,))
+#: The secret digests of every generated text (its one secret is the placeholder).
+SECRET_DIGESTS = frozenset({digest(PSK_PLACEHOLDER)})
 
 
 @lru_cache(maxsize=4096)
 def read_site(spec: SiteSpec, filename: str) -> tuple[GatewayConfig, ...]:
-    """``read_text(render_site(spec), filename)``, by the fast path (module note)."""
+    """``read_text(render_site(spec), filename)``, by the fast path (module note).
+    Cached by spec: call :func:`note_generated_secrets` when a secret scope is open."""
     lexed = lex_site(spec, filename)
     return resolve(parse_lexed(lexed))
 
 
-def read_site_noting_secrets(spec: SiteSpec, filename: str) -> tuple[GatewayConfig, ...]:
-    """:func:`read_site`, telling an open secret scope the text's secrets as the
-    reader does (a cached read would otherwise skip it)."""
-    gateways = read_site(spec, filename)
-    note_secrets(_secret_of(_statement(*_secret_place(spec, filename))))
-    return gateways
-
-
-def _secret_place(spec: SiteSpec, filename: str) -> tuple[str, int, str]:
-    for number, line in enumerate(site_lines(spec), start=1):
-        if "psksecret" in line:
-            return filename, number, line
-    raise AssertionError("every generated site has a psksecret line")
+def note_generated_secrets() -> None:
+    """Tell an open secret scope (``ipsecmc.safe_text``) the generated texts' secret, as
+    the reader does for each text it reads (a cached read does not)."""
+    note_secrets(SECRET_DIGESTS)
