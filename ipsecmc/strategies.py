@@ -486,12 +486,12 @@ def ttl_feasible(timers: Timers, version: int, relation: str) -> bool:
         return True
     if version == 2:
         g = _giveup(2)
-        return t_lo < g if relation == "below-dpd" else t_hi > g or timers.defaults_allowed
+        return t_lo < g if relation == "below-dpd" else t_hi > g
     i_lo, i_hi = timers.dpd_retryinterval
     c_lo, c_hi = timers.dpd_retrycount
     if relation == "below-dpd":
         return c_hi >= 1 and c_hi * i_hi > t_lo
-    return c_lo * i_lo < t_hi or timers.defaults_allowed
+    return c_lo * i_lo < t_hi
 
 
 @st.composite

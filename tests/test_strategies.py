@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -420,3 +421,22 @@ def test_cached_reads_still_tell_the_secret_scope() -> None:
     with secret_scope():
         configs.read()
         assert PSK_PLACEHOLDER not in redact(f"bad value {PSK_PLACEHOLDER!r}")
+
+
+def test_explicit_timer_ranges_and_the_relations_they_allow() -> None:
+    """Explicit ranges are a ``Timers`` value; a relation they cannot hold is refused, one
+    they can is kept on every draw."""
+    tight = replace(SMALL_TIMERS, session_ttl=(3, 4), dpd_retryinterval=(2, 2))
+    assert not ttl_feasible(tight, 2, "above-dpd") and ttl_feasible(tight, 1, "above-dpd")
+    with pytest.raises(ValueError, match="impossible"):
+        config_pairs(timers=tight, ttl_vs_dpd="above-dpd", ike_versions="mixed")
+    base = {"local_in": ("any", "any"), "dpd": ("any", "any"), "ike_versions": "any"}
+
+    @settings(max_examples=50, database=None)
+    @given(st.sampled_from(("below-dpd", "above-dpd")), st.data())
+    def keeps(relation: str, data: st.DataObject) -> None:
+        s = data.draw(scenarios(timers=tight, ttl_vs_dpd=relation))
+        _keeps_promises({**base, "ttl_vs_dpd": (relation, relation)}, s)
+        assert all(3 <= (e.session_ttl or 0) <= 4 for e in s.system().params.ends)
+
+    keeps()
