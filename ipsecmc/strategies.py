@@ -357,6 +357,7 @@ _PEER_SOURCES_IF_RIGHT = ((PEER_OBJECT,), ("vpn_grp",))
 _IKE_SERVICES = (("ALL",), ("IKE",), ("udp500",), ("ike_grp",))
 
 
+@cache
 def _deciding_rule(action: str, peer_object: str) -> st.SearchStrategy[LocalInRule]:
     """A rule that surely matches the peer's IKE (enabled, no recurring schedule, no
     negation) and decides it: ``accept`` or deny (``deny`` or no ``set action``). The
