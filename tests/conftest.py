@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from ipsecmc.strategies import register_profile
 
-settings.register_profile(
-    "ipsecmc",
-    derandomize=True,
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    print_blob=True,
-)
-settings.load_profile("ipsecmc")
+# The public profile (no deadline, too_slow suppressed, print_blob, no explain phase:
+# ipsecmc.strategies.PROFILE), derandomized and with fewer examples.
+register_profile(load=True, derandomize=True, max_examples=60)
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "models"

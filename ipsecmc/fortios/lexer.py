@@ -20,6 +20,7 @@ the token ends up somewhere unexpected in a broken file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ipsecmc.errors import ConfigError, SourceLoc
@@ -206,7 +207,8 @@ def _header_entry(comment: str) -> tuple[str, str]:
 _VALUE_VERBS = ("set", "append", "select", "unselect")
 
 
-def _secret_digests(statements: list[Statement]) -> frozenset[bytes]:
+def secret_digests(statements: Sequence[Statement]) -> frozenset[bytes]:
+    """Digests of the values of secret fields (and of ``ENC`` values) in ``statements``."""
     found: set[bytes] = set()
     for st in statements:
         toks = st.tokens
@@ -300,7 +302,7 @@ def tokenize(text: str, filename: str) -> LexResult:
             current.append(Token(_read_bare(sc), loc))
     if current:
         finish_statement()
-    digests = _secret_digests(statements)
+    digests = secret_digests(statements)
     note_secrets(digests)  # for messages written later from names (ipsecmc.safe_text)
     return LexResult(
         filename=filename,

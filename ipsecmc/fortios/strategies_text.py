@@ -12,6 +12,16 @@ accepts, and the texts go through the real reader, never around it.
 ``None`` in a spec field means "no ``set`` line": FortiOS (and the reader) use the
 default. Shrinking drives fields towards ``None``, so a shrunk example is a short config.
 
+The fast path (:func:`read_site`): a generated text is simple by construction (one
+statement per line, blank-separated words, quoted names without blanks, no escapes, no
+comment after the ``#`` header), so it is split into tokens line by line, each line's
+statement cached under (file name, line number, text) - most lines are the same
+template at the same place in every draw - and the statements go to the real parser
+(``parse_lexed``) and resolver (``resolve``). The result equals what ``read_text`` makes
+of the rendered text (``tests/test_strategies.py`` compares the token streams and the
+gateways on random specs); only the character scanning is skipped. Whole sites are
+cached by spec as well (a spec is a frozen record).
+
 This module knows nothing of Hypothesis; it is plain data and text.
 """
 
@@ -19,6 +29,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
+
+from ipsecmc.errors import SourceLoc
+from ipsecmc.fortios.config import GatewayConfig
+from ipsecmc.fortios.lexer import LexResult, Secrets, Statement, Token, secret_digests
+from ipsecmc.fortios.parser import parse_lexed
+from ipsecmc.fortios.resolver import resolve
+from ipsecmc.safe_text import digest, note_secrets
 
 #: Name of the address object that stands for the peer's public address.
 PEER_OBJECT = "vpn_peer"
@@ -101,8 +119,13 @@ def _peer_network(spec: SiteSpec) -> ipaddress.IPv4Network:
     return ipaddress.IPv4Network(f"{peer}/32")
 
 
+#: Marks a line that carries a drawn choice (a value other than the template's); the
+#: short rendering (:func:`short_site`) shows only these lines and their context.
+_MARK = "\x00"
+
+
 def _setting(name: str, value: object | None) -> list[str]:
-    return [] if value is None else [f"        set {name} {value}"]
+    return [] if value is None else [f"{_MARK}        set {name} {value}"]
 
 
 def _global(spec: SiteSpec) -> list[str]:
@@ -110,7 +133,7 @@ def _global(spec: SiteSpec) -> list[str]:
         "config system global",
         '    set alias "FortiGate-VM64"',
         f'    set hostname "{spec.hostname}"',
-        *[line[4:] for line in _setting("udp-idle-timer", spec.udp_idle_timer)],
+        *[_MARK + line[5:] for line in _setting("udp-idle-timer", spec.udp_idle_timer)],
         "    set timezone 04",
         "end",
     ]
@@ -124,10 +147,10 @@ def _session_ttl(spec: SiteSpec) -> list[str]:
         "config system session-ttl",
         "    config port",
         "        edit 1",
-        "            set protocol 17",
-        "            set start-port 500",
-        "            set end-port 500",
-        f"            set timeout {timeout}",
+        f"{_MARK}            set protocol 17",
+        f"{_MARK}            set start-port 500",
+        f"{_MARK}            set end-port 500",
+        f"{_MARK}            set timeout {timeout}",
         "        next",
         "    end",
         "end",
@@ -174,7 +197,9 @@ def _addresses(spec: SiteSpec) -> list[str]:
     ]
     lines = ["config firewall address"]
     for name, subnet in objects:
-        lines += [f'    edit "{name}"', f"        set subnet {subnet}", "    next"]
+        # The peer object matters when a local-in policy may name it (the typo case).
+        mark = _MARK if name == PEER_OBJECT and spec.local_in else ""
+        lines += [f'    edit "{name}"', f"{mark}        set subnet {subnet}", "    next"]
     lines += [
         "end",
         "config firewall addrgrp",
@@ -217,9 +242,14 @@ def _services() -> list[str]:
     ]
 
 
+#: The ``psksecret`` of every generated phase1: a placeholder, never a key (still
+#: treated as a secret: redacted from messages, never in a short rendering).
+PSK_PLACEHOLDER = "ZmFrZS1wc2stZm9yLWdlbmVyYXRlZC10ZXN0cy1vbmx5"
+
+
 def _vpn(spec: SiteSpec) -> list[str]:
     name = spec.hostname
-    secret = "ZmFrZS1wc2stZm9yLWdlbmVyYXRlZC10ZXN0cy1vbmx5"  # a placeholder, never a key
+    secret = PSK_PLACEHOLDER
     return [
         "config vpn ipsec phase1-interface",
         f'    edit "{name}"',
@@ -255,13 +285,13 @@ def _local_in(rules: tuple[LocalInRule, ...]) -> list[str]:
     for r in rules:
         lines += [
             f"    edit {r.policyid}",
-            f'        set intf "{r.intf}"',
-            f"        set srcaddr {_q(*r.srcaddr)}",
-            *(["        set srcaddr-negate enable"] if r.srcaddr_negate else []),
-            f"        set dstaddr {_q(*r.dstaddr)}",
+            f'{_MARK}        set intf "{r.intf}"',
+            f"{_MARK}        set srcaddr {_q(*r.srcaddr)}",
+            *([f"{_MARK}        set srcaddr-negate enable"] if r.srcaddr_negate else []),
+            f"{_MARK}        set dstaddr {_q(*r.dstaddr)}",
             *_setting("action", r.action),
-            f"        set service {_q(*r.service)}",
-            *(["        set service-negate enable"] if r.service_negate else []),
+            f"{_MARK}        set service {_q(*r.service)}",
+            *([f"{_MARK}        set service-negate enable"] if r.service_negate else []),
             *_setting("schedule", None if r.schedule is None else f'"{r.schedule}"'),
             *_setting("status", r.status),
             "    next",
@@ -270,9 +300,9 @@ def _local_in(rules: tuple[LocalInRule, ...]) -> list[str]:
     return lines
 
 
-def render_site(spec: SiteSpec) -> str:
-    """The full-configuration text of ``spec`` (what ``show full-configuration`` prints,
-    minus sections that cannot change a verdict)."""
+def _marked_lines(spec: SiteSpec) -> tuple[str, ...]:
+    """The lines of the text of ``spec``; a line carrying a drawn choice starts with
+    ``_MARK``."""
     lines = [
         "#config-version=FGVM64-7.2.5-FW-build1517-230606:opmode=0:vdom=0:user=admin",
         "#buildno=1517",
@@ -285,4 +315,103 @@ def render_site(spec: SiteSpec) -> str:
         *_vpn(spec),
         *_local_in(spec.local_in),
     ]
-    return "\n".join(lines) + "\n"
+    return tuple(lines)
+
+
+def site_lines(spec: SiteSpec) -> tuple[str, ...]:
+    """The lines of :func:`render_site`'s text (no line ends)."""
+    return tuple(line.lstrip(_MARK) for line in _marked_lines(spec))
+
+
+def render_site(spec: SiteSpec) -> str:
+    """The full-configuration text of ``spec`` (what ``show full-configuration`` prints,
+    minus sections that cannot change a verdict)."""
+    return "\n".join(site_lines(spec)) + "\n"
+
+
+def short_site(spec: SiteSpec) -> str:
+    """What a reader of a failing example needs: only the lines of :func:`render_site`
+    that carry a drawn choice (every other line is the same template in every draw, and
+    a setting left at its FortiOS default has no line at all), each under the ``config``
+    and ``edit`` lines that enclose it, with its line number in the full text. Secrets
+    never appear (the ``psksecret`` line is template, not choice)."""
+    out: list[str] = []
+    context: list[tuple[int, str]] = []  # open 'config' / 'edit' lines
+    shown: set[int] = set()
+    for number, raw in enumerate(_marked_lines(spec), start=1):
+        line = raw.lstrip(_MARK)
+        word = line.split(" ", 1)[0] if not line.startswith(" ") else line.split()[0]
+        if word in ("config", "edit"):
+            context.append((number, line))
+        elif word in ("next", "end") and context:
+            context.pop()
+        if raw.startswith(_MARK):
+            for n, text in context:
+                if n not in shown:
+                    out.append(f"{n:4}  {text}")
+                    shown.add(n)
+            out.append(f"{number:4}  {line}")
+    if not out:
+        return "(every setting at its FortiOS default; no local-in policy)"
+    return "\n".join(out)
+
+
+# --- the fast path: the generated text's tokens without scanning it ----------------------
+
+
+@lru_cache(maxsize=200_000)
+def _statement(filename: str, number: int, line: str) -> Statement:
+    """The statement of one generated line (blank-separated words; ``"name"`` quoted)."""
+    tokens: list[Token] = []
+    column = 1
+    for word in line.split(" "):
+        if word:
+            loc = SourceLoc(filename, number, column)
+            if word[0] == '"':
+                tokens.append(Token(word[1:-1], loc, quoted=True))
+            else:
+                tokens.append(Token(word, loc))
+        column += len(word) + 1
+    return Statement(tuple(tokens))
+
+
+def _header_entry(line: str) -> tuple[str, str]:
+    key, _, value = line[1:].partition("=")
+    return key.strip(), value.strip()
+
+
+def lex_site(spec: SiteSpec, filename: str) -> LexResult:
+    """What ``ipsecmc.fortios.lexer.tokenize`` makes of ``render_site(spec)``, built
+    from the lines without scanning characters (see the module's note)."""
+    lines = site_lines(spec)
+    header = tuple(_header_entry(line) for line in lines if line.startswith("#"))
+    statements = tuple(
+        _statement(filename, number, line)
+        for number, line in enumerate(lines, start=1)
+        if not line.startswith("#")
+    )
+    return LexResult(
+        filename=filename,
+        header=header,
+        statements=statements,
+        end=SourceLoc(filename, len(lines) + 1, 1),
+        secrets=Secrets(secret_digests(statements)),
+    )
+
+
+#: The secret digests of every generated text (its one secret is the placeholder).
+SECRET_DIGESTS = frozenset({digest(PSK_PLACEHOLDER)})
+
+
+@lru_cache(maxsize=4096)
+def read_site(spec: SiteSpec, filename: str) -> tuple[GatewayConfig, ...]:
+    """``read_text(render_site(spec), filename)``, by the fast path (module note).
+    Cached by spec: call :func:`note_generated_secrets` when a secret scope is open."""
+    lexed = lex_site(spec, filename)
+    return resolve(parse_lexed(lexed))
+
+
+def note_generated_secrets() -> None:
+    """Tell an open secret scope (``ipsecmc.safe_text``) the generated texts' secret, as
+    the reader does for each text it reads (a cached read does not)."""
+    note_secrets(SECRET_DIGESTS)
