@@ -39,12 +39,9 @@ from ipsecmc.engines.result import EngineResult, Plan, Verdict  # noqa: E402
 from ipsecmc.engines.smt.encoding import Choices, Encoding, transition  # noqa: E402
 from ipsecmc.engines.smt.engine import SmtEngine  # noqa: E402
 from ipsecmc.engines.smt.terms import (  # noqa: E402
-    IV,
-    const_state,
-    fresh_state,
+    Ints,
     needed_width,
     read_state,
-    set_width,
     states_equal,
 )
 from ipsecmc.engines.zones import engine as zone_search  # noqa: E402
@@ -366,20 +363,21 @@ class Z3Successors:
     states it allows after ``state`` with blocking clauses (as ``tests/test_smt.py``)."""
 
     def __init__(self, system: TransitionSystem, cap: int) -> None:
-        set_width(needed_width(system.params, 4, cap))
-        self.s, self.s2 = fresh_state("s"), fresh_state("t")
-        rel, _ = transition(Encoding(system.params), self.s, self.s2, "x", cap=cap)
+        enc = Encoding(system.params, ints=Ints(needed_width(system.params, 4, cap)))
+        self.ints = enc.ints
+        self.s, self.s2 = enc.ints.fresh_state("s"), enc.ints.fresh_state("t")
+        rel, _ = transition(enc, self.s, self.s2, "x", cap=cap)
         self.solver = z3.Solver()
         self.solver.add(rel)
 
     def of(self, state: State) -> set[State]:
         self.solver.push()
-        self.solver.add(states_equal(self.s, const_state(state)))
+        self.solver.add(states_equal(self.s, self.ints.const_state(state)))
         got: set[State] = set()
         while self.solver.check() == z3.sat:
             nxt = read_state(self.solver.model(), self.s2)
             got.add(nxt)
-            self.solver.add(z3.Not(states_equal(self.s2, const_state(nxt))))
+            self.solver.add(z3.Not(states_equal(self.s2, self.ints.const_state(nxt))))
         self.solver.pop()
         return got
 
@@ -456,16 +454,15 @@ def test_jump_length_twin() -> None:
     def check(scenario: GeneratedScenario, rng: Random, cap: int) -> None:
         system = scenario.system()
         graph = StepGraph(system, cap)
-        set_width(needed_width(system.params, 4, cap))
-        enc = Encoding(system.params)
+        enc = Encoding(system.params, ints=Ints(needed_width(system.params, 4, cap)))
         state = system.initial()
         for _ in range(30):
             for label, s1 in system.successors(state):
                 if not graph.jump_possible(state, s1):
                     continue
                 ab, ba = bool(label.arg & 1), bool(label.arg & 2)
-                s = const_state(state)
-                ch = Choices(z3.BoolVal(ab), z3.BoolVal(ba), IV(0))
+                s = enc.ints.const_state(state)
+                ch = Choices(z3.BoolVal(ab), z3.BoolVal(ba), enc.ints.val(0))
                 s1_term = enc.tick(s, ch.ab, ch.ba)
                 symbolic = enc.jump_length(s, s1_term, enc.moving(s1_term, ch.ab, ch.ba), cap)
                 assert _int(symbolic) == graph.jump_length(state, s1, ab, ba), state

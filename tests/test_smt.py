@@ -20,11 +20,9 @@ from ipsecmc.engines.result import Budget, Plan, Verdict  # noqa: E402
 from ipsecmc.engines.smt.encoding import Encoding, transition  # noqa: E402
 from ipsecmc.engines.smt.engine import SmtEngine, _Search  # noqa: E402
 from ipsecmc.engines.smt.terms import (  # noqa: E402
-    const_state,
-    fresh_state,
+    Ints,
     needed_width,
     read_state,
-    set_width,
     states_equal,
 )
 from ipsecmc.fortios.params import (  # noqa: E402
@@ -104,16 +102,15 @@ def random_states(system: TransitionSystem, rng: random.Random, n: int) -> list[
 def symbolic_successors(
     system: TransitionSystem, states: list[State], with_delay: bool
 ) -> list[set[tuple[str, State]]]:
-    set_width(needed_width(system.params, 4, 64))
-    enc = Encoding(system.params)
-    s, s2 = fresh_state("s"), fresh_state("t")
+    enc = Encoding(system.params, ints=Ints(needed_width(system.params, 4, 64)))
+    s, s2 = enc.ints.fresh_state("s"), enc.ints.fresh_state("t")
     rel, step = transition(enc, s, s2, "x", with_delay=with_delay, cap=40)
     solver = z3.Solver()
     solver.add(rel)
     results = []
     for state in states:
         solver.push()
-        solver.add(states_equal(s, const_state(state)))
+        solver.add(states_equal(s, enc.ints.const_state(state)))
         got: set[tuple[str, State]] = set()
         while solver.check() == z3.sat:
             model = solver.model()
@@ -125,7 +122,7 @@ def symbolic_successors(
             nxt = read_state(model, s2)
             d = model.eval(step.d, model_completion=True).as_signed_long()
             got.add((f"delay{d}" if kind == "delay" else kind, nxt))
-            solver.add(z3.Not(states_equal(s2, const_state(nxt))))
+            solver.add(z3.Not(states_equal(s2, enc.ints.const_state(nxt))))
         solver.pop()
         results.append(got)
     return results

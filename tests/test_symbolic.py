@@ -22,11 +22,9 @@ z3 = pytest.importorskip("z3")
 from ipsecmc.engines.smt.encoding import Encoding, transition  # noqa: E402
 from ipsecmc.engines.smt.symbolic import Explorer, SymBool, SymInt  # noqa: E402
 from ipsecmc.engines.smt.terms import (  # noqa: E402
-    const_state,
-    fresh_state,
+    Ints,
     needed_width,
     read_state,
-    set_width,
     states_equal,
 )
 from ipsecmc.errors import InternalError  # noqa: E402
@@ -146,10 +144,10 @@ def _reachable(system: TransitionSystem, rng: random.Random, n: int) -> list[Sta
 
 
 def _successor(enc: Encoding, state: State, kind: str, end: int, pick: int) -> State:
-    s, s2 = fresh_state("s"), fresh_state("t")
+    s, s2 = enc.ints.fresh_state("s"), enc.ints.fresh_state("t")
     rel, step = transition(enc, s, s2, "x", with_delay=False)
     solver = z3.Solver()
-    solver.add(rel, states_equal(s, const_state(state)), step.events[(kind, end)])
+    solver.add(rel, states_equal(s, enc.ints.const_state(state)), step.events[(kind, end)])
     solver.add(step.choices.pick == pick)
     assert solver.check() == z3.sat, (state, kind, end, pick)
     return read_state(solver.model(), s2)
@@ -166,8 +164,7 @@ def test_pick_is_label_arg() -> None:
     ends = tuple(dataclasses.replace(e, admissions=(accept, deny)) for e in base.params.ends)
     params = dataclasses.replace(base.params, ends=ends)
     system = TunnelSystem(base.tunnel, params)
-    set_width(needed_width(system.params, 4, 64))
-    enc = Encoding(system.params)
+    enc = Encoding(system.params, ints=Ints(needed_width(system.params, 4, 64)))
     rng = random.Random(7)
     compared = 0
     several = 0
@@ -197,18 +194,17 @@ def test_a_changed_behaviour_reaches_the_z3_relation_without_z3_edits() -> None:
     reference one): the z3 engine follows the Python code, with no edit to any z3 module."""
     system = _system()
     variant = NeverExpiringSessions(system.params)
-    set_width(needed_width(system.params, 4, 64))
-    enc = Encoding(system.params, variant)
+    enc = Encoding(system.params, variant, ints=Ints(needed_width(system.params, 4, 64)))
     rng = random.Random(3)
     differs = 0
     for state in rng.sample(_reachable(system, rng, 300), 30):
         if any(variant.due(state, i) is not None for i in (0, 1)):
             continue
         for ab, ba in ((False, False), (True, False), (False, True), (True, True)):
-            s = const_state(state)
+            s = enc.ints.const_state(state)
             got = enc.tick(s, z3.BoolVal(ab), z3.BoolVal(ba))
             solver = z3.Solver()
-            target = fresh_state("t")
+            target = enc.ints.fresh_state("t")
             solver.add(states_equal(target, got))
             assert solver.check() == z3.sat
             after = read_state(solver.model(), target)

@@ -35,14 +35,12 @@ from ipsecmc.engines.smt.symbolic import Explorer, SymBool, SymInt, SymPath, ter
 from ipsecmc.engines.smt.terms import (
     BOOL_FIELDS,
     CODE,
-    IV,
     NOTHING_DUE,
     URGENT,
-    IVar,
+    Ints,
     SEnd,
     SState,
     flat,
-    fresh_state,
     ite,
     substitute_all,
     unflat,
@@ -60,12 +58,12 @@ R = TypeVar("R")
 PREFIX = "tpl"
 
 
-def evaluate(run: Callable[[Explorer], object]) -> Term:
+def evaluate(run: Callable[[Explorer], object], ints: Ints) -> Term:
     """The term of ``run``, straight-line code on values wrapped for ``explorer``
     (``wrap_state``, ``SymInt``) that never branches on a term (the clock table's
     conditions and steps)."""
-    explorer = Explorer(z3.BoolVal(True), IV)
-    paths = explorer.paths(lambda: term_of(run(explorer), IV))
+    explorer = Explorer(z3.BoolVal(True), ints.val)
+    paths = explorer.paths(lambda: term_of(run(explorer), ints.val))
     if len(paths) != 1:  # pragma: no cover - the clock table has no branches on values
         raise InternalError("a clock-table function branched on a symbolic value")
     return paths[0].result
@@ -84,13 +82,13 @@ def wrap_state(s: SState, x: Explorer) -> State:
     return State(end(s.a), end(s.b), SymInt(s.phase, x), SymInt(s.phase_left, x))  # type: ignore[arg-type]
 
 
-def _term_state(s: State) -> SState:
+def _term_state(s: State, ints: Ints) -> SState:
     """A state the reference code returned (ints, bools and wrapped terms) as terms."""
 
     def end(e: EndState) -> SEnd:
-        return SEnd(*(term_of(v, IV) for v in e))
+        return SEnd(*(term_of(v, ints.val) for v in e))
 
-    return SState(end(s.a), end(s.b), term_of(s.phase, IV), term_of(s.phase_left, IV))
+    return SState(end(s.a), end(s.b), term_of(s.phase, ints.val), term_of(s.phase_left, ints.val))
 
 
 def _merge(paths: Sequence[SymPath[SState]]) -> SState:
@@ -101,10 +99,10 @@ def _merge(paths: Sequence[SymPath[SState]]) -> SState:
     return out
 
 
-def _merge_int(paths: Sequence[SymPath[int]]) -> IntT:
-    out: IntT = IV(paths[-1].result)
+def _merge_int(paths: Sequence[SymPath[int]], ints: Ints) -> IntT:
+    out: IntT = ints.val(paths[-1].result)
     for path in reversed(paths[:-1]):
-        out = z3.If(path.condition, IV(path.result), out)
+        out = z3.If(path.condition, ints.val(path.result), out)
     return out
 
 
@@ -119,13 +117,14 @@ def _select(outcomes: Sequence[SState], pick: IntT) -> SState:
 class Derived:
     """``due``, the urgent handlers and the tick of one ``Semantics`` as templates.
 
-    Built once per tunnel and integer sort (``smt_terms.WIDTH``); the methods substitute
+    Built once per tunnel and integer sort (``ints``); the methods substitute
     a step's variables into them.
     """
 
-    def __init__(self, sem: Semantics, domain: Callable[[SState], BoolT]) -> None:
-        self.template = fresh_state(PREFIX)
-        self.pick = IVar(f"{PREFIX}.pick")
+    def __init__(self, sem: Semantics, domain: Callable[[SState], BoolT], ints: Ints) -> None:
+        self.ints = ints
+        self.template = ints.fresh_state(PREFIX)
+        self.pick = ints.var(f"{PREFIX}.pick")
         self.ab = z3.Bool(f"{PREFIX}.ab")
         self.ba = z3.Bool(f"{PREFIX}.ba")
         self.variables = flat(self.template)
@@ -140,7 +139,7 @@ class Derived:
             codes = [
                 SymPath(p.condition, CODE[p.result] if p.result else NOTHING_DUE) for p in dues
             ]
-            self._due.append(_merge_int(codes))
+            self._due.append(_merge_int(codes, ints))
             for kind in URGENT:
                 when = [p.condition for p in dues if p.result == kind]
                 if not when:
@@ -149,25 +148,26 @@ class Derived:
                 outcomes = self._run(
                     guard,
                     lambda s, _, i=i, kind=kind: [  # type: ignore[misc]
-                        _term_state(o.state) for o in sem.handle(kind, s, i, Sink(False))
+                        _term_state(o.state, ints) for o in sem.handle(kind, s, i, Sink(False))
                     ],
                 )
                 after = _merge(
                     [SymPath(p.condition, _select(p.result, self.pick)) for p in outcomes]
                 )
-                count = _merge_int([SymPath(p.condition, len(p.result)) for p in outcomes])
+                count = _merge_int([SymPath(p.condition, len(p.result)) for p in outcomes], ints)
                 self._handlers[(kind, i)] = (after, count)
         ticks = self._run(
             inside,
             lambda s, x: _term_state(
-                sem.tick(s, SymBool(self.ab, x), SymBool(self.ba, x), Sink(False))  # type: ignore[arg-type]
+                sem.tick(s, SymBool(self.ab, x), SymBool(self.ba, x), Sink(False)),  # type: ignore[arg-type]
+                ints,
             ),
         )
         self._tick = _merge(ticks)
 
     def _run(self, domain: BoolT, run: Callable[[State, Explorer], R]) -> list[SymPath[R]]:
         """Every path of ``run`` on the template (and the explorer, for extra inputs)."""
-        explorer = Explorer(domain, IV)
+        explorer = Explorer(domain, self.ints.val)
         state = wrap_state(self.template, explorer)
         paths = explorer.paths(lambda: run(state, explorer))
         self.paths += len(paths)
@@ -199,7 +199,7 @@ class Derived:
     def count(self, kind: str, s: SState, i: int) -> IntT:
         """How many outcomes urgent event ``kind`` at end ``i`` has (when it is due)."""
         if (kind, i) not in self._handlers:
-            return IV(1)
+            return self.ints.val(1)
         return self._substitute(self._handlers[(kind, i)][1], s)
 
     def tick(self, s: SState, ab: BoolT, ba: BoolT) -> SState:
@@ -219,7 +219,9 @@ class Derived:
         resets it)."""
         key = (i, clock.field)
         if key not in self._always_moves:
-            runs = evaluate(lambda x: clock.running(p, wrap_state(self.template, x).end(i)))
+            runs = evaluate(
+                lambda x: clock.running(p, wrap_state(self.template, x).end(i)), self.ints
+            )
             value = getattr(self.template.end(i), clock.field)
             after = getattr(self._tick.end(i), clock.field)
             solver = z3.Solver()

@@ -62,21 +62,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ipsecmc.engines.result import Plan
-from ipsecmc.engines.smt import terms as smt_terms
 from ipsecmc.engines.smt.derive import Derived, evaluate, wrap_state
 from ipsecmc.engines.smt.symbolic import SymInt
 from ipsecmc.engines.smt.terms import (
+    BV32,
     CODE,
-    IV,
     NOTHING_DUE,
     URGENT,
-    IVar,
+    Ints,
     SEnd,
     SState,
     flat,
-    fresh_state,
     ite,
-    sentinel,
     states_equal,
     substitute_all,
     unflat,
@@ -111,17 +108,22 @@ class Choices:
     pick: IntT
 
 
-def fresh_choices(prefix: str) -> Choices:
-    return Choices(z3.Bool(f"{prefix}.ab"), z3.Bool(f"{prefix}.ba"), IVar(f"{prefix}.pick"))
+def fresh_choices(prefix: str, ints: Ints) -> Choices:
+    return Choices(z3.Bool(f"{prefix}.ab"), z3.Bool(f"{prefix}.ba"), ints.var(f"{prefix}.pick"))
 
 
 class Encoding:
     """One ``TunnelParams`` as z3 terms: the derived behaviour, ranges and delays."""
 
-    def __init__(self, params: TunnelParams, semantics: Semantics | None = None) -> None:
+    def __init__(
+        self, params: TunnelParams, semantics: Semantics | None = None, *, ints: Ints = BV32
+    ) -> None:
         """``semantics``: the behaviour to derive (default ``Semantics(params)``; tests pass
-        variants to show that the relation follows the reference code)."""
+        variants to show that the relation follows the reference code). ``ints``: the
+        integer sort of every term (the z3 engine picks the narrowest safe width,
+        ``needed_width``; Spacer needs ``INTEGERS``)."""
         self.params = params
+        self.ints = ints
         self.ends = params.ends
         self.phases = params.traffic.phases
         for p in self.ends:
@@ -129,17 +131,16 @@ class Encoding:
                 raise InternalError(f"{p.name}: no local-in outcome for IKE (model bug)")
         self.semantics = semantics if semantics is not None else Semantics(params)
         self.initial = self.semantics.initial()
-        self._derived: dict[int | None, Derived] = {}
+        self._derived: Derived | None = None
         #: ``transition`` over template variables, per (integer sort, delays, cap).
         self.transitions: dict[tuple[int | None, bool, int], tuple[BoolT, Step]] = {}
 
     @property
     def derived(self) -> Derived:
-        """The derived behaviour for the current integer sort (built on first use)."""
-        width = smt_terms.WIDTH
-        if width not in self._derived:
-            self._derived[width] = Derived(self.semantics, self.ranges)
-        return self._derived[width]
+        """The derived behaviour (built on first use)."""
+        if self._derived is None:
+            self._derived = Derived(self.semantics, self.ranges, self.ints)
+        return self._derived
 
     # ------------------------------------------------------------------ ranges
     # ------------------------------------------------------------------ ranges
@@ -247,7 +248,8 @@ class Encoding:
             row = []
             for clock in END_CLOCKS:
                 runs = evaluate(
-                    lambda x, i=i, p=p, clock=clock: clock.running(p, wrap_state(s1, x).end(i))  # type: ignore[misc]
+                    lambda x, i=i, p=p, clock=clock: clock.running(p, wrap_state(s1, x).end(i)),  # type: ignore[misc]
+                    self.ints,
                 )
                 if not self.derived.ticks_always_move(i, clock, p):
                     later = self.derived.tick_clock(s1, ab, ba, i, clock.field)
@@ -270,14 +272,15 @@ class Encoding:
                     moved = evaluate(
                         lambda x, p=p, clock=clock, value=value: clock.step(  # type: ignore[misc]
                             p, SymInt(value, x), SymInt(m, x)
-                        )
+                        ),
+                        self.ints,
                     )
                 else:
                     moved = clock.moved(value, m)
                 changes[clock.field] = z3.If(moves, moved, value)
             return e._replace(**changes)
 
-        left = evaluate(lambda x: phase_advance(SymInt(s1.phase_left, x), SymInt(m, x)))
+        left = evaluate(lambda x: phase_advance(SymInt(s1.phase_left, x), SymInt(m, x)), self.ints)
         return SState(end(0), end(1), s1.phase, left)
 
     def jump_bounds(self, s: SState, s1: SState, moving: ClockBits) -> list[tuple[BoolT, IntT]]:
@@ -321,7 +324,7 @@ class Encoding:
         nothing to guess about time; ``tests/test_smt.py`` checks it against the longest
         delay the guard allows.
         """
-        top = sentinel()
+        top = self.ints.sentinel()
         best: IntT = top
         for cond, value in self.jump_bounds(s, s1, moving):
             best = z3.If(z3.And(cond, value < best), value, best)
@@ -342,7 +345,7 @@ class Encoding:
         """
         before_last = self.shift(s1, d - 2, moving)
         result = self.shift(s1, d - 1, moving)
-        jump = self.guard(s, s1, IV(2), s1, ch)
+        jump = self.guard(s, s1, self.ints.val(2), s1, ch)
         return jump, self.guard(s, s1, d, before_last, ch), result
 
 
@@ -389,18 +392,23 @@ def transition(
     The relation is built once per encoding, integer sort and options over template
     variables; each call substitutes its own state and choice variables into it.
     """
-    key = (smt_terms.WIDTH, with_delay, cap)
+    key = (enc.ints.width, with_delay, cap)
     if key not in enc.transitions:
         names = _template_names()
         rel, step = _build_transition(
-            enc, fresh_state(names[0]), fresh_state(names[1]), names[2], with_delay, cap
+            enc,
+            enc.ints.fresh_state(names[0]),
+            enc.ints.fresh_state(names[1]),
+            names[2],
+            with_delay,
+            cap,
         )
         enc.transitions[key] = (rel, step)
     rel, step = enc.transitions[key]
     names = _template_names()
-    pairs = list(zip(flat(fresh_state(names[0])), flat(s), strict=True))
-    pairs += list(zip(flat(fresh_state(names[1])), flat(s2), strict=True))
-    mine = fresh_choices(prefix)
+    pairs = list(zip(flat(enc.ints.fresh_state(names[0])), flat(s), strict=True))
+    pairs += list(zip(flat(enc.ints.fresh_state(names[1])), flat(s2), strict=True))
+    mine = fresh_choices(prefix, enc.ints)
     pairs += [
         (step.choices.ab, mine.ab),
         (step.choices.ba, mine.ba),
@@ -423,7 +431,7 @@ def _build_transition(
     enc: Encoding, s: SState, s2: SState, prefix: str, with_delay: bool, cap: int
 ) -> tuple[BoolT, Step]:
     """``transition`` over the given (template) variables."""
-    ch = fresh_choices(prefix)
+    ch = fresh_choices(prefix, enc.ints)
     order = z3.Bool(f"{prefix}.order")
     dues = (enc.due(s, 0), enc.due(s, 1))
     urgent = (dues[0] != NOTHING_DUE, dues[1] != NOTHING_DUE)
@@ -433,7 +441,7 @@ def _build_transition(
     s1 = enc.tick(s, ch.ab, ch.ba)
     moving = enc.moving(s1, ch.ab, ch.ba)
     d = enc.jump_length(s, s1, moving, cap)
-    counts: IntT = IV(1)
+    counts: IntT = enc.ints.val(1)
     for i in (1, 0):
         count = enc.count(URGENT[-1], s, i)
         for kind in reversed(URGENT[:-1]):

@@ -79,23 +79,18 @@ from itertools import product
 from multiprocessing.connection import Connection
 
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
-from ipsecmc.engines.smt import terms as smt_terms
 from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
 from ipsecmc.engines.smt.proof import SpacerAnswer, SpacerProof
 from ipsecmc.engines.smt.terms import (
-    IV,
-    IVar,
+    INTEGERS,
+    Ints,
     SState,
-    const_state,
     flat,
-    fresh_state,
     int_value,
     needed_width,
     read_state,
-    set_width,
     states_equal,
     sum_width,
-    widen,
 )
 from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
@@ -288,7 +283,7 @@ class PredicateEncoder:
     """Tabulates ``plan.predicate`` over observations; builds terms for any state."""
 
     def __init__(self, enc: Encoding, predicate: Callable[[State], bool]) -> None:
-        probe = _observation(enc, fresh_state("obs"))
+        probe = _observation(enc, enc.ints.fresh_state("obs"))
         domains = [values for _, values in probe]
         self.domains = domains
         base = enc.initial
@@ -357,14 +352,12 @@ class _Search:
         self.kind = plan.kind
         self.bounded = plan.kind == "bounded"
         self.limit = plan.bound if plan.bound is not None else 0
-        set_width(
-            needed_width(
-                system.params,
-                max_depth,
-                self.limit + max(p.dpd_retryinterval for p in system.params.ends),
-            )
+        width = needed_width(
+            system.params,
+            max_depth,
+            self.limit + max(p.dpd_retryinterval for p in system.params.ends),
         )
-        self.enc = Encoding(system.params)
+        self.enc = Encoding(system.params, ints=Ints(width))
         self.pred = PredicateEncoder(self.enc, plan.predicate)
         self.cap = jump_cap(system.params, plan)
         self.started = time.perf_counter()
@@ -414,7 +407,7 @@ class _Search:
     ) -> IntT:
         """``_monitor`` for a step of ``d`` seconds (a tick, a delay, else zero time)."""
         if not self.bounded:
-            return IV(0)
+            return self.enc.ints.val(0)
         cap = self.limit + 1
         p, p2 = self.pred.term(s, self.enc), self.pred.term(s2, self.enc)
 
@@ -430,9 +423,9 @@ class _Search:
         self, states: list[SState], mons: list[IntT], steps: list[Step], tag: str
     ) -> BoolT:
         t = len(steps)
-        s2 = fresh_state(f"{tag}{t + 1}")
+        s2 = self.enc.ints.fresh_state(f"{tag}{t + 1}")
         rel, step = transition(self.enc, states[t], s2, f"{tag}{t}", cap=self.cap)
-        c2 = IVar(f"{tag}{t + 1}.c")
+        c2 = self.enc.ints.var(f"{tag}{t + 1}.c")
         parts = [rel]
         if self.bounded:
             parts.append(c2 == self._monitor(states[t], s2, mons[t], step))
@@ -484,15 +477,16 @@ class _Search:
         is searched depth by depth for the first; the inductive step runs at the depths
         of ``INDUCTION_DEPTHS`` the base case has covered. Both solvers are incremental
         and grow by one unrolled step at a time; queries are assumptions."""
-        s0 = fresh_state("b0")
-        c0 = IVar("b0.c")
+        ints = self.enc.ints
+        s0 = ints.fresh_state("b0")
+        c0 = ints.var("b0.c")
         base = z3.SolverFor("QF_BV")
-        base.add(states_equal(s0, const_state(self.system.initial())), c0 == 0)
+        base.add(states_equal(s0, ints.const_state(self.system.initial())), c0 == 0)
         states, mons = [s0], [c0]
         steps: list[Step] = []
         ind = z3.SolverFor("QF_BV")
-        i_states = [fresh_state("i0")]
-        i_mons = [IVar("i0.c")]
+        i_states = [ints.fresh_state("i0")]
+        i_mons = [ints.var("i0.c")]
         i_steps: list[Step] = []
         ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit))
         if self.induction:
@@ -591,9 +585,9 @@ class _Search:
     def _ranges_inductive(self) -> z3.CheckSatResult:
         """Initial state in range, and range preserved by every transition: ``unsat``
         (``unknown`` when a budget stops the query)."""
-        s, s2 = fresh_state("r0"), fresh_state("r1")
+        s, s2 = self.enc.ints.fresh_state("r0"), self.enc.ints.fresh_state("r1")
         rel, _ = transition(self.enc, s, s2, "r", cap=self.cap)
-        init = const_state(self.system.initial())
+        init = self.enc.ints.const_state(self.system.initial())
         query = z3.Or(
             z3.And(self.enc.ranges(s), rel, z3.Not(self.enc.ranges(s2))),
             z3.Not(z3.substitute(self.enc.ranges(s), *zip(flat(s), flat(init), strict=True))),
@@ -614,10 +608,11 @@ class _Search:
             budget_ms = max(1, min(budget_ms, int(left * 1000)))
         cpu = self.budget.cpu_deadline
         cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
-        saved = (smt_terms.WIDTH, self.enc, self.pred)
-        set_width(None)
+        # the monitor and predicate terms come from ``self.enc``/``self.pred``: switched
+        # to the integer encoding while the prover's terms are built
+        saved = (self.enc, self.pred)
         try:
-            self.enc = Encoding(self.system.params)
+            self.enc = Encoding(self.system.params, ints=INTEGERS)
             self.pred = PredicateEncoder(self.enc, self.plan.predicate)
             prover = SpacerProof(
                 self.enc,
@@ -630,8 +625,7 @@ class _Search:
                 seed=self.spacer_seed,
             )
         finally:
-            set_width(saved[0])
-            self.enc, self.pred = saved[1], saved[2]
+            self.enc, self.pred = saved
         return _SpacerJob(prover, budget_ms, cpu_seconds)
 
     def _spacer_answer(self, wait: bool) -> EngineResult | None:
@@ -776,9 +770,10 @@ class _Search:
         while len(steps) < depths[-1]:
             solver.add(self._unroll_step(states, mons, steps, "b"))
         bits = sum_width(self.system.params, depths[-1], self.limit)
-        prefix = [widen(IV(0), bits)]
+        ints = self.enc.ints
+        prefix = [ints.widen(ints.val(0), bits)]
         for st in steps[: depths[-1]]:
-            prefix.append(prefix[-1] + widen(st.seconds(), bits))
+            prefix.append(prefix[-1] + ints.widen(st.seconds(), bits))
         totals = [prefix[d] for d in depths]
         bads = [self._bad(states[d], mons[d]) for d in depths]
 

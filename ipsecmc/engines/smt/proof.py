@@ -18,8 +18,8 @@ Why a proof from here is sound, independently of how Spacer got it:
 * Every clause may assume the value ranges (``Encoding.ranges``) of its source state
   (Spacer then need not learn them); accordingly ``Inv`` above is Spacer's formula *and*
   the ranges, so the check also proves the ranges initial and preserved.
-* The check is over mathematical integers (``set_width(None)``), and so is Spacer
-  (it has no bit-vector support worth the name). Integers are exact: they cannot
+* The check is over mathematical integers (an ``Encoding`` with ``ints=INTEGERS``), and
+  so is Spacer (it has no bit-vector support worth the name). Integers are exact: they cannot
   overflow, so ``T`` over ``Int`` is the Python model's relation itself. The
   bit-vector width BMC uses (``needed_width``) was chosen so that no value of its
   unrolling overflows, i.e. so that the bit-vector relation agrees with this one; the
@@ -57,7 +57,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ipsecmc.engines.smt.encoding import Encoding, Step, fresh_choices, transition
-from ipsecmc.engines.smt.terms import CODE, IV, URGENT, SState, const_state, flat, fresh_state
+from ipsecmc.engines.smt.terms import CODE, URGENT, SState, flat
 from ipsecmc.engines.smt.z3_api import BoolT, IntT, Term, z3
 from ipsecmc.errors import InternalError
 from ipsecmc.model.state import State
@@ -115,7 +115,7 @@ def _linear_delay(
 def clauses(enc: Encoding, s: SState, c: IntT, monitor: MonitorFn) -> tuple[list[Clause], BoolT]:
     """``R`` (module doc) from ``s`` with monitor ``c``, and the constraint on the
     choices every clause shares (local-in outcomes)."""
-    ch = fresh_choices("r")
+    ch = fresh_choices("r", enc.ints)
     d = z3.Int("r.d")
     no, yes = z3.BoolVal(False), z3.BoolVal(True)
     dues = (enc.due(s, 0), enc.due(s, 1))
@@ -123,7 +123,7 @@ def clauses(enc: Encoding, s: SState, c: IntT, monitor: MonitorFn) -> tuple[list
     s1 = enc.tick(s, ch.ab, ch.ba)
     bounds, shifted = _linear_delay(enc, s, s1, d, ch.ab, ch.ba)
     out = [
-        Clause("tick", timed, s1, monitor(s, s1, c, yes, no, IV(1))),
+        Clause("tick", timed, s1, monitor(s, s1, c, yes, no, enc.ints.val(1))),
         Clause("delay", z3.And(timed, *bounds), shifted, monitor(s, shifted, c, no, yes, d)),
     ]
     for i in (0, 1):
@@ -170,8 +170,8 @@ class _Prepared:
 
 class SpacerProof:
     """Asks Spacer for an inductive invariant of ``R`` avoiding ``bad``, checks it
-    against ``T``. The caller switches the encoding to integers (``set_width(None)``)
-    while it builds one (the terms are built in ``__init__``).
+    against ``T``. ``enc`` must be over mathematical integers (``ints=INTEGERS``); the
+    terms are built in ``__init__``.
 
     Threads: ``prove`` (and ``run``) only use contexts of their own, so they may run in a
     thread or process of their own while the caller goes on with z3's main context (the
@@ -213,7 +213,8 @@ class SpacerProof:
         def tr(terms: list[Term]) -> list[Term]:
             return [t.translate(ctx) for t in terms]
 
-        s, c = fresh_state("r0"), z3.Int("r0.c")
+        ints = self.enc.ints
+        s, c = ints.fresh_state("r0"), z3.Int("r0.c")
         here = [*flat(s), c]
         rules, admitted = clauses(self.enc, s, c, self.monitor)
         out: list[tuple[str, list[Term], Term, list[Term]]] = []
@@ -223,8 +224,8 @@ class SpacerProof:
             out.append(
                 (rule.name, tr(head), body.translate(ctx), tr(_variables([body, *head, *here])))
             )
-        init = [*flat(const_state(self.initial)), IV(0)]
-        v0, v1 = fresh_state("v0"), fresh_state("v1")
+        init = [*flat(ints.const_state(self.initial)), ints.val(0)]
+        v0, v1 = ints.fresh_state("v0"), ints.fresh_state("v1")
         c0, c1 = z3.Int("v0.c"), z3.Int("v1.c")
         rel, step = transition(self.enc, v0, v1, "v", cap=self.cap)
         return _Prepared(
@@ -234,7 +235,7 @@ class SpacerProof:
             init=tr(init),
             query=self.bad(s, c).translate(ctx),
             v_init=tr(init),
-            v_init_known=self._known(const_state(self.initial), IV(0)).translate(ctx),
+            v_init_known=self._known(ints.const_state(self.initial), ints.val(0)).translate(ctx),
             v_here=tr([*flat(v0), c0]),
             v_here_known=self._known(v0, c0).translate(ctx),
             v_next=tr([*flat(v1), c1]),

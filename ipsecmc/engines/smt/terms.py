@@ -9,6 +9,7 @@ for it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from ipsecmc.engines.smt.z3_api import BoolT, IntT, Term, expr_ref, z3
@@ -102,14 +103,6 @@ def ite(c: BoolT, x: T, y: T) -> T:
     return type(x)(*(_ite_term(c, u, v) for u, v in zip(x, y, strict=True)))
 
 
-#: Integers are bit-vectors (signed comparisons) of ``WIDTH`` bits: bit-blasting to SAT is
-#: much faster than linear arithmetic on this If-heavy relation for BMC. The width is set
-#: per check by ``set_width`` (``needed_width``) so that no value of one step can
-#: overflow; sums over many steps (the seconds of a path) use ``wide`` terms. ``None``
-#: means mathematical integers, which Spacer (IC3/PDR) needs. Not thread-safe: one
-#: check at a time.
-WIDTH: int | None = 32
-
 #: Larger than every value of the encoding in integer mode (the ``jump_length`` sentinel).
 _INT_SENTINEL = 1 << 40
 
@@ -154,54 +147,68 @@ def sum_width(params: TunnelParams, depth: int, bound: int) -> int:
     return max(needed_width(params, depth, bound), magnitude.bit_length() + 2)
 
 
-def widen(t: IntT, bits: int) -> IntT:
-    """``t`` as a term of ``bits`` bits (sign-extended; integers stay integers)."""
-    if WIDTH is None or bits <= WIDTH:
-        return t
-    return z3.SignExt(bits - WIDTH, t)
+@dataclass(frozen=True)
+class Ints:
+    """The integer sort of one encoding: bit-vectors of ``width`` bits (signed
+    comparisons), or mathematical integers for ``width=None``.
 
+    Bit-blasting to SAT is much faster than linear arithmetic on this If-heavy relation
+    for BMC; the width is chosen per check (``needed_width``) so that no value of one step
+    can overflow; sums over many steps (the seconds of a path) use ``widen``. Spacer
+    (IC3/PDR) needs mathematical integers. The sort is a value each ``Encoding`` carries,
+    not a process setting, so two checks (or a proof built next to BMC) never see each
+    other's sort.
+    """
 
-def set_width(bits: int | None) -> None:
-    """Bit-vectors of ``bits`` bits, or mathematical integers for ``None``."""
-    global WIDTH
-    WIDTH = bits
+    width: int | None
 
+    def val(self, value: int) -> IntT:
+        """The constant ``value``."""
+        return z3.IntVal(value) if self.width is None else z3.BitVecVal(value, self.width)
 
-def sentinel() -> IntT:
-    """A constant above every value of the encoding."""
-    return IV(_INT_SENTINEL if WIDTH is None else 1 << (WIDTH - 2))
+    def var(self, name: str) -> IntT:
+        """A fresh integer variable."""
+        return z3.Int(name) if self.width is None else z3.BitVec(name, self.width)
 
+    def sentinel(self) -> IntT:
+        """A constant above every value of the encoding."""
+        return self.val(_INT_SENTINEL if self.width is None else 1 << (self.width - 2))
 
-def IV(value: int) -> IntT:
-    return z3.IntVal(value) if WIDTH is None else z3.BitVecVal(value, WIDTH)
+    def widen(self, t: IntT, bits: int) -> IntT:
+        """``t`` as a term of ``bits`` bits (sign-extended; integers stay integers)."""
+        if self.width is None or bits <= self.width:
+            return t
+        return z3.SignExt(bits - self.width, t)
 
+    def const_end(self, e: EndState) -> SEnd:
+        return SEnd(*(z3.BoolVal(v) if isinstance(v, bool) else self.val(v) for v in e))
 
-def IVar(name: str) -> IntT:
-    return z3.Int(name) if WIDTH is None else z3.BitVec(name, WIDTH)
-
-
-def _bool(value: bool) -> BoolT:
-    return z3.BoolVal(value)
-
-
-def const_end(e: EndState) -> SEnd:
-    return SEnd(*(z3.BoolVal(v) if isinstance(v, bool) else IV(v) for v in e))
-
-
-def const_state(s: State) -> SState:
-    return SState(const_end(s.a), const_end(s.b), IV(s.phase), IV(s.phase_left))
-
-
-def fresh_state(prefix: str) -> SState:
-    def end(tag: str) -> SEnd:
-        return SEnd(
-            *(
-                z3.Bool(f"{prefix}.{tag}.{f}") if f in BOOL_FIELDS else IVar(f"{prefix}.{tag}.{f}")
-                for f in SEnd._fields
-            )
+    def const_state(self, s: State) -> SState:
+        """The concrete state ``s`` as constants."""
+        return SState(
+            self.const_end(s.a), self.const_end(s.b), self.val(s.phase), self.val(s.phase_left)
         )
 
-    return SState(end("a"), end("b"), IVar(f"{prefix}.phase"), IVar(f"{prefix}.left"))
+    def fresh_state(self, prefix: str) -> SState:
+        """A state of fresh variables named after ``prefix``."""
+
+        def end(tag: str) -> SEnd:
+            return SEnd(
+                *(
+                    z3.Bool(f"{prefix}.{tag}.{f}")
+                    if f in BOOL_FIELDS
+                    else self.var(f"{prefix}.{tag}.{f}")
+                    for f in SEnd._fields
+                )
+            )
+
+        return SState(end("a"), end("b"), self.var(f"{prefix}.phase"), self.var(f"{prefix}.left"))
+
+
+#: Mathematical integers (Spacer).
+INTEGERS = Ints(None)
+#: 32-bit vectors: wide enough for every FortiOS timer (the default of ``Encoding``).
+BV32 = Ints(32)
 
 
 def flat(s: SState) -> list[Term]:
