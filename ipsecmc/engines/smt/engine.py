@@ -78,6 +78,7 @@ from collections.abc import Callable
 from itertools import product
 from multiprocessing.connection import Connection
 
+from ipsecmc.engines.monitor import Monitor
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
 from ipsecmc.engines.smt.proof import SpacerAnswer, SpacerProof
@@ -861,19 +862,12 @@ class _Search:
         return labels
 
     def _replay_and_cut(self, labels: list[Label]) -> list[Label]:
-        """Replay from the initial state; stop at the first concrete violation/witness."""
-        pred = self.plan.predicate
+        """Replay from the initial state; stop at the first concrete violation/witness
+        (the rules of ``engines.monitor.Monitor``, which every engine's replay reads)."""
+        monitor = Monitor(self.plan)
         state = self.system.initial()
         c = 0
-
-        def hit(s: State, c: int) -> bool:
-            if self.kind == "invariant":
-                return not pred(s)
-            if self.kind == "bounded":
-                return c > self.limit
-            return pred(s)
-
-        if hit(state, c):
+        if monitor.hit(state, c):
             return []
         for n, label in enumerate(labels):
             try:
@@ -882,12 +876,9 @@ class _Search:
                 raise InternalError(
                     f"z3 counterexample does not replay at step {n} ({label}): {exc}"
                 ) from exc
-            if self.bounded:
-                if label.kind == "tick":
-                    c = min(c + 1, self.limit + 1) if pred(state) else 0
-                c = c if pred(nxt) else 0
+            c = monitor.step(c, label, state, nxt)
             state = nxt
-            if hit(state, c):
+            if monitor.hit(state, c):
                 return labels[: n + 1]
         raise InternalError(
             "z3 counterexample replays but does not violate the property "
