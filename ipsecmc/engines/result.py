@@ -25,13 +25,27 @@ class Plan:
     """A property prepared for an engine: its kind, the state predicate and the bound."""
 
     name: str
-    kind: str  # invariant | bounded | reachable | recoverable
+    kind: str  # invariant | bounded | reachable | recoverable | temporal
     predicate: Callable[[State], bool]
     bound: int | None = None
     #: Names of the atoms the predicate reads (``up``, ``blackhole``, ...); ``None`` when
     #: unknown. The explicit engine drops state fields no read atom depends on (see
     #: ``fast_successors``) only when this is given.
     reads: frozenset[str] | None = None
+    #: ``temporal`` plans: the obligation the monitor tracks (``predicate`` is its goal)
+    obligation: Obligation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """What the monitor of a ``temporal`` plan tracks (``properties.syntax.Temporal``):
+    an obligation to reach ``goal`` (the plan's predicate), opened in the initial state
+    (``trigger`` None: ``until``, ``within``) or in every state where ``trigger`` holds
+    (``leads-to``), while ``hold`` must hold in every state it stays open (``until``).
+    The plan's ``bound``, if any, is how many seconds it may stay open."""
+
+    trigger: Callable[[State], bool] | None = None
+    hold: Callable[[State], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

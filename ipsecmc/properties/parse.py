@@ -11,6 +11,7 @@ from ipsecmc.errors import InternalError, PropertyError, SourceLoc
 from ipsecmc.properties.syntax import (
     KINDS,
     MAX_NESTING,
+    TEMPORAL_OPS,
     And,
     Atom,
     BoolLit,
@@ -25,12 +26,15 @@ from ipsecmc.properties.syntax import (
     Not,
     Or,
     Property,
+    Temporal,
+    TemporalOp,
     _distinct_atoms,
     subexpressions,
 )
 
 _MAX_INT_DIGITS = 18
-_KEYWORDS = frozenset({"not", "and", "or", "implies", "true", "false"})
+_TEMPORAL_WORDS = frozenset(TEMPORAL_OPS)
+_KEYWORDS = frozenset({"not", "and", "or", "implies", "true", "false"}) | _TEMPORAL_WORDS
 _KEYS = ("name", "description", "kind", "formula", "bound")
 _CONTINUABLE = frozenset({"description", "formula"})
 
@@ -141,12 +145,53 @@ class _Parser:
             )
 
     def parse(self) -> Expr:
-        expr = self.parse_implies()
+        expr, temporal = self.parse_top()
+        if temporal is not None:
+            raise PropertyError(
+                temporal.loc,
+                f"expected no temporal operator here, found '{temporal.op}' (temporal "
+                "operators belong in a property of kind temporal)",
+            )
+        return expr
+
+    def parse_top(self) -> tuple[Expr, Temporal | None]:
+        """A formula, or ``P leads-to Q within L`` / ``P until Q [within L]`` / ``Q within
+        L`` (temporal operators only at the top: the result is the goal ``Q`` and the
+        operator around it)."""
+        first = self.parse_implies()
+        temporal: Temporal | None = None
+        if self.tok.kind == "word" and self.tok.text in _TEMPORAL_WORDS:
+            word = self.advance()
+            op: TemporalOp = "within" if word.text == "within" else _temporal(word.text)
+            if op == "within":
+                temporal = Temporal("within", None, self.parse_limit(), word.loc)
+            else:
+                goal = self.parse_implies()
+                limit = None
+                if self.is_word("within"):
+                    self.advance()
+                    limit = self.parse_limit()
+                elif op == "leads-to":
+                    raise self.fail("'within' and a number of seconds or T after 'leads-to'")
+                temporal = Temporal(op, first, limit, word.loc)
+                first = goal
         if self.tok.kind != "eof":
             if self.at_punct(")"):
                 raise self.fail("end of formula (this ')' has no matching '(')")
-            raise self.fail("'and', 'or', 'implies' or end of formula")
-        return expr
+            if temporal is None:
+                raise self.fail("'and', 'or', 'implies' or end of formula")
+            raise self.fail("end of formula (one temporal operator per formula)")
+        return first, temporal
+
+    def parse_limit(self) -> IntLit | BoundRef:
+        tok = self.tok
+        if tok.kind == "word" and tok.text == "T":
+            self.advance()
+            return BoundRef(tok.loc)
+        if tok.kind == "word" and _INT_RE.fullmatch(tok.text) and len(tok.text) <= 9:
+            self.advance()
+            return IntLit(int(tok.text), tok.loc)
+        raise self.fail("a number of seconds or T after 'within'")
 
     def parse_implies(self) -> Expr:
         self.enter()
@@ -213,7 +258,7 @@ class _Parser:
                 )
             self.advance()
             return inner
-        if tok.kind != "word" or tok.text in {"and", "or", "implies"}:
+        if tok.kind != "word" or tok.text in {"and", "or", "implies"} | _TEMPORAL_WORDS:
             raise self.fail(_OPERAND_EXPECTED)
         text = tok.text
         if text == "true" or text == "false":
@@ -257,6 +302,13 @@ class _Parser:
                 self.advance()
                 return Atom(name, tuple(args), loc, tuple(locs))
             raise self.fail(f"',' or ')' in the arguments of {name}")
+
+
+def _temporal(text: str) -> TemporalOp:
+    match text:
+        case "leads-to" | "until" | "within":
+            return text
+    raise InternalError(f"not a temporal operator: {text!r}")
 
 
 def _as_op(text: str) -> CompareOp:
@@ -366,9 +418,21 @@ def parse_property(text: str, filename: str) -> Property:
     kind = _parse_kind(kind_seg, filename)
     description = " ".join(seg.text for seg in entries["description"].segments)
 
-    formula = _Parser(_tokenize(entries["formula"].segments, filename)).parse()
+    formula, temporal = _Parser(_tokenize(entries["formula"].segments, filename)).parse_top()
     first_formula = entries["formula"].segments[0]
     formula_loc = SourceLoc(filename, first_formula.line, first_formula.column)
+    if temporal is not None and kind != "temporal":
+        raise PropertyError(
+            temporal.loc,
+            f"expected no temporal operator in a property of kind {kind}, found "
+            f"'{temporal.op}' (use 'kind: temporal')",
+        )
+    if temporal is None and kind == "temporal":
+        raise PropertyError(
+            formula_loc,
+            "expected a temporal formula for kind temporal ('P leads-to Q within L', "
+            "'P until Q', 'P until Q within L' or 'Q within L'), found none",
+        )
 
     bound: int | Literal["auto"] | None = None
     bound_loc: SourceLoc | None = None
@@ -377,7 +441,8 @@ def parse_property(text: str, filename: str) -> Property:
         bound_loc = SourceLoc(filename, bound_seg.line, bound_seg.column)
         bound = _parse_bound(bound_seg, bound_loc)
 
-    uses_t = next((n for n in subexpressions(formula) if isinstance(n, BoundRef)), None)
+    parts = (formula, *(() if temporal is None else temporal.parts()))
+    uses_t = next((n for e in parts for n in subexpressions(e) if isinstance(n, BoundRef)), None)
     kind_loc = SourceLoc(filename, kind_seg.line, kind_seg.column)
     if kind == "bounded" and bound is None:
         raise PropertyError(
@@ -403,9 +468,10 @@ def parse_property(text: str, filename: str) -> Property:
         bound=bound,
         loc=SourceLoc(filename, name_seg.line, name_seg.column),
         source=None,
-        atoms=_distinct_atoms(formula),
+        atoms=_distinct_atoms(parts),
         formula_loc=formula_loc,
         bound_loc=bound_loc,
+        temporal=temporal,
     )
 
 

@@ -105,7 +105,14 @@ def validate(
     for atom in prop.atoms:
         _check_atom(atom, atoms, gateways, prop.formula_loc)
     checker = _TypeChecker(atoms, enum_names, prop.formula_loc)
-    checker.expect_bool(prop.formula, "the formula")
+    temporal = prop.temporal
+    if temporal is None:
+        checker.expect_bool(prop.formula, "the formula")
+        return
+    goal = "the formula after 'within'" if temporal.op == "within" else "the right side"
+    checker.expect_bool(prop.formula, f"{goal} of '{temporal.op}'")
+    if temporal.left is not None:
+        checker.expect_bool(temporal.left, f"the left side of '{temporal.op}'")
 
 
 def _check_atom(

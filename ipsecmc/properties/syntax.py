@@ -9,8 +9,11 @@ from typing import Literal, TypeAlias
 
 from ipsecmc.errors import InternalError, SourceLoc
 
-Kind: TypeAlias = Literal["invariant", "bounded", "reachable", "recoverable"]
-KINDS: tuple[Kind, ...] = ("invariant", "bounded", "reachable", "recoverable")
+Kind: TypeAlias = Literal["invariant", "bounded", "reachable", "recoverable", "temporal"]
+KINDS: tuple[Kind, ...] = ("invariant", "bounded", "reachable", "recoverable", "temporal")
+
+TemporalOp: TypeAlias = Literal["leads-to", "until", "within"]
+TEMPORAL_OPS: tuple[TemporalOp, ...] = ("leads-to", "until", "within")
 
 CompareOp: TypeAlias = Literal["==", "!=", "<", "<=", ">", ">="]
 ResultType: TypeAlias = Literal["bool", "int", "enum"]
@@ -143,11 +146,12 @@ def subexpressions(expr: Expr) -> Iterator[Expr]:
                 pass
 
 
-def _distinct_atoms(expr: Expr) -> tuple[Atom, ...]:
+def _distinct_atoms(exprs: Expr | tuple[Expr, ...]) -> tuple[Atom, ...]:
     seen: dict[Atom, None] = {}
-    for node in subexpressions(expr):
-        if isinstance(node, Atom) and node not in seen:
-            seen[node] = None
+    for expr in exprs if isinstance(exprs, tuple) else (exprs,):
+        for node in subexpressions(expr):
+            if isinstance(node, Atom) and node not in seen:
+                seen[node] = None
     return tuple(seen)
 
 
@@ -213,6 +217,43 @@ def render(expr: Expr) -> str:
             )
 
 
+# --------------------------------------------------------------------------- temporal
+
+
+@dataclass(frozen=True, slots=True)
+class Temporal:
+    """The top of a ``kind: temporal`` formula; the property's ``formula`` is the goal.
+
+    * ``P leads-to Q within L``: whenever ``P`` holds, ``Q`` holds within ``L`` seconds
+      (at that moment or later); ``left`` is ``P``.
+    * ``P until Q`` (``within L``): from the start, ``P`` holds in every state until
+      ``Q`` holds (weak: if ``Q`` never holds, ``P`` holds forever; with ``within``,
+      ``Q`` must also come within ``L`` seconds); ``left`` is ``P``.
+    * ``Q within L``: from the start, ``Q`` holds within ``L`` seconds; ``left`` is None.
+
+    ``limit`` is a number of seconds or ``T`` (the ``bound:`` line).
+    """
+
+    op: TemporalOp
+    left: Expr | None
+    limit: IntLit | BoundRef | None
+    loc: SourceLoc | None = field(default=None, compare=False, repr=False)
+
+    def parts(self) -> tuple[Expr, ...]:
+        """The sub-formulas and the limit (for atoms and ``T``)."""
+        return tuple(x for x in (self.left, self.limit) if x is not None)
+
+
+def render_temporal(temporal: Temporal, goal: Expr) -> str:
+    """``P leads-to Q within L`` etc. (parses back to the same property)."""
+
+    limit = "" if temporal.limit is None else f" within {render(temporal.limit)}"
+    if temporal.op == "within":
+        return f"{render(goal)}{limit}"
+    assert temporal.left is not None
+    return f"{render(temporal.left)} {temporal.op} {render(goal)}{limit}"
+
+
 # --------------------------------------------------------------------------- Property
 
 
@@ -237,14 +278,25 @@ class Property:
     atoms: tuple[Atom, ...]
     formula_loc: SourceLoc
     bound_loc: SourceLoc | None = None
+    #: ``kind: temporal``: the operator around ``formula`` (then the goal ``Q``)
+    temporal: Temporal | None = None
+
+    def expressions(self) -> tuple[Expr, ...]:
+        """The formula and, for a temporal property, its other parts."""
+        extra = () if self.temporal is None else self.temporal.parts()
+        return (self.formula, *extra)
 
     @property
     def uses_bound(self) -> bool:
         """Whether the formula mentions ``T``."""
-        return any(isinstance(node, BoundRef) for node in subexpressions(self.formula))
+        return any(
+            isinstance(node, BoundRef) for e in self.expressions() for node in subexpressions(e)
+        )
 
     def render(self) -> str:
         """The formula, pretty-printed (parses back to an equal formula)."""
+        if self.temporal is not None:
+            return render_temporal(self.temporal, self.formula)
         return render(self.formula)
 
     def with_bound(self, seconds: int) -> Property:

@@ -13,13 +13,16 @@ from functools import cached_property
 
 from ipsecmc.engines.base import Engine
 from ipsecmc.engines.explicit.search import ExplicitEngine
-from ipsecmc.engines.result import Budget, EngineResult, Plan, Stats, Verdict
+from ipsecmc.engines.result import Budget, EngineResult, Obligation, Plan, Stats, Verdict
 from ipsecmc.errors import InternalError, UsageError
 from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.fortios.topology_types import Tunnel
+from ipsecmc.model.state import State
 from ipsecmc.properties import (
     STANDARD_ATOMS,
     Atom,
+    BoundRef,
+    Expr,
     Property,
     compile_formula,
     load_all,
@@ -156,16 +159,33 @@ def plan_for(system: TunnelSystem, prop: Property, bound_seconds: int | None) ->
             bound = system.params.default_bound()
         else:
             bound = int(prop.bound)
-    compiled = compile_formula(prop.formula, bound)
 
-    def predicate(state: object) -> bool:
-        def value(atom: Atom) -> bool | int | str:
-            return system.atom_value(state, atom)  # type: ignore[arg-type]
+    def predicate_of(expr: Expr) -> Callable[[State], bool]:
+        compiled = compile_formula(expr, bound)
 
-        return compiled(value)
+        def predicate(state: State) -> bool:
+            def value(atom: Atom) -> bool | int | str:
+                return system.atom_value(state, atom)
 
-    reads = frozenset(n.name for n in subexpressions(prop.formula) if isinstance(n, Atom))
-    return Plan(prop.name, prop.kind, predicate, bound, reads)
+            return compiled(value)
+
+        return predicate
+
+    reads = frozenset(
+        n.name for e in prop.expressions() for n in subexpressions(e) if isinstance(n, Atom)
+    )
+    temporal = prop.temporal
+    if temporal is None:
+        return Plan(prop.name, prop.kind, predicate_of(prop.formula), bound, reads)
+    # the time limit is the formula's ``within`` (a number, or T: the bound above)
+    limit = temporal.limit
+    within = None if limit is None else bound if isinstance(limit, BoundRef) else limit.value
+    left = None if temporal.left is None else predicate_of(temporal.left)
+    obligation = Obligation(
+        trigger=left if temporal.op == "leads-to" else None,
+        hold=left if temporal.op == "until" else None,
+    )
+    return Plan(prop.name, prop.kind, predicate_of(prop.formula), within, reads, obligation)
 
 
 def _engine(name: str, budget: Budget, progress: Callable[[Stats], None] | None) -> Engine:

@@ -244,7 +244,7 @@ class ExplicitEngine:
         return result, result.stats
 
 
-_EARLY_HIT_KINDS = ("invariant", "bounded", "reachable")
+_EARLY_HIT_KINDS = ("invariant", "bounded", "reachable", "temporal")
 
 
 def _plus(a: Stats, b: Stats) -> Stats:
@@ -283,8 +283,6 @@ class _Search(BudgetedSearch):
         self.progress = progress
         self._pred_memo: dict[State, bool] = {}
         self._pred_raw = plan.predicate
-        self.bounded = plan.kind == "bounded"
-        self.limit = plan.bound if plan.bound is not None else 0
         self.monitor = Monitor(plan, self.pred)
         self.index: dict[Key, int] = {}
         self.keys: list[Key] = []
@@ -320,7 +318,7 @@ class _Search(BudgetedSearch):
     def _chain_step(self, key: Key) -> tuple[Label, Key] | None:
         """The only way on from ``key``, jumping over steady seconds; None if it branches.
 
-        A jump never passes the moment a bounded property's monitor would exceed T.
+        A jump never passes the moment the property's monitor would exceed T.
         """
         state, c = key
         nxt = self.successors(state)
@@ -329,8 +327,9 @@ class _Search(BudgetedSearch):
         label, s2 = nxt[0]
         if self.accelerate and label.kind == "tick":
             d = self.system.max_delay(state)
-            if self.bounded and self.pred(state):
-                d = min(d, self.limit - c)
+            cap = self.monitor.jump_cap(state, c)
+            if cap is not None:
+                d = min(d, cap)
             if d >= 2:
                 label = Label("delay", -1, d)
                 s2 = self.system.delay(state, d)
@@ -371,7 +370,7 @@ class _Search(BudgetedSearch):
     # ------------------------------------------------------------------ search
     def run(self) -> EngineResult:
         s0 = self.system.initial()
-        start: Key = (s0, 0)
+        start: Key = (s0, self.monitor.initial(s0))
         self.visited = 1
         self._add(start, -1, -1, 0)
         if self._hit(start):

@@ -866,7 +866,7 @@ class _Search:
         (the rules of ``engines.monitor.Monitor``, which every engine's replay reads)."""
         monitor = Monitor(self.plan)
         state = self.system.initial()
-        c = 0
+        c = monitor.initial(state)
         if monitor.hit(state, c):
             return []
         for n, label in enumerate(labels):
