@@ -252,6 +252,11 @@ class _Parser:
         if tok.kind == "punct" and tok.text == "(":
             self.advance()
             inner = self.parse_implies()
+            if self.tok.kind == "word" and self.tok.text in _TEMPORAL_WORDS:
+                raise self.fail(
+                    f"')' to close the '(' at {tok.loc.line}:{tok.loc.column} (temporal "
+                    "operators go only at the top of a formula, outside parentheses)"
+                )
             if not self.at_punct(")"):
                 raise self.fail(
                     f"')' to close the '(' at {tok.loc.line}:{tok.loc.column}, or an operator"

@@ -144,9 +144,12 @@ class Encoding:
 
     # ------------------------------------------------------------------ ranges
     # ------------------------------------------------------------------ ranges
-    def ranges(self, s: SState, c: IntT | None = None, bound: int | None = None) -> BoolT:
+    def ranges(
+        self, s: SState, c: IntT | None = None, bound: int | None = None, lowest: int = 0
+    ) -> BoolT:
         """Value ranges every reachable state satisfies (checked inductive by a test and
-        by ``SmtEngine`` before a proof uses them)."""
+        by ``SmtEngine`` before a proof uses them); the monitor ``c`` lies in ``lowest``
+        (-1: no obligation open, for a temporal property) .. ``bound + 1``."""
         out: list[BoolT] = []
         for i in (0, 1):
             e, p = s.end(i), self.ends[i]
@@ -193,7 +196,7 @@ class Encoding:
                     z3.Implies(s.phase == k, z3.And(s.phase_left >= 1, s.phase_left <= ph.duration))
                 )
         if c is not None and bound is not None:
-            out += [c >= 0, c <= bound + 1]
+            out += [c >= lowest, c <= bound + 1]
         return z3.And(out)
 
     # ------------------------------------------------------------------ behaviour
@@ -479,8 +482,8 @@ def _build_transition(
 def jump_cap(params: TunnelParams, plan: Plan) -> int:
     """The length of a jump over a timer-free future (the ``cap`` of ``transition``, used
     by the z3 engine and its test twin ``tests/oracles/step_graph.py`` alike): long
-    enough to saturate ``quiet`` and a bounded plan's monitor."""
+    enough to saturate ``quiet`` and a bounded or temporal plan's monitor."""
     cap = max(p.dpd_retryinterval for p in params.ends) + 2
-    if plan.kind == "bounded":
+    if plan.kind in ("bounded", "temporal"):
         cap += (plan.bound or 0) + 2
     return cap

@@ -238,7 +238,7 @@ class SmtEngine:
         self.spacer = spacer
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
-        if plan.kind not in ("invariant", "bounded", "reachable"):
+        if plan.kind not in ("invariant", "bounded", "reachable", "temporal"):
             return EngineResult(
                 Verdict.INCONCLUSIVE,
                 Stats(),
@@ -353,13 +353,19 @@ class _Search:
         self.kind = plan.kind
         self.bounded = plan.kind == "bounded"
         self.limit = plan.bound if plan.bound is not None else 0
+        #: a temporal plan's obligation (``engines.monitor.Monitor``: c = -1 when none is
+        #: open, else its seconds, 0 without a time limit)
+        self.obligation = plan.obligation if plan.kind == "temporal" else None
+        self.monitored = self.bounded or self.obligation is not None
+        self.lowest = -1 if self.obligation is not None else 0
+        self.initial_monitor = Monitor(plan).initial(system.initial())
         width = needed_width(
             system.params,
             max_depth,
             self.limit + max(p.dpd_retryinterval for p in system.params.ends),
         )
         self.enc = Encoding(system.params, ints=Ints(width))
-        self.pred = PredicateEncoder(self.enc, plan.predicate)
+        self.pred, self.trigger, self.hold = self._encoders(self.enc)
         self.cap = jump_cap(system.params, plan)
         self.started = time.perf_counter()
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
@@ -391,11 +397,30 @@ class _Search:
             solver.set("rlimit", self.budget.solver_rlimit)
         return solver.check(*assumptions)
 
+    def _encoders(
+        self, enc: Encoding
+    ) -> tuple[PredicateEncoder, PredicateEncoder | None, PredicateEncoder | None]:
+        """The plan's predicate and a temporal plan's trigger and hold, as terms of ``enc``."""
+        ob = self.obligation
+        return (
+            PredicateEncoder(enc, self.plan.predicate),
+            None if ob is None or ob.trigger is None else PredicateEncoder(enc, ob.trigger),
+            None if ob is None or ob.hold is None else PredicateEncoder(enc, ob.hold),
+        )
+
     def _bad(self, s: SState, c: IntT) -> BoolT:
+        """``engines.monitor.Monitor.hit`` on terms."""
         if self.kind == "invariant":
             return z3.Not(self.pred.term(s, self.enc))
         if self.kind == "bounded":
             return c > self.limit
+        if self.obligation is not None:
+            why = []
+            if self.plan.bound is not None:
+                why.append(c > self.limit)
+            if self.hold is not None:
+                why.append(z3.Not(self.hold.term(s, self.enc)))
+            return z3.And(c >= 0, z3.Or(why)) if why else z3.BoolVal(False)
         return self.pred.term(s, self.enc)  # reachable: a witness
 
     def _monitor(self, s: SState, s2: SState, c: IntT, step: Step) -> IntT:
@@ -407,6 +432,8 @@ class _Search:
         self, s: SState, s2: SState, c: IntT, tick: BoolT, delay: BoolT, d: IntT
     ) -> IntT:
         """``_monitor`` for a step of ``d`` seconds (a tick, a delay, else zero time)."""
+        if self.obligation is not None:
+            return self._obligation_of(s2, c, tick, delay, d)
         if not self.bounded:
             return self.enc.ints.val(0)
         cap = self.limit + 1
@@ -420,6 +447,25 @@ class _Search:
         moved = z3.If(tick, after_tick, z3.If(delay, after_delay, c))
         return z3.If(p2, moved, 0)
 
+    def _obligation_of(self, s2: SState, c: IntT, tick: BoolT, delay: BoolT, d: IntT) -> IntT:
+        """A temporal plan's monitor after a step (``Monitor.step``). A delay is a first
+        tick and ``d - 1`` further seconds in which the observation stays that of ``s2``
+        (``Encoding.delay``): an obligation open before it gains ``d`` seconds; one the
+        first tick opens (the trigger holds in ``s2``), ``d - 1``."""
+        ints = self.enc.ints
+        goal = self.pred.term(s2, self.enc)
+        trigger = z3.BoolVal(False) if self.trigger is None else self.trigger.term(s2, self.enc)
+        cap = self.limit + 1
+        timed = self.plan.bound is not None
+
+        def counted(x: IntT) -> IntT:
+            return z3.If(x <= cap, x, cap) if timed else ints.val(0)
+
+        zero, none = ints.val(0), ints.val(-1)
+        kept = z3.If(tick, counted(c + 1), z3.If(delay, counted(c + d), c))
+        opened = z3.If(delay, counted(d - 1), zero)
+        return z3.If(goal, none, z3.If(c >= 0, kept, z3.If(trigger, opened, none)))
+
     def _unroll_step(
         self, states: list[SState], mons: list[IntT], steps: list[Step], tag: str
     ) -> BoolT:
@@ -428,7 +474,7 @@ class _Search:
         rel, step = transition(self.enc, states[t], s2, f"{tag}{t}", cap=self.cap)
         c2 = self.enc.ints.var(f"{tag}{t + 1}.c")
         parts = [rel]
-        if self.bounded:
+        if self.monitored:
             parts.append(c2 == self._monitor(states[t], s2, mons[t], step))
         else:
             parts.append(c2 == 0)
@@ -482,14 +528,16 @@ class _Search:
         s0 = ints.fresh_state("b0")
         c0 = ints.var("b0.c")
         base = z3.SolverFor("QF_BV")
-        base.add(states_equal(s0, ints.const_state(self.system.initial())), c0 == 0)
+        base.add(
+            states_equal(s0, ints.const_state(self.system.initial())), c0 == self.initial_monitor
+        )
         states, mons = [s0], [c0]
         steps: list[Step] = []
         ind = z3.SolverFor("QF_BV")
         i_states = [ints.fresh_state("i0")]
         i_mons = [ints.var("i0.c")]
         i_steps: list[Step] = []
-        ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit))
+        ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit, self.lowest))
         if self.induction:
             ranges = self._ranges_inductive()
             if ranges == z3.unknown:  # a budget ran out before the first query
@@ -579,7 +627,7 @@ class _Search:
         ind.add(z3.Not(self._bad(states[k], mons[k])))
         ind.add(self._unroll_step(states, mons, steps, "i"))
         new = states[-1]
-        ind.add(self.enc.ranges(new, mons[-1], self.limit))
+        ind.add(self.enc.ranges(new, mons[-1], self.limit, self.lowest))
         for old, c_old in zip(states[:-1], mons[:-1], strict=True):
             ind.add(z3.Not(z3.And(states_equal(old, new), c_old == mons[-1])))
 
@@ -611,10 +659,10 @@ class _Search:
         cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
         # the monitor and predicate terms come from ``self.enc``/``self.pred``: switched
         # to the integer encoding while the prover's terms are built
-        saved = (self.enc, self.pred)
+        saved = (self.enc, self.pred, self.trigger, self.hold)
         try:
             self.enc = Encoding(self.system.params, ints=INTEGERS)
-            self.pred = PredicateEncoder(self.enc, self.plan.predicate)
+            self.pred, self.trigger, self.hold = self._encoders(self.enc)
             prover = SpacerProof(
                 self.enc,
                 self.system.initial(),
@@ -624,9 +672,11 @@ class _Search:
                 self.cap,
                 self.limit,
                 seed=self.spacer_seed,
+                initial_monitor=self.initial_monitor,
+                lowest=self.lowest,
             )
         finally:
-            self.enc, self.pred = saved
+            self.enc, self.pred, self.trigger, self.hold = saved
         return _SpacerJob(prover, budget_ms, cpu_seconds)
 
     def _spacer_answer(self, wait: bool) -> EngineResult | None:

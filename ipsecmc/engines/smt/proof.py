@@ -189,8 +189,15 @@ class SpacerProof:
         cap: int,
         bound: int,
         seed: int = 0,
+        *,
+        initial_monitor: int = 0,
+        lowest: int = 0,
     ) -> None:
+        """``initial_monitor``: the monitor's value in the initial state; ``lowest``: its
+        least value (``Encoding.ranges``)."""
         self.enc = enc
+        self.initial_monitor = initial_monitor
+        self.lowest = lowest
         self.initial = initial
         self.bad = bad
         self.monitor = monitor
@@ -205,7 +212,7 @@ class SpacerProof:
 
     def _known(self, s: SState, c: IntT) -> BoolT:
         """What every clause may assume of its source state: the value ranges."""
-        return self.enc.ranges(s, c, self.bound)
+        return self.enc.ranges(s, c, self.bound, self.lowest)
 
     def _prepare(self) -> _Prepared:
         ctx = z3.Context()
@@ -224,7 +231,7 @@ class SpacerProof:
             out.append(
                 (rule.name, tr(head), body.translate(ctx), tr(_variables([body, *head, *here])))
             )
-        init = [*flat(ints.const_state(self.initial)), ints.val(0)]
+        init = [*flat(ints.const_state(self.initial)), ints.val(self.initial_monitor)]
         v0, v1 = ints.fresh_state("v0"), ints.fresh_state("v1")
         c0, c1 = z3.Int("v0.c"), z3.Int("v1.c")
         rel, step = transition(self.enc, v0, v1, "v", cap=self.cap)
@@ -235,7 +242,9 @@ class SpacerProof:
             init=tr(init),
             query=self.bad(s, c).translate(ctx),
             v_init=tr(init),
-            v_init_known=self._known(ints.const_state(self.initial), ints.val(0)).translate(ctx),
+            v_init_known=self._known(
+                ints.const_state(self.initial), ints.val(self.initial_monitor)
+            ).translate(ctx),
             v_here=tr([*flat(v0), c0]),
             v_here_known=self._known(v0, c0).translate(ctx),
             v_next=tr([*flat(v1), c1]),
