@@ -1,0 +1,429 @@
+"""``synthesize``: for which timer values does a property hold? (issue 14, item 2)
+
+The question a network engineer asks after a VIOLATED verdict: not "is 180 s wrong" but
+"which session TTLs are safe for my DPD interval". The answer is a region of timer
+values, printed as linear constraints in the config's names
+(``session-ttl < dpd-retryinterval + 200``).
+
+Method (counterexample-guided path regions; no grid fit):
+
+1. The user's parameters span a *box* (``--range``) and a *grid* of cells in it
+   (``--values``, or ``--steps`` evenly spaced values per range).
+2. A cell no region found so far covers is checked with the explicit engine (it is
+   fast on violations: the shortest counterexample comes first).
+3. VIOLATED: the counterexample's event sequence is replayed with the chosen timers as
+   z3 variables and every jump over time lasting an unknown number of seconds
+   (``ipsecmc.engines.smt.concolic``: the reference handlers themselves, each of their
+   decisions recorded as a linear constraint). The delays are projected out (z3's
+   quantifier elimination) and the rest is simplified inside the box
+   (``ipsecmc.workflows.regions``). Every integer point of that region is violated by
+   that very event sequence (a *shape*): a sound region, derived, not sampled; the
+   cell it came from is in it (checked).
+4. HOLDS: the cell is recorded as checked (exhaustive search, a proof for that cell).
+5. The violated region is the union of the shapes. What is left of the box is where
+   the property *may* hold: it is established only at the grid cells checked HOLDS
+   (``SynthesisResult.established`` says whether that is every grid cell outside the
+   violated region). Between grid cells it is not established, and the report says so.
+
+Only properties whose violation is a finite path (``invariant``, ``bounded``) have
+shapes; ``recoverable`` and ``reachable`` are rejected (a lasso or a missing witness
+says nothing about other timer values).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ipsecmc.engines.explicit.search import ExplicitEngine
+from ipsecmc.engines.result import Budget, Plan, Verdict
+from ipsecmc.engines.smt.concolic import PathCondition, path_condition
+from ipsecmc.engines.smt.z3_api import BoolT, Term, z3
+from ipsecmc.errors import InternalError, UsageError
+from ipsecmc.fortios.params import TunnelSystem
+from ipsecmc.model.system import TransitionSystem
+from ipsecmc.properties import STANDARD_ATOMS, Property, compile_formula, validate
+from ipsecmc.workflows.check import LoadedModel
+from ipsecmc.workflows.regions import (
+    Cube,
+    box_formula,
+    complement,
+    cube_formula,
+    cubes_of,
+    irredundant_conjuncts,
+    region_text,
+    simplest,
+    union_formula,
+)
+from ipsecmc.workflows.tunnel_check import plan_for
+
+#: Parameters one may synthesize, by their config-facing name: the ``EndParams`` field
+#: (set at both ends) and the smallest value it may take.
+PARAMS: dict[str, tuple[str, int]] = {
+    "session-ttl": ("session_ttl", 1),
+    "dpd-retryinterval": ("dpd_retryinterval", 1),
+    "dpd-retrycount": ("dpd_retrycount", 0),
+    "p1-keylife": ("p1_keylife", 1),
+    "p2-keylife": ("p2_keylife", 1),
+}
+
+#: Property kinds whose violation is a finite path, so that a counterexample has a shape.
+KINDS = ("invariant", "bounded")
+
+#: Grid values per parameter when only a range is given.
+DEFAULT_STEPS = 5
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One parameter: its name, the box side ``[low, high]`` and the grid values."""
+
+    name: str
+    field: str
+    low: int
+    high: int
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SynthesisOptions:
+    """What ``ipsecmc synthesize`` lets a user choose."""
+
+    params: tuple[str, ...]
+    ranges: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    values: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    steps: int = DEFAULT_STEPS
+    bound_seconds: int | None = None
+    max_states: int = 2_000_000
+    timeout_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The violated region of one counterexample: found at ``point`` (grid cell), a path
+    of ``steps`` labels with ``delays`` jumps whose lengths were projected out."""
+
+    point: tuple[int, ...]
+    steps: int
+    delays: int
+    cubes: tuple[Cube, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell's verdict and how it was established: ``explicit`` (checked with
+    the explicit engine) or ``shape N`` (inside the region of shape N: not checked)."""
+
+    point: tuple[int, ...]
+    verdict: Verdict
+    how: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    """One property on one tunnel."""
+
+    tunnel: str
+    prop: Property
+    bound: str
+    shapes: tuple[Shape, ...]
+    cells: tuple[Cell, ...]
+    violated: tuple[Cube, ...]  # union of the shapes, simplified in the box
+    rest: tuple[Cube, ...]  # the box minus ``violated``
+    explicit_checks: int
+    seconds: float
+
+    @property
+    def established(self) -> bool:
+        """Every grid cell outside the violated region was checked HOLDS."""
+        return all(c.verdict in (Verdict.HOLDS, Verdict.VIOLATED) for c in self.cells)
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for c in self.cells if c.verdict is verdict)
+
+
+@dataclass(frozen=True)
+class SynthesisReport:
+    axes: tuple[Axis, ...]
+    results: tuple[SynthesisResult, ...]
+    seconds: float
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.axes)
+
+    def violated_text(self, result: SynthesisResult) -> list[str]:
+        return region_text(result.violated, self.names)
+
+    def rest_text(self, result: SynthesisResult) -> list[str]:
+        return region_text(result.rest, self.names)
+
+
+# ---------------------------------------------------------------------- input
+def parse_range(text: str) -> tuple[str, tuple[int, int]]:
+    """``session-ttl=60:3600`` -> ("session-ttl", (60, 3600))."""
+    name, sep, span = text.partition("=")
+    low, colon, high = span.partition(":")
+    try:
+        if not sep or not colon:
+            raise ValueError
+        return name.strip(), (int(low), int(high))
+    except ValueError:
+        raise UsageError(f"--range {text!r}: expected NAME=LOW:HIGH, e.g. session-ttl=60:3600")
+
+
+def parse_values(text: str) -> tuple[str, tuple[int, ...]]:
+    """``session-ttl=180,200`` -> ("session-ttl", (180, 200))."""
+    name, sep, listed = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        values = tuple(sorted({int(v) for v in listed.split(",")}))
+    except ValueError:
+        raise UsageError(f"--values {text!r}: expected NAME=V1,V2,..., e.g. session-ttl=180,240")
+    return name.strip(), values
+
+
+def _configured(model: LoadedModel, field_name: str) -> list[int | None]:
+    return [getattr(e, field_name) for s in model.systems for e in s.params.ends]
+
+
+def axes_for(model: LoadedModel, options: SynthesisOptions) -> tuple[Axis, ...]:
+    """The box and grid, every name and number checked (``UsageError`` otherwise)."""
+    if not options.params:
+        raise UsageError("give at least one --param (" + ", ".join(PARAMS) + ")")
+    if len(set(options.params)) != len(options.params):
+        raise UsageError("a --param is given twice")
+    for name in [*options.ranges, *options.values]:
+        if name not in options.params:
+            raise UsageError(f"{name!r} has a --range or --values but is not a --param")
+    if options.steps < 2:
+        raise UsageError("--steps must be at least 2")
+    axes = []
+    for name in options.params:
+        if name not in PARAMS:
+            raise UsageError(f"unknown parameter {name!r}; expected one of {', '.join(PARAMS)}")
+        field_name, least = PARAMS[name]
+        configured = _configured(model, field_name)
+        if field_name.endswith("keylife") and any(v is None for v in configured):
+            raise UsageError(f"{name}: rekeying is not modelled (--no-rekey or scenario.toml)")
+        values = options.values.get(name)
+        if name in options.ranges:
+            low, high = options.ranges[name]
+        elif values:
+            low, high = values[0], values[-1]
+        else:
+            known = [v for v in configured if v is not None]
+            if not known:
+                raise UsageError(f"{name} is not set in the configs: give --range {name}=LOW:HIGH")
+            low, high = max(least, min(known) // 4), max(known) * 4
+        if low < least or high < low:
+            raise UsageError(f"--range {name}={low}:{high}: expected {least} <= LOW <= HIGH")
+        if values is None:
+            count = min(options.steps, high - low + 1)
+            values = tuple(
+                sorted({low + round(k * (high - low) / max(count - 1, 1)) for k in range(count)})
+            )
+        if any(v < low or v > high for v in values):
+            raise UsageError(f"--values of {name} must lie in its range {low}:{high}")
+        axes.append(Axis(name, field_name, low, high, values))
+    fields = {a.field for a in axes}
+    if {"dpd_retrycount", "dpd_retryinterval"} <= fields and options.bound_seconds is None:
+        raise UsageError(
+            "dpd-retrycount and dpd-retryinterval together make the automatic bound "
+            "(their product) nonlinear: give --bound-seconds"
+        )
+    return tuple(axes)
+
+
+def _check_property(prop: Property, options: SynthesisOptions, axes: Sequence[Axis]) -> None:
+    if prop.kind not in KINDS:
+        raise UsageError(
+            f"{prop.name} is a {prop.kind} property: synthesis needs one whose violation is "
+            f"a finite path ({' or '.join(KINDS)})"
+        )
+    symbolic_bound = prop.bound == "auto" and options.bound_seconds is None
+    if symbolic_bound and prop.uses_bound:
+        raise UsageError(f"{prop.name} uses T in its formula: give --bound-seconds")
+    if prop.bound == "auto" and options.bound_seconds is None and axes:
+        fields = {a.field for a in axes}
+        if "dpd_retrycount" in fields and "dpd_retryinterval" in fields:  # pragma: no cover
+            raise UsageError("nonlinear automatic bound: give --bound-seconds")
+
+
+# ---------------------------------------------------------------------- one cell
+def retimed(system: TunnelSystem, axes: Sequence[Axis], point: Sequence[int]) -> TunnelSystem:
+    """``system`` with the axes' timers set to ``point`` at both ends."""
+    values = {a.field: v for a, v in zip(axes, point, strict=True)}
+    ends = tuple(replace(e, **values) for e in system.params.ends)  # type: ignore[arg-type]
+    new = system.with_params(replace(system.params, ends=(ends[0], ends[1])))
+    assert isinstance(new, TunnelSystem)
+    return new
+
+
+def _symbolic_plan(
+    prop: Property, bound_seconds: int | None
+) -> Callable[[TransitionSystem, Callable[[Any], Any]], Plan]:
+    """The plan of ``prop`` on a system with symbolic timers (``concolic.path_condition``):
+    ``bound: auto`` is the model's own ``default_bound`` run on them."""
+
+    def plan_of(system: TransitionSystem, concrete: Callable[[Any], Any]) -> Plan:
+        bound: Any = None
+        if prop.bound is not None:
+            if bound_seconds is not None:
+                bound = bound_seconds
+            elif prop.bound == "auto":
+                bound = system.params.default_bound()
+            else:
+                bound = int(prop.bound)
+        compiled = compile_formula(prop.formula, bound if isinstance(bound, int) else None)
+
+        def predicate(state: Any) -> bool:
+            return compiled(lambda atom: concrete(system.atom_value(state, atom)))
+
+        return Plan(prop.name, prop.kind, predicate, bound)
+
+    return plan_of
+
+
+def project(pc: PathCondition, box: BoolT) -> BoolT:
+    """The path condition with its delays eliminated, its redundant facts (in the box)
+    dropped: a quantifier-free formula over the timers."""
+    goal = z3.Goal()
+    goal.add(z3.Exists(list(pc.delays), pc.condition) if pc.delays else pc.condition)
+    result = z3.Then(z3.Tactic("simplify"), z3.Tactic("qe"), z3.Tactic("simplify"))(goal)
+    disjuncts = []
+    for sub in result:
+        kept = irredundant_conjuncts(list(sub), box)
+        disjuncts.append(z3.And(kept) if kept else z3.BoolVal(True))
+    return z3.Or(disjuncts) if disjuncts else z3.BoolVal(False)
+
+
+def _contains(cubes: Sequence[Cube], variables: Sequence[Term], point: Sequence[int]) -> bool:
+    pairs = [(v, z3.IntVal(x)) for v, x in zip(variables, point, strict=True)]
+    return bool(z3.is_true(z3.simplify(z3.substitute(union_formula(cubes, variables), *pairs))))
+
+
+# ---------------------------------------------------------------------- one property
+def synthesize_property(
+    system: TunnelSystem,
+    prop: Property,
+    axes: Sequence[Axis],
+    options: SynthesisOptions,
+) -> SynthesisResult:
+    """Cover the grid with counterexample shapes and checked cells (module doc)."""
+    started = time.perf_counter()
+    validate(prop, STANDARD_ATOMS, system.names)
+    variables = [z3.Int(a.name) for a in axes]
+    box = box_formula(variables, [(a.low, a.high) for a in axes])
+    budget = Budget(options.max_states, options.timeout_seconds)
+    plan_of = _symbolic_plan(prop, options.bound_seconds)
+    shapes: list[Shape] = []
+    cells: list[Cell] = []
+    checks = 0
+    for point in itertools.product(*(a.values for a in axes)):
+        covering = next(
+            (k for k, s in enumerate(shapes) if _contains(s.cubes, variables, point)), None
+        )
+        if covering is not None:
+            cells.append(Cell(point, Verdict.VIOLATED, f"shape {covering + 1}"))
+            continue
+        concrete = retimed(system, axes, point)
+        result = ExplicitEngine(budget).check(
+            concrete, plan_for(concrete, prop, options.bound_seconds)
+        )
+        checks += 1
+        if result.verdict is not Verdict.VIOLATED or result.path is None:
+            cells.append(Cell(point, result.verdict, "explicit", result.reason))
+            continue
+        timers = {a.field: (a.name, v) for a, v in zip(axes, point, strict=True)}
+        pc = path_condition(system, timers, plan_of, result.path.labels)
+        region = project(pc, box)
+        cubes = tuple(simplest(cubes_of(region, variables), region, variables, box))
+        if not _contains(cubes, variables, point):
+            raise InternalError(f"synthesis: the shape of {point} does not contain it")
+        shapes.append(Shape(point, pc.steps, len(pc.delays), cubes))
+        cells.append(Cell(point, Verdict.VIOLATED, f"explicit, shape {len(shapes)}"))
+    all_cubes = [c for s in shapes for c in s.cubes]
+    union = union_formula(all_cubes, variables)
+    for cell in cells:
+        if cell.verdict is Verdict.HOLDS and _contains(all_cubes, variables, cell.point):
+            raise InternalError(
+                f"synthesis: {cell.point} holds by search but lies in a violated shape"
+            )
+    violated = simplest(all_cubes, union, variables, box)
+    rest = simplest(complement(violated, variables), z3.Not(union), variables, box)
+    bound = _bound_text(prop, options.bound_seconds)
+    return SynthesisResult(
+        system.tunnel.name,
+        prop,
+        bound,
+        tuple(shapes),
+        tuple(cells),
+        tuple(violated),
+        tuple(rest),
+        checks,
+        time.perf_counter() - started,
+    )
+
+
+def _bound_text(prop: Property, bound_seconds: int | None) -> str:
+    if prop.bound is None:
+        return ""
+    if bound_seconds is not None:
+        return f"T = {bound_seconds} s (--bound-seconds)"
+    if prop.bound == "auto":
+        return "T = auto (derived from each cell's own DPD and negotiation timers)"
+    return f"T = {prop.bound} s"
+
+
+def synthesize_model(
+    model: LoadedModel, properties: Sequence[Property], options: SynthesisOptions
+) -> SynthesisReport:
+    """Every property on every tunnel of ``model``."""
+    started = time.perf_counter()
+    axes = axes_for(model, options)
+    for prop in properties:
+        _check_property(prop, options, axes)
+    results = tuple(
+        synthesize_property(system, prop, axes, options)
+        for system in model.systems
+        for prop in properties
+    )
+    return SynthesisReport(axes, results, time.perf_counter() - started)
+
+
+def exit_code(report: SynthesisReport) -> int:
+    """1 some cell is VIOLATED, else 3 some cell is not answered, else 0 (every cell
+    HOLDS, each proved by exhaustive search)."""
+    cells = [c for r in report.results for c in r.cells]
+    if any(c.verdict is Verdict.VIOLATED for c in cells):
+        return 1
+    if any(c.verdict is not Verdict.HOLDS for c in cells):
+        return 3
+    return 0
+
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "KINDS",
+    "PARAMS",
+    "Axis",
+    "Cell",
+    "Shape",
+    "SynthesisOptions",
+    "SynthesisReport",
+    "SynthesisResult",
+    "axes_for",
+    "exit_code",
+    "parse_range",
+    "parse_values",
+    "project",
+    "retimed",
+    "synthesize_model",
+    "synthesize_property",
+]
