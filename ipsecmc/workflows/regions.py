@@ -75,6 +75,10 @@ def _atoms(f: Term, variables: Sequence[Term], positive: bool) -> list[Cube]:
     """The DNF (cubes) of an atom or its negation."""
     if z3.is_not(f):
         return _dnf(f.arg(0), variables, not positive)
+    if (z3.is_eq(f) or z3.is_distinct(f)) and z3.is_bool(f.arg(0)):
+        a, b = f.arg(0), f.arg(1)
+        same = z3.Or(z3.And(a, b), z3.And(z3.Not(a), z3.Not(b)))
+        return _dnf(same, variables, positive == z3.is_eq(f))
     if z3.is_eq(f) or z3.is_distinct(f):
         coefs, const = _linear(f.arg(0) - f.arg(1), variables)
         equal = z3.is_eq(f) == positive
@@ -129,18 +133,46 @@ class _Checker:
         return bool(answer == z3.unsat)
 
 
-def irredundant_conjuncts(conjuncts: Sequence[BoolT], box: BoolT) -> list[BoolT]:
-    """``conjuncts`` without the ones the others (and the box) imply: same set in the box."""
-    checker = _Checker(box)
-    kept = list(conjuncts)
+def _flat(f: BoolT, op: str) -> list[BoolT]:
+    test = z3.is_and if op == "and" else z3.is_or
+    if test(f):
+        return [g for c in f.children() for g in _flat(c, op)]
+    return [f]
+
+
+def simplify_in(f: BoolT, box: BoolT) -> BoolT:
+    """``f`` with every part the rest of it (and the box) makes redundant dropped: the
+    same points in the box. Recursive over ``And``/``Or``: a conjunct is dropped when
+    the others imply it, a disjunct when it adds no point to the others, each judged
+    in the context of everything around it."""
+    return _simplify(f, [], _Checker(box))
+
+
+def _simplify(f: BoolT, context: list[BoolT], checker: _Checker) -> BoolT:
+    if checker.empty(*context, f):
+        return z3.BoolVal(False)
+    if checker.empty(*context, z3.Not(f)):
+        return z3.BoolVal(True)
+    conjunctive = z3.is_and(f)
+    if not conjunctive and not z3.is_or(f):
+        return f
+    parts = _flat(f, "and" if conjunctive else "or")
     k = 0
-    while k < len(kept):
-        others = kept[:k] + kept[k + 1 :]
-        if checker.empty(*others, z3.Not(kept[k])):
-            kept.pop(k)
-        else:
-            k += 1
-    return kept
+    while k < len(parts):
+        others = parts[:k] + parts[k + 1 :]
+        # a conjunct is judged where the others hold, a disjunct where they do not
+        around = others if conjunctive else [z3.Not(o) for o in others]
+        part = _simplify(parts[k], context + around, checker)
+        if z3.is_true(part) if conjunctive else z3.is_false(part):
+            parts.pop(k)
+            continue
+        if z3.is_false(part) if conjunctive else z3.is_true(part):
+            return part
+        parts[k] = part
+        k += 1
+    if not parts:
+        return z3.BoolVal(conjunctive)
+    return (z3.And if conjunctive else z3.Or)(parts) if len(parts) > 1 else parts[0]
 
 
 def simplest(
@@ -182,9 +214,34 @@ def cubes_of(f: BoolT, variables: Sequence[Term]) -> list[Cube]:
     return _dnf(f, variables)
 
 
-def complement(cubes: Sequence[Cube], variables: Sequence[Term]) -> list[Cube]:
-    """Cubes of the points outside the union of ``cubes``."""
-    return _dnf(z3.Not(union_formula(cubes, variables)), variables)
+def _negations(atom: Lin) -> list[Lin]:
+    """The atoms whose union is the negation of ``atom`` (on integers)."""
+    neg = tuple(-c for c in atom.coefs)
+    if atom.eq:
+        return [Lin(atom.coefs, atom.const + 1), Lin(neg, -atom.const + 1)]
+    return [Lin(neg, -atom.const + 1)]
+
+
+def complement(cubes: Sequence[Cube], variables: Sequence[Term], box: BoolT) -> list[Cube]:
+    """Cubes of the points of ``box`` outside the union of ``cubes``: the negation is
+    multiplied out one cube at a time, dropping empty and duplicate cubes as it goes
+    (done at once, n cubes of three atoms would be 3^n cases)."""
+    checker = _Checker(box)
+    out: list[Cube] = [()]
+    for cube in cubes:
+        grown: list[Cube] = []
+        for kept in out:
+            for atom in cube:
+                for neg in _negations(atom):
+                    candidate = tuple(dict.fromkeys((*kept, neg)))
+                    if candidate in grown:
+                        continue
+                    if not checker.empty(cube_formula(candidate, variables)):
+                        grown.append(candidate)
+        out = [c for c in grown if not any(set(o) < set(c) for o in grown)]
+        if len(out) > 4096:
+            raise InternalError("region: the constraints have too many cases to print")
+    return out
 
 
 # ---------------------------------------------------------------------- text
@@ -242,8 +299,8 @@ __all__ = [
     "cube_formula",
     "cube_text",
     "cubes_of",
-    "irredundant_conjuncts",
     "region_text",
     "simplest",
+    "simplify_in",
     "union_formula",
 ]

@@ -53,9 +53,9 @@ from ipsecmc.workflows.regions import (
     complement,
     cube_formula,
     cubes_of,
-    irredundant_conjuncts,
     region_text,
     simplest,
+    simplify_in,
     union_formula,
 )
 from ipsecmc.workflows.tunnel_check import plan_for
@@ -75,6 +75,13 @@ KINDS = ("invariant", "bounded")
 
 #: Grid values per parameter when only a range is given.
 DEFAULT_STEPS = 5
+
+#: Off-grid probes after the grid (``SynthesisOptions.probes``) and the state budget of
+#: each: a counterexample of the seed needs a few hundred states, an exhaustive search
+#: with real keylife timers tens of thousands, so a probe finds violations cheaply and
+#: gives up (costing little) where the property may hold.
+DEFAULT_PROBES = 12
+PROBE_STATES = 5_000
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,8 @@ class SynthesisOptions:
     bound_seconds: int | None = None
     max_states: int = 2_000_000
     timeout_seconds: float | None = None
+    probes: int = DEFAULT_PROBES
+    probe_states: int = PROBE_STATES
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,8 @@ class SynthesisResult:
     rest: tuple[Cube, ...]  # the box minus ``violated``
     explicit_checks: int
     seconds: float
+    #: off-grid points probed next to the violated region (small state budget)
+    probes: tuple[Cell, ...] = ()
 
     @property
     def established(self) -> bool:
@@ -291,16 +302,13 @@ def _symbolic_plan(
 
 
 def project(pc: PathCondition, box: BoolT) -> BoolT:
-    """The path condition with its delays eliminated, its redundant facts (in the box)
+    """The path condition with its delays eliminated (z3's ``qe2``, which leaves far
+    fewer cases than ``qe`` on these conditions) and what is redundant in the box
     dropped: a quantifier-free formula over the timers."""
     goal = z3.Goal()
     goal.add(z3.Exists(list(pc.delays), pc.condition) if pc.delays else pc.condition)
-    result = z3.Then(z3.Tactic("simplify"), z3.Tactic("qe"), z3.Tactic("simplify"))(goal)
-    disjuncts = []
-    for sub in result:
-        kept = irredundant_conjuncts(list(sub), box)
-        disjuncts.append(z3.And(kept) if kept else z3.BoolVal(True))
-    return z3.Or(disjuncts) if disjuncts else z3.BoolVal(False)
+    result = z3.Then(z3.Tactic("simplify"), z3.Tactic("qe2"), z3.Tactic("simplify"))(goal)
+    return simplify_in(result.as_expr(), box)
 
 
 def _contains(cubes: Sequence[Cube], variables: Sequence[Term], point: Sequence[int]) -> bool:
@@ -315,48 +323,77 @@ def synthesize_property(
     axes: Sequence[Axis],
     options: SynthesisOptions,
 ) -> SynthesisResult:
-    """Cover the grid with counterexample shapes and checked cells (module doc)."""
+    """Cover the grid with counterexample shapes and checked cells, then probe off the
+    grid next to the violated region (module doc)."""
     started = time.perf_counter()
     validate(prop, STANDARD_ATOMS, system.names)
     variables = [z3.Int(a.name) for a in axes]
     box = box_formula(variables, [(a.low, a.high) for a in axes])
-    budget = Budget(options.max_states, options.timeout_seconds)
     plan_of = _symbolic_plan(prop, options.bound_seconds)
     shapes: list[Shape] = []
-    cells: list[Cell] = []
     checks = 0
-    for point in itertools.product(*(a.values for a in axes)):
-        covering = next(
-            (k for k, s in enumerate(shapes) if _contains(s.cubes, variables, point)), None
-        )
-        if covering is not None:
-            cells.append(Cell(point, Verdict.VIOLATED, f"shape {covering + 1}"))
-            continue
+
+    longest = _largest_bound(system, prop, axes, options.bound_seconds)
+
+    def explore(point: tuple[int, ...], budget: Budget) -> Cell:
+        """Check ``point``; a counterexample becomes a new shape."""
+        nonlocal checks
         concrete = retimed(system, axes, point)
-        result = ExplicitEngine(budget).check(
-            concrete, plan_for(concrete, prop, options.bound_seconds)
-        )
+        plan = plan_for(concrete, prop, options.bound_seconds)
+        result = ExplicitEngine(budget).check(concrete, plan)
         checks += 1
         if result.verdict is not Verdict.VIOLATED or result.path is None:
-            cells.append(Cell(point, result.verdict, "explicit", result.reason))
-            continue
+            return Cell(point, result.verdict, "explicit", result.reason)
+        labels = result.path.labels
+        if longest is not None and plan.bound is not None and longest > plan.bound:
+            # A bounded violation's shortest path ends as soon as the formula has held
+            # T + 1 s: replayed, it holds only where T is no larger, which pins the
+            # timers T is made of (bound: auto) to at most the cell's. The same state
+            # held for the box's largest T gives a path valid across the whole box.
+            stretched = ExplicitEngine(small).check(concrete, replace(plan, bound=longest))
+            checks += 1
+            if stretched.verdict is Verdict.VIOLATED and stretched.path is not None:
+                labels = stretched.path.labels
         timers = {a.field: (a.name, v) for a, v in zip(axes, point, strict=True)}
-        pc = path_condition(system, timers, plan_of, result.path.labels)
+        pc = path_condition(system, timers, plan_of, labels)
         region = project(pc, box)
         cubes = tuple(simplest(cubes_of(region, variables), region, variables, box))
         if not _contains(cubes, variables, point):
             raise InternalError(f"synthesis: the shape of {point} does not contain it")
         shapes.append(Shape(point, pc.steps, len(pc.delays), cubes))
-        cells.append(Cell(point, Verdict.VIOLATED, f"explicit, shape {len(shapes)}"))
+        return Cell(point, Verdict.VIOLATED, f"explicit, shape {len(shapes)}")
+
+    def covering(point: tuple[int, ...]) -> int | None:
+        return next((k for k, s in enumerate(shapes) if _contains(s.cubes, variables, point)), None)
+
+    cells: list[Cell] = []
+    full = Budget(options.max_states, options.timeout_seconds)
+    small = Budget(min(options.probe_states, options.max_states), options.timeout_seconds)
+    for point in itertools.product(*(a.values for a in axes)):
+        k = covering(point)
+        if k is not None:
+            cells.append(Cell(point, Verdict.VIOLATED, f"shape {k + 1}"))
+        else:
+            cells.append(explore(point, full))
+    probes: list[Cell] = []
+    for _ in range(options.probes):
+        if not shapes:
+            break
+        union = union_formula([c for s in shapes for c in s.cubes], variables)
+        seen = [c.point for c in cells] + [c.point for c in probes]
+        point = next_probe(variables, axes, box, union, seen)
+        if point is None:
+            break
+        probes.append(explore(point, small))
     all_cubes = [c for s in shapes for c in s.cubes]
     union = union_formula(all_cubes, variables)
-    for cell in cells:
+    for cell in cells + probes:
         if cell.verdict is Verdict.HOLDS and _contains(all_cubes, variables, cell.point):
             raise InternalError(
                 f"synthesis: {cell.point} holds by search but lies in a violated shape"
             )
     violated = simplest(all_cubes, union, variables, box)
-    rest = simplest(complement(violated, variables), z3.Not(union), variables, box)
+    rest = simplest(complement(violated, variables, box), z3.Not(union), variables, box)
     bound = _bound_text(prop, options.bound_seconds)
     return SynthesisResult(
         system.tunnel.name,
@@ -368,7 +405,56 @@ def synthesize_property(
         tuple(rest),
         checks,
         time.perf_counter() - started,
+        tuple(probes),
     )
+
+
+def _largest_bound(
+    system: TunnelSystem, prop: Property, axes: Sequence[Axis], bound_seconds: int | None
+) -> int | None:
+    """The largest T of a bounded property over the box (``bound: auto`` is a maximum of
+    sums of timers, so it is largest at a corner), or None when T does not vary."""
+    if prop.kind != "bounded" or prop.bound != "auto" or bound_seconds is not None:
+        return None
+    corners = itertools.product(*((a.low, a.high) for a in axes))
+    return max(retimed(system, axes, c).params.default_bound() for c in corners)
+
+
+def next_probe(
+    variables: Sequence[Term],
+    axes: Sequence[Axis],
+    box: BoolT,
+    union: BoolT,
+    seen: Sequence[tuple[int, ...]],
+) -> tuple[int, ...] | None:
+    """A point of the box outside the violated region ``union`` but next to it (one
+    second away along one parameter), as far as possible from every point ``seen``
+    (each axis scaled to the box): where a shape ended because its event sequence
+    changed, not because the property starts to hold, a probe there finds the next
+    shape; spreading the probes out keeps them from walking along a true boundary."""
+    opt = z3.Optimize()
+    opt.add(box, z3.Not(union))
+    steps = [(v, v + d) for v in variables for d in (1, -1)]
+    opt.add(z3.Or([z3.substitute(union, pair) for pair in steps]))
+    spans = [max(a.high - a.low, 1) for a in axes]
+    top = max(spans)
+    weights = [max(top // span, 1) for span in spans]
+    if seen:
+        margin = z3.Int("__margin")
+        for point in seen:
+            distance = z3.Sum(
+                [
+                    w * z3.If(v >= x, v - x, x - v)
+                    for v, x, w in zip(variables, point, weights, strict=True)
+                ]
+            )
+            opt.add(margin <= distance)
+        opt.add(margin >= 1)
+        opt.maximize(margin)
+    if opt.check() != z3.sat:
+        return None
+    model = opt.model()
+    return tuple(model.eval(v, model_completion=True).as_long() for v in variables)
 
 
 def _bound_text(prop: Property, bound_seconds: int | None) -> str:
@@ -409,8 +495,10 @@ def exit_code(report: SynthesisReport) -> int:
 
 
 __all__ = [
+    "DEFAULT_PROBES",
     "DEFAULT_STEPS",
     "KINDS",
+    "PROBE_STATES",
     "PARAMS",
     "Axis",
     "Cell",
@@ -420,6 +508,7 @@ __all__ = [
     "SynthesisResult",
     "axes_for",
     "exit_code",
+    "next_probe",
     "parse_range",
     "parse_values",
     "project",
