@@ -149,10 +149,6 @@ def simplify_in(f: BoolT, box: BoolT) -> BoolT:
 
 
 def _simplify(f: BoolT, context: list[BoolT], checker: _Checker) -> BoolT:
-    if checker.empty(*context, f):
-        return z3.BoolVal(False)
-    if checker.empty(*context, z3.Not(f)):
-        return z3.BoolVal(True)
     conjunctive = z3.is_and(f)
     if not conjunctive and not z3.is_or(f):
         return f
@@ -161,14 +157,16 @@ def _simplify(f: BoolT, context: list[BoolT], checker: _Checker) -> BoolT:
     while k < len(parts):
         others = parts[:k] + parts[k + 1 :]
         # a conjunct is judged where the others hold, a disjunct where they do not
-        around = others if conjunctive else [z3.Not(o) for o in others]
-        part = _simplify(parts[k], context + around, checker)
-        if z3.is_true(part) if conjunctive else z3.is_false(part):
+        around = context + (others if conjunctive else [z3.Not(o) for o in others])
+        redundant = (
+            checker.empty(*around, z3.Not(parts[k]))
+            if conjunctive
+            else checker.empty(*around, parts[k])
+        )
+        if redundant:
             parts.pop(k)
             continue
-        if z3.is_false(part) if conjunctive else z3.is_true(part):
-            return part
-        parts[k] = part
+        parts[k] = _simplify(parts[k], around, checker)
         k += 1
     if not parts:
         return z3.BoolVal(conjunctive)

@@ -52,18 +52,18 @@ class Witnessed(Explorer):
 
     def __init__(self) -> None:
         super().__init__(z3.BoolVal(True), z3.IntVal)
-        self.pairs: list[tuple[Term, Term]] = []
+        self.point = z3.Model()
         self.constraints: list[BoolT] = []
 
     def variable(self, name: str, value: int) -> SymInt:
         """A fresh integer unknown whose value at the witness point is ``value``."""
         var = z3.Int(name)
-        self.pairs.append((var, z3.IntVal(value)))
+        self.point.update_value(var, z3.IntVal(value))
         return SymInt(var, self)
 
     def value(self, term: Term) -> Any:
         """``term`` at the witness point (a Python bool or int)."""
-        simple = z3.simplify(z3.substitute(term, *self.pairs) if self.pairs else term)
+        simple = self.point.eval(term, model_completion=False)
         if z3.is_true(simple):
             return True
         if z3.is_false(simple):
