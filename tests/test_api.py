@@ -33,6 +33,7 @@ def test_all_is_exactly_the_public_names() -> None:
     assert exported <= public
     internal = {"Sequence", "Path", "replace", "TunnelSystem", "UsageError", "CheckOptions"}
     internal |= {"check_model", "load_model", "load_property", "parse_property"}
+    internal |= {"Mapping", "load_all"}
     assert public - exported <= internal
     assert {"load", "check", "with_timers", "property_from_text"} <= exported
 

@@ -10,14 +10,17 @@ Schema version 1 (the ``version`` of every ipsecmc JSON document)::
         "violated": [str], "rest": [str],
         "established": bool, "explicit_checks": int, "seconds": float,
         "shapes": [{"point": {name: int}, "steps": int, "delays": int, "region": [str]}],
-        "cells": [{"point": {name: int}, "verdict": VERDICT, "how": str}]}]}
+        "cells": [{"point": {name: int}, "verdict": VERDICT, "how": str}],
+        "probes": [{"point": {name: int}, "verdict": VERDICT, "how": str}]}]}
 
 ``violated`` and ``rest`` are unions: one string per conjunction of linear constraints in
 the parameters' names (``session-ttl < dpd-retryinterval + 200``), inside the box of
 ``parameters``. Every point of ``violated`` is violated (derived). ``rest`` is the box
 minus ``violated``: where the property *may* hold; it is established only at the
 ``cells`` whose verdict is ``HOLDS`` (``established``: every grid cell outside
-``violated`` was checked HOLDS), never between them.
+``violated`` was checked HOLDS), never between them. ``probes`` are off-grid points
+checked with a small budget next to the violated region (``INCONCLUSIVE``: the budget
+ran out, nothing is claimed there).
 """
 
 from __future__ import annotations
@@ -74,6 +77,10 @@ def render_synthesis_json(model: LoadedModel, report: SynthesisReport) -> str:
                     {"point": _point(report, c.point), "verdict": c.verdict.value, "how": c.how}
                     for c in r.cells
                 ],
+                "probes": [
+                    {"point": _point(report, c.point), "verdict": c.verdict.value, "how": c.how}
+                    for c in r.probes
+                ],
             }
             for r in report.results
         ],
@@ -97,7 +104,9 @@ def _grid(report: SynthesisReport, result: SynthesisResult) -> list[str]:
     out = [f"    grid (V violated, H holds, ? not answered): rows {rows.name}, columns {cols.name}"]
     out.append("    " + " " * 8 + "".join(str(v).rjust(width) for v in cols.values))
     for r in rows.values:
-        out.append("    " + str(r).rjust(8) + "".join(mark[(r, c)].rjust(width) for c in cols.values))
+        out.append(
+            "    " + str(r).rjust(8) + "".join(mark[(r, c)].rjust(width) for c in cols.values)
+        )
     return out
 
 
@@ -125,13 +134,23 @@ def _result_text(report: SynthesisReport, r: SynthesisResult) -> list[str]:
             f"  HOLDS established at {holds_cells} of {rest_cells} grid cell(s) in the rest; "
             f"{open_cells} not answered (a budget ran out): see the grid"
         )
+    if r.probes:
+        found = sum(1 for c in r.probes if c.verdict is Verdict.VIOLATED)
+        held = sum(1 for c in r.probes if c.verdict is Verdict.HOLDS)
+        out.append(
+            f"  {len(r.probes)} off-grid probe(s) next to the violated region: {found} "
+            f"violated (each a shape), {held} held, {len(r.probes) - found - held} "
+            "out of their small budget (nothing claimed)"
+        )
     out += _grid(report, r)
     out.append(f"  {r.explicit_checks} explicit check(s), {r.seconds:.2f} s")
     return out
 
 
 def render_synthesis_text(model: LoadedModel, report: SynthesisReport) -> str:
-    box = ", ".join(f"{a.name} {a.low}..{a.high} ({len(a.values)} grid values)" for a in report.axes)
+    box = ", ".join(
+        f"{a.name} {a.low}..{a.high} ({len(a.values)} grid values)" for a in report.axes
+    )
     cells = 1
     for a in report.axes:
         cells *= len(a.values)
