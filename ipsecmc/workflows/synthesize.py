@@ -81,7 +81,10 @@ DEFAULT_STEPS = 5
 #: cheaply and gives up (costing little) where the property may hold. A probe that runs
 #: out of budget establishes nothing and is reported as such; the budget only decides
 #: how much of the violated region is found, never what is claimed about it.
-DEFAULT_PROBES = 12
+DEFAULT_PROBES = 20
+#: Probing stops early after this many probes in a row found no new shape: they are
+#: then most likely sitting on the true boundary.
+PROBE_PATIENCE = 4
 PROBE_STATES = 5_000
 PROBE_SECONDS = 0.5
 
@@ -384,10 +387,15 @@ def synthesize_property(
             cells.append(explore(point, full))
     probes: list[Cell] = []
     for _ in range(options.probes):
-        if not shapes:
+        recent = probes[-PROBE_PATIENCE:]
+        if not shapes or (
+            len(recent) == PROBE_PATIENCE and all(c.verdict is not Verdict.VIOLATED for c in recent)
+        ):
             break
         union = union_formula([c for s in shapes for c in s.cubes], variables)
-        seen = [c.point for c in cells] + [c.point for c in probes]
+        # far from where the property held or a probe gave up (the true boundary is
+        # there); points already in a shape cannot be chosen anyway
+        seen = [c.point for c in cells + probes if c.verdict is not Verdict.VIOLATED]
         probe = next_probe(variables, axes, box, union, seen)
         if probe is None:
             break
@@ -436,9 +444,10 @@ def next_probe(
 ) -> tuple[int, ...] | None:
     """A point of the box outside the violated region ``union`` but next to it (one
     second away along one parameter), as far as possible from every point ``seen``
-    (each axis scaled to the box): where a shape ended because its event sequence
-    changed, not because the property starts to hold, a probe there finds the next
-    shape; spreading the probes out keeps them from walking along a true boundary."""
+    (where the property held or a probe gave up; each axis scaled to the box): where a
+    shape ended because its event sequence changed, not because the property starts to
+    hold, a probe there finds the next shape; keeping away from the points that did not
+    fail keeps the probes from walking along a true boundary."""
     opt = z3.Optimize()
     opt.add(box, z3.Not(union))
     steps = [(v, v + d) for v in variables for d in (1, -1)]
@@ -506,6 +515,7 @@ __all__ = [
     "DEFAULT_STEPS",
     "KINDS",
     "PARAMS",
+    "PROBE_PATIENCE",
     "PROBE_SECONDS",
     "PROBE_STATES",
     "Axis",
