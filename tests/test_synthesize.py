@@ -74,7 +74,9 @@ def test_seed_region_equals_brute_force_on_a_28_cell_grid() -> None:
     for shape in result.shapes:
         solver = z3.Solver()
         solver.add(union_formula(shape.cubes, variables))
-        solver.add(*(z3.And(lo <= v, v <= hi) for v, (lo, hi) in zip(variables, BOX.values())))
+        solver.add(
+            *(z3.And(lo <= v, v <= hi) for v, (lo, hi) in zip(variables, BOX.values(), strict=True))
+        )
         for objective in (variables[1], -variables[1]):
             opt = z3.Optimize()
             opt.add(solver.assertions())
@@ -117,8 +119,17 @@ def test_cli_json_is_versioned_exit_1_and_has_no_secrets() -> None:
     assert {c["verdict"] for c in res["cells"]} == {"VIOLATED", "HOLDS"}
     text = CliRunner().invoke(
         main,
-        ["synthesize", str(SEED), "--param", "session-ttl", "--values", "session-ttl=180,400"]
-        + ["--property", "agreement", "--no-rekey"],
+        [
+            "synthesize",
+            str(SEED),
+            "--param",
+            "session-ttl",
+            "--values",
+            "session-ttl=180,400",
+            "--property",
+            "agreement",
+            "--no-rekey",
+        ],
     )
     assert text.exit_code == 1 and "HOLDS established at all 1 grid cell(s)" in text.stdout
     for out in (result.stdout, result.stderr, text.stdout, text.stderr):
