@@ -4,7 +4,7 @@ Registered on ``ipsecmc.cli.app.main``.
 Contract (new with issue 14; extend, never change)::
 
     ipsecmc synthesize PATH... --param NAME [--param NAME]... [--range NAME=LOW:HIGH]...
-                       [--values NAME=V1,V2,...]... [--steps N] [--property NAME]...
+                       [--values NAME=V1,V2,...]... [--steps N] [--probes N] [--property NAME]...
                        [--bound-seconds T] [--traffic PROFILE] [--no-rekey]
                        [--max-states N] [--timeout S] [--format text|json] [--json]
 
@@ -25,6 +25,7 @@ from ipsecmc.properties import load_all, load_property
 from ipsecmc.render.synthesis import render_synthesis_json, render_synthesis_text
 from ipsecmc.workflows.check import load_model
 from ipsecmc.workflows.synthesize import (
+    DEFAULT_PROBES,
     DEFAULT_STEPS,
     KINDS,
     PARAMS,
@@ -67,6 +68,13 @@ from ipsecmc.workflows.synthesize import (
     help="Grid values per parameter without --values.",
 )
 @click.option(
+    "--probes",
+    type=click.IntRange(min=0),
+    default=DEFAULT_PROBES,
+    show_default=True,
+    help="Off-grid points probed next to the violated region (0: the grid only).",
+)
+@click.option(
     "--property",
     "properties",
     multiple=True,
@@ -97,6 +105,7 @@ def synthesize(
     ranges: tuple[str, ...],
     values: tuple[str, ...],
     steps: int,
+    probes: int,
     properties: tuple[str, ...],
     bound_seconds: int | None,
     traffic: str | None,
@@ -116,6 +125,7 @@ def synthesize(
         ranges=dict(parse_range(r) for r in ranges),
         values=dict(parse_values(v) for v in values),
         steps=steps,
+        probes=probes,
         bound_seconds=bound_seconds,
         max_states=max_states,
         timeout_seconds=timeout,

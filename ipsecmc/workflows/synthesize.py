@@ -479,7 +479,7 @@ def _bound_text(prop: Property, bound_seconds: int | None) -> str:
     if bound_seconds is not None:
         return f"T = {bound_seconds} s (--bound-seconds)"
     if prop.bound == "auto":
-        return "T = auto (derived from each cell's own DPD and negotiation timers)"
+        return "T = auto: from each point's own DPD and negotiation timers"
     return f"T = {prop.bound} s"
 
 
