@@ -116,11 +116,14 @@ def _result_text(report: SynthesisReport, r: SynthesisResult) -> list[str]:
     open_cells = len(r.cells) - violated_cells - holds_cells
     head = f"{r.tunnel}: {r.prop.name}" + (f" ({r.bound})" if r.bound else "")
     out = [head]
-    out.append(
-        f"  VIOLATED at every integer point of the box where (the union of {len(r.shapes)} "
-        "counterexample shape(s), each derived symbolically from one counterexample):"
-    )
-    out += _lines(report.violated_text(r), "no point (no counterexample found on the grid)")
+    if r.shapes:
+        out.append(
+            f"  VIOLATED at every integer point of the box where (the union of {len(r.shapes)} "
+            "counterexample shape(s), each derived symbolically from one counterexample):"
+        )
+        out += _lines(report.violated_text(r), "no point")
+    else:
+        out.append("  VIOLATED nowhere found: no grid cell has a counterexample")
     out.append("  the rest of the box, where it may hold:")
     out += _lines(report.rest_text(r), "no point")
     rest_cells = holds_cells + open_cells
