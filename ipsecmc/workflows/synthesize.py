@@ -269,10 +269,6 @@ def _check_property(prop: Property, options: SynthesisOptions, axes: Sequence[Ax
     symbolic_bound = prop.bound == "auto" and options.bound_seconds is None
     if symbolic_bound and prop.uses_bound:
         raise UsageError(f"{prop.name} uses T in its formula: give --bound-seconds")
-    if prop.bound == "auto" and options.bound_seconds is None and axes:
-        fields = {a.field for a in axes}
-        if "dpd_retrycount" in fields and "dpd_retryinterval" in fields:  # pragma: no cover
-            raise UsageError("nonlinear automatic bound: give --bound-seconds")
 
 
 # ---------------------------------------------------------------------- one cell
