@@ -12,14 +12,19 @@ import itertools
 import json
 
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ipsecmc import api
 from ipsecmc.cli import main
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Budget, Verdict
 from ipsecmc.engines.smt.z3_api import z3
+from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.properties import load_property
+from ipsecmc.strategies import small_systems
 from ipsecmc.workflows.regions import Lin, atom_text, union_formula
+from ipsecmc.workflows.synthesize import Axis, SynthesisOptions, retimed, synthesize_property
 from ipsecmc.workflows.tunnel_check import plan_for
 from tests.conftest import MODELS
 
@@ -160,3 +165,35 @@ def test_constraints_read_like_config() -> None:
     assert atom_text(Lin((-1, 1), 200), names) == "session-ttl >= dpd-retryinterval + 200"
     assert atom_text(Lin((0, -1), 30), names) == "dpd-retryinterval >= 30"
     assert atom_text(Lin((2, 0), -7, eq=True), names) == "2*session-ttl = 7"
+
+
+@settings(max_examples=20)
+@given(small_systems(max_rules=2), st.sampled_from(["agreement", "one-sided"]))
+def test_every_point_of_a_violated_region_is_violated(system: TunnelSystem, name: str) -> None:
+    """Soundness on random small scenarios (IKEv1/v2, every DPD mode, local-in tables,
+    schedules): every integer point of the box the synthesized violated region covers is
+    VIOLATED by an explicit search, and every grid cell's verdict is the search's."""
+    prop = load_property(name)
+    axes = (
+        Axis("session-ttl", "session_ttl", 3, 12, (3, 12)),
+        Axis("dpd-retryinterval", "dpd_retryinterval", 2, 5, (2, 5)),
+    )
+    result = synthesize_property(
+        system, prop, axes, SynthesisOptions(params=NAMES, probes=3, max_states=200_000)
+    )
+    variables = [z3.Int(n) for n in NAMES]
+    region = union_formula(result.violated, variables)
+    verdicts = {c.point: c.verdict for c in result.cells}
+    for point in itertools.product(range(3, 13), range(2, 6)):
+        pairs = [(v, z3.IntVal(x)) for v, x in zip(variables, point, strict=True)]
+        inside = z3.is_true(z3.simplify(z3.substitute(region, *pairs)))
+        if not inside and point not in verdicts:
+            continue
+        concrete = retimed(system, axes, point)
+        verdict = (
+            ExplicitEngine(Budget(200_000)).check(concrete, plan_for(concrete, prop, None)).verdict
+        )
+        if inside:
+            assert verdict is Verdict.VIOLATED, point
+        if point in verdicts and verdicts[point] is not Verdict.INCONCLUSIVE:
+            assert verdicts[point] is verdict, point
