@@ -260,7 +260,7 @@ def axes_for(model: LoadedModel, options: SynthesisOptions) -> tuple[Axis, ...]:
     return tuple(axes)
 
 
-def _check_property(prop: Property, options: SynthesisOptions, axes: Sequence[Axis]) -> None:
+def _check_property(prop: Property, options: SynthesisOptions) -> None:
     if prop.kind not in KINDS:
         raise UsageError(
             f"{prop.name} is a {prop.kind} property: synthesis needs one whose violation is "
@@ -486,7 +486,7 @@ def synthesize_model(
     started = time.perf_counter()
     axes = axes_for(model, options)
     for prop in properties:
-        _check_property(prop, options, axes)
+        _check_property(prop, options)
     results = tuple(
         synthesize_property(system, prop, axes, options)
         for system in model.systems
