@@ -18,6 +18,9 @@ JSON. A worked example::
     api.check(longer, ["agreement"]).results[0].verdict
 
     saved = api.load_traces("report.json", model)      # `check --format json`, replayed
+    report = api.synthesize(model, ["session-ttl", "dpd-retryinterval"], ["agreement"],
+                            ranges={"session-ttl": (150, 300), "dpd-retryinterval": (10, 60)})
+    report.violated_text(report.results[0])            # ['session-ttl < dpd-retryinterval + 200']
 
     mine = api.property_from_text(
         "name: both-up\\ndescription: never one end up alone\\nkind: invariant\\n"
@@ -28,15 +31,16 @@ JSON. A worked example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from ipsecmc.engines.result import Budget, EngineResult, Verdict
 from ipsecmc.errors import IpsecmcError, UsageError
 from ipsecmc.fortios.params import TunnelSystem
-from ipsecmc.properties import Property, load_property, parse_property
+from ipsecmc.properties import Property, load_all, load_property, parse_property
 from ipsecmc.trace import Trace
+from ipsecmc.workflows import synthesize as _synthesis
 from ipsecmc.workflows.check import (
     CheckOptions,
     CheckReport,
@@ -46,6 +50,7 @@ from ipsecmc.workflows.check import (
     exit_code,
     load_model,
 )
+from ipsecmc.workflows.synthesize import SynthesisReport, SynthesisResult
 from ipsecmc.workflows.trace_json import SavedResult, read_results, results_from_json
 
 #: The per-end constants :func:`with_timers` may change, with the config setting each
@@ -57,6 +62,10 @@ TIMERS: dict[str, str] = {
     "p1_keylife": "phase1 keylife (None: no rekey)",
     "p2_keylife": "phase2 keylifeseconds (None: no rekey)",
 }
+
+
+#: The timers :func:`synthesize` may vary, by their config-facing names.
+SYNTHESIS_PARAMS: tuple[str, ...] = tuple(_synthesis.PARAMS)
 
 
 def load(
@@ -147,7 +156,46 @@ def load_traces(
     return read_results(source, systems)
 
 
+def synthesize(
+    model: LoadedModel,
+    params: Sequence[str],
+    properties: Sequence[str | Property] = (),
+    *,
+    ranges: Mapping[str, tuple[int, int]] | None = None,
+    values: Mapping[str, Sequence[int]] | None = None,
+    steps: int = _synthesis.DEFAULT_STEPS,
+    bound_seconds: int | None = None,
+    max_states: int = 2_000_000,
+    timeout_seconds: float | None = None,
+    probes: int = _synthesis.DEFAULT_PROBES,
+) -> SynthesisReport:
+    """Timer regions where each property holds or is violated (README, "Parameter
+    synthesis"). ``params`` are config-facing names (:data:`SYNTHESIS_PARAMS`:
+    ``session-ttl``, ``dpd-retryinterval``, ...), set at both ends; ``ranges`` gives the
+    box, ``values`` the grid (default: ``steps`` values per range). ``properties``
+    (default: every invariant or bounded library property) must be of those kinds.
+
+    Each result's ``violated`` region is derived from counterexamples (every point of
+    it is violated); ``rest`` is the remainder of the box, established only at the grid
+    cells checked HOLDS (``established``), not between them."""
+    chosen = tuple(p if isinstance(p, Property) else load_property(p) for p in properties)
+    if not chosen:
+        chosen = tuple(p for p in load_all() if p.kind in _synthesis.KINDS)
+    options = _synthesis.SynthesisOptions(
+        params=tuple(params),
+        ranges=dict(ranges or {}),
+        values={k: tuple(sorted(set(v))) for k, v in (values or {}).items()},
+        steps=steps,
+        bound_seconds=bound_seconds,
+        max_states=max_states,
+        timeout_seconds=timeout_seconds,
+        probes=probes,
+    )
+    return _synthesis.synthesize_model(model, chosen, options)
+
+
 __all__ = [
+    "SYNTHESIS_PARAMS",
     "TIMERS",
     "Budget",
     "CheckReport",
@@ -157,6 +205,8 @@ __all__ = [
     "Property",
     "PropertyResult",
     "SavedResult",
+    "SynthesisReport",
+    "SynthesisResult",
     "Trace",
     "Verdict",
     "check",
@@ -164,5 +214,6 @@ __all__ = [
     "load",
     "load_traces",
     "property_from_text",
+    "synthesize",
     "with_timers",
 ]

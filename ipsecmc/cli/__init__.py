@@ -2,10 +2,10 @@
 
 ``app`` holds the click group, the exit codes and the error handling; each other module
 registers its commands on that group when imported here: ``read`` (parse, lint),
-``check``, ``extra`` (diff, fix, explain) and ``measure``.
+``check``, ``extra`` (diff, fix, explain), ``measure`` and ``synthesize``.
 """
 
-from ipsecmc.cli import check, extra, measure, read
+from ipsecmc.cli import check, extra, measure, read, synthesize
 from ipsecmc.cli.app import main
 
-__all__ = ["check", "extra", "main", "measure", "read"]
+__all__ = ["check", "extra", "main", "measure", "read", "synthesize"]

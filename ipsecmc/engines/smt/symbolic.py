@@ -66,6 +66,9 @@ class SymPath(Generic[R]):
 class Explorer:
     """Runs a function once per feasible path (module doc)."""
 
+    #: ``SymBool.select`` builds an ``If`` term (the concolic explorer decides instead).
+    resolves_selects = False
+
     def __init__(self, domain: BoolT, int_value: Callable[[int], IntT]) -> None:
         """``int_value``: the term of a Python int in the integer sort in use."""
         self.int_value = int_value
@@ -199,7 +202,11 @@ class SymBool:
         return self.x.decide(self.t)
 
     def select(self, then: object, otherwise: object) -> SymInt | SymBool:
-        """``ipsecmc.model.choice.when`` on a symbolic condition: one ``If`` term."""
+        """``ipsecmc.model.choice.when`` on a symbolic condition: one ``If`` term, or, for
+        an explorer that answers every question at one point (``resolves_selects``:
+        ``ipsecmc.engines.smt.concolic``), the value of the branch taken there."""
+        if self.x.resolves_selects:
+            return then if bool(self) else otherwise  # type: ignore[return-value]
         yes = term_of(then, self.x.int_value)
         no = term_of(otherwise, self.x.int_value)
         term = yes if yes.eq(no) else z3.If(self.t, yes, no)
@@ -259,6 +266,15 @@ class SymInt:
 
     def __neg__(self) -> SymInt:
         return self._new(-self.t)
+
+    def __mul__(self, other: object) -> SymInt:
+        """Only by a plain int: the terms stay linear (``dpd-retrycount`` times a symbolic
+        ``dpd-retryinterval`` in ``EndParams.dpd_detection_seconds``)."""
+        if not isinstance(other, int) or isinstance(other, bool):
+            raise InternalError("symbolic execution: only multiplication by an int is linear")
+        return self._new(self.t * other)
+
+    __rmul__ = __mul__
 
     def __eq__(self, other: object) -> SymBool:  # type: ignore[override]
         return SymBool(self.t == _t(other), self.x)
