@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from ipsecmc.engines.result import Verdict
-from ipsecmc.render.explain import explain
 from ipsecmc.render.text import render_trace
+from ipsecmc.render.why import paragraph
 from ipsecmc.workflows.check import CheckReport, PropertyResult
 
 #: For ``ipsecmc diff``: given a result, say whether it fails and why (None: passes).
@@ -40,7 +40,7 @@ def _case(r: PropertyResult, judge: Judge) -> tuple[ET.Element, bool, bool]:
         if r.condition is not None:
             msg += f" ({r.prop.name} {r.condition.text()})"
         if r.trace is not None:
-            msg += ": " + explain(r.trace, r.system.names)
+            msg += ": " + paragraph(r)
         fail = ET.SubElement(case, "failure", {"message": msg, "type": r.verdict.value})
         if r.trace is not None:
             width = max(9, *(len(n) for n in r.system.names))

@@ -21,7 +21,7 @@ from typing import Any
 from ipsecmc import __version__
 from ipsecmc.engines.result import Verdict
 from ipsecmc.errors import SourceLoc
-from ipsecmc.render.explain import explain
+from ipsecmc.render.why import paragraph
 from ipsecmc.trace import TraceEvent, lead_drops
 from ipsecmc.workflows.check import CheckReport, PropertyResult
 from ipsecmc.workflows.suspects import Suspect, suspects_in
@@ -126,13 +126,12 @@ def result_dict(
     r: PropertyResult, rule_index: int, baseline_state: str | None = None
 ) -> dict[str, Any]:
     """One SARIF result for a VIOLATED property result."""
-    names = r.system.names
     msg = f"{r.prop.name} VIOLATED on tunnel {r.tunnel.name}"
     if r.condition is not None:
         msg += f" ({r.prop.name} {r.condition.text()})"
     found = suspects_in(r.tunnel, r.trace)
     if r.trace is not None:
-        msg += ": " + explain(r.trace, names, found)
+        msg += ": " + paragraph(r, found)
     out: dict[str, Any] = {
         "ruleId": r.prop.name,
         "ruleIndex": rule_index,

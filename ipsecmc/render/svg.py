@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 from ipsecmc.engines.result import Verdict
 from ipsecmc.model.events import SA_LOST
-from ipsecmc.render.explain import explain, short_loc
+from ipsecmc.render.explain import short_loc
 from ipsecmc.render.mermaid import IDLE_GAP, Mark, Message, Step, sequence_steps
+from ipsecmc.render.why import paragraph
 from ipsecmc.workflows.check import CheckReport, PropertyResult
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -79,7 +80,7 @@ def _diagram(root: ET.Element, r: PropertyResult, y0: float, width: float) -> fl
         font_weight="bold",
         class_="title",
     )
-    lines = textwrap.wrap(explain(r.trace, names), width=int((width - 24) / CHAR))
+    lines = textwrap.wrap(paragraph(r), width=int((width - 24) / CHAR))
     for k, line in enumerate(lines):
         _el(
             g,

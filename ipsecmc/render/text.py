@@ -22,8 +22,8 @@ import click
 
 from ipsecmc.engines.result import Verdict
 from ipsecmc.model.events import LOST, SA_LOST
-from ipsecmc.render.explain import explain
 from ipsecmc.render.fold import Fold, fold
+from ipsecmc.render.why import paragraph
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.workflows.check import CheckReport, PropertyResult
 from ipsecmc.workflows.suspects import suspects_in
@@ -57,7 +57,7 @@ def explanation_lines(r: PropertyResult, indent: str = "    ") -> list[str]:
     if r.trace is None:
         return []
     return textwrap.wrap(
-        explain(r.trace, r.system.names, suspects_in(r.tunnel, r.trace)),
+        paragraph(r, suspects_in(r.tunnel, r.trace)),
         width=96,
         initial_indent=indent,
         subsequent_indent=indent,
