@@ -50,6 +50,13 @@ from ipsecmc.workflows.check import (
     exit_code,
     load_model,
 )
+from ipsecmc.workflows.measure import (
+    MeasureOptions,
+    MeasureReport,
+    TunnelMeasure,
+    measure_model,
+    quantity_for,
+)
 from ipsecmc.workflows.synthesize import SynthesisReport, SynthesisResult
 from ipsecmc.workflows.trace_json import SavedResult, read_results, results_from_json
 
@@ -142,6 +149,28 @@ def check(
     return check_model(model, options, properties=props or None)
 
 
+def measure(
+    model: LoadedModel,
+    quantity: str = "disagreement",
+    *,
+    max_states: int = 2_000_000,
+    timeout_seconds: float | None = None,
+    cpu_seconds: float | None = None,
+) -> MeasureReport:
+    """The worst case of ``quantity`` on every tunnel of ``model`` (as ``ipsecmc
+    measure``): the longest time its formula holds without a break, exact, unbounded
+    (a lasso) or a lower bound when a budget runs out, each with its witness trace.
+    ``quantity`` is a built-in name (``disagreement``, ``blackhole``) or a formula of the
+    property language (``"up(end_a) and not up(end_b)"``)."""
+    options = MeasureOptions(
+        quantity=quantity,
+        max_states=max_states,
+        timeout_seconds=timeout_seconds,
+        cpu_seconds=cpu_seconds,
+    )
+    return measure_model(model, quantity_for(quantity), options)
+
+
 def load_traces(
     source: str | Path, model: LoadedModel | None = None, *, text: str | None = None
 ) -> tuple[SavedResult, ...]:
@@ -202,17 +231,20 @@ __all__ = [
     "EngineResult",
     "IpsecmcError",
     "LoadedModel",
+    "MeasureReport",
     "Property",
     "PropertyResult",
     "SavedResult",
     "SynthesisReport",
     "SynthesisResult",
     "Trace",
+    "TunnelMeasure",
     "Verdict",
     "check",
     "exit_code",
     "load",
     "load_traces",
+    "measure",
     "property_from_text",
     "synthesize",
     "with_timers",

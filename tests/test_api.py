@@ -34,7 +34,7 @@ def test_all_is_exactly_the_public_names() -> None:
     internal = {"Sequence", "Path", "replace", "TunnelSystem", "UsageError", "CheckOptions"}
     internal |= {"check_model", "load_model", "load_property", "parse_property"}
     internal |= {"read_results", "results_from_json"}
-    internal |= {"Mapping", "load_all"}
+    internal |= {"Mapping", "load_all", "MeasureOptions", "measure_model", "quantity_for"}
     assert public - exported <= internal
     assert {"load", "check", "with_timers", "property_from_text"} <= exported
 
@@ -157,3 +157,18 @@ def test_a_path_from_another_model_is_refused(tmp_path: Path) -> None:
     other = api.with_timers(api.load([SEED]), session_ttl=None)
     with pytest.raises(api.IpsecmcError, match="does not replay on this model"):
         api.load_traces(report, other)
+
+
+def test_measure_with_a_quantity_of_ones_own() -> None:
+    """``api.measure``: a built-in quantity and a formula of the user's (issue 14 item 1);
+    the seed's worst disagreement is unbounded (a lasso) or at least the 111 s of the
+    counterexample, and a one-sided quantity is never longer than disagreement itself."""
+    model = api.load([SEED])
+    both = api.measure(model, "disagreement").results[0].measurement
+    mine = api.measure(model, "up(end_b) and not up(end_a)").results[0].measurement
+    assert both.seconds is None or both.seconds >= 111
+    assert mine.seconds is None or (both.seconds is not None and mine.seconds <= both.seconds)
+    with pytest.raises(api.IpsecmcError, match="unknown atom"):
+        api.measure(model, "upp(end_a)")
+    with pytest.raises(api.IpsecmcError, match="1:4"):
+        api.measure(model, "up(")

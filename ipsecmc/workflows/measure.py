@@ -23,8 +23,16 @@ from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.fortios.topology_types import Scenario, Tunnel
 from ipsecmc.model.state import State
 from ipsecmc.model.system import DEFAULT_TRAFFIC
-from ipsecmc.properties import Atom, compile_formula, parse_formula
+from ipsecmc.properties import (
+    STANDARD_ATOMS,
+    Atom,
+    compile_formula,
+    parse_formula,
+    parse_property,
+    validate,
+)
 from ipsecmc.trace import Trace, replay
+from ipsecmc.workflows.check import LoadedModel
 from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
 
 
@@ -63,6 +71,7 @@ class MeasureOptions:
     rekey: bool | None = None  # None: scenario.toml's, else True
     max_states: int = 2_000_000
     timeout_seconds: float | None = None
+    cpu_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,12 @@ def measure_tunnel(
 ) -> TunnelMeasure:
     """Measure one tunnel and replay the witness (a replay failure is an internal error)."""
     predicate = predicate_for(system, quantity)
-    m = measure(system, predicate, Budget(options.max_states, options.timeout_seconds), progress)
+    m = measure(
+        system,
+        predicate,
+        Budget(options.max_states, options.timeout_seconds, options.cpu_seconds),
+        progress,
+    )
     if m.status is Status.LOWER_BOUND and not system.params.traffic.deterministic:
         m = replace(
             m,
@@ -128,6 +142,38 @@ def measure_tunnel(
         trace,
         None if m.at_start is None else system.describe(m.at_start),
         None if m.at_end is None else system.describe(m.at_end),
+    )
+
+
+def quantity_for(name_or_formula: str) -> Quantity:
+    """A built-in quantity by name, else a quantity of its own: the longest time the
+    formula holds without a break (its syntax checked here, with ``line:col`` errors; its
+    atoms and gateways by :func:`measure_model`, which knows the tunnels)."""
+    if name_or_formula in QUANTITIES:
+        return QUANTITIES[name_or_formula]
+    text = name_or_formula.strip()
+    if "\n" in text or not text:
+        raise UsageError(f"expected a quantity name ({', '.join(QUANTITIES)}) or a formula")
+    parse_formula(text, "<quantity>")
+    return Quantity(text, text, f"`{text}` holds")
+
+
+def measure_model(
+    model: LoadedModel,
+    quantity: Quantity,
+    options: MeasureOptions,
+    progress: Callable[[Stats], None] | None = None,
+) -> MeasureReport:
+    """``measure`` on configs already read (``ipsecmc.api``: timers may be changed). The
+    quantity's formula is checked like a property's (unknown atoms or gateways, a formula
+    that is not a condition: ``PropertyError``)."""
+    text = f"name: quantity\ndescription: q\nkind: invariant\nformula: {quantity.formula}\n"
+    prop = parse_property(text, "<quantity>")
+    for system in model.systems:
+        validate(prop, STANDARD_ATOMS, system.names)
+    results = tuple(measure_tunnel(s, quantity, options, progress) for s in model.systems)
+    return MeasureReport(
+        model.scenario, model.settings, model.traffic, model.rekey, quantity, results
     )
 
 
