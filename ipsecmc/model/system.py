@@ -56,11 +56,15 @@ ATOMS: tuple[AtomSpec, ...] = (
 class TransitionSystem:
     """Initial state, successors in a stable order, replay, and atom values."""
 
-    def __init__(self, name: str, params: TunnelParams) -> None:
-        """``name`` names the tunnel in messages; the ends' names are ``params``'."""
+    def __init__(
+        self, name: str, params: TunnelParams, semantics: type[Semantics] = Semantics
+    ) -> None:
+        """``name`` names the tunnel in messages; the ends' names are ``params``'.
+        ``semantics``: the behaviour (a subclass of the reference ``Semantics`` adds one,
+        e.g. a fault; every engine reads it from here, none has a copy)."""
         self.name = name
         self.params = params
-        self.semantics = Semantics(params)
+        self.semantics = semantics(params)
         self.names: tuple[str, str] = (params.ends[0].name, params.ends[1].name)
 
     def with_params(self, params: TunnelParams) -> TransitionSystem:
@@ -68,8 +72,14 @@ class TransitionSystem:
         with other constants, e.g. without keylife timers."""
         other = copy.copy(self)
         other.params = params
-        other.semantics = Semantics(params)
+        other.semantics = type(self.semantics)(params)
         other.names = (params.ends[0].name, params.ends[1].name)
+        return other
+
+    def with_semantics(self, semantics: type[Semantics]) -> TransitionSystem:
+        """The same tunnel with another behaviour (a ``Semantics`` subclass)."""
+        other = copy.copy(self)
+        other.semantics = semantics(self.params)
         return other
 
     def initial(self) -> State:

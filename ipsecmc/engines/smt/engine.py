@@ -364,7 +364,7 @@ class _Search:
             max_depth,
             self.limit + max(p.dpd_retryinterval for p in system.params.ends),
         )
-        self.enc = Encoding(system.params, ints=Ints(width))
+        self.enc = Encoding(system.params, system.semantics, ints=Ints(width))
         self.pred, self.trigger, self.hold = self._encoders(self.enc)
         self.cap = jump_cap(system.params, plan)
         self.started = time.perf_counter()
@@ -661,7 +661,7 @@ class _Search:
         # to the integer encoding while the prover's terms are built
         saved = (self.enc, self.pred, self.trigger, self.hold)
         try:
-            self.enc = Encoding(self.system.params, ints=INTEGERS)
+            self.enc = Encoding(self.system.params, self.system.semantics, ints=INTEGERS)
             self.pred, self.trigger, self.hold = self._encoders(self.enc)
             prover = SpacerProof(
                 self.enc,
