@@ -57,7 +57,7 @@ from ipsecmc.workflows.regions import (
     simplify_in,
     union_formula,
 )
-from ipsecmc.workflows.tunnel_check import plan_for
+from ipsecmc.workflows.tunnel_check import plan_for, resolve_bound
 
 #: Parameters one may synthesize, by their config-facing name: the ``EndParams`` field
 #: (set at both ends) and the smallest value it may take.
@@ -288,14 +288,7 @@ def _symbolic_plan(
     ``bound: auto`` is the model's own ``default_bound`` run on them."""
 
     def plan_of(system: TransitionSystem, concrete: Callable[[Any], Any]) -> Plan:
-        bound: Any = None
-        if prop.bound is not None:
-            if bound_seconds is not None:
-                bound = bound_seconds
-            elif prop.bound == "auto":
-                bound = system.params.default_bound()
-            else:
-                bound = int(prop.bound)
+        bound = resolve_bound(system.params, prop, bound_seconds)
         compiled = compile_formula(prop.formula, bound if isinstance(bound, int) else None)
 
         def predicate(state: Any) -> bool:

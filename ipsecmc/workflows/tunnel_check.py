@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from ipsecmc.engines.base import Engine
 from ipsecmc.engines.explicit.search import ExplicitEngine
@@ -17,6 +18,7 @@ from ipsecmc.engines.result import Budget, EngineResult, Obligation, Plan, Stats
 from ipsecmc.errors import InternalError, UsageError
 from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.fortios.topology_types import Tunnel
+from ipsecmc.model.params import TunnelParams
 from ipsecmc.model.state import State
 from ipsecmc.properties import (
     STANDARD_ATOMS,
@@ -149,16 +151,22 @@ def load_properties(names: Sequence[str]) -> tuple[Property, ...]:
     return tuple(load_property(n) for n in names)
 
 
+def resolve_bound(params: TunnelParams, prop: Property, bound_seconds: int | None) -> Any:
+    """``prop``'s T: ``bound_seconds`` if given, ``bound: auto`` derived from ``params``'
+    timers (an int, or a term when the timers are symbolic: synthesis), else the file's
+    number; None without a ``bound:`` line."""
+    if prop.bound is None:
+        return None
+    if bound_seconds is not None:
+        return bound_seconds
+    if prop.bound == "auto":
+        return params.default_bound()
+    return int(prop.bound)
+
+
 def plan_for(system: TunnelSystem, prop: Property, bound_seconds: int | None) -> Plan:
     """Resolve ``bound: auto`` and compile the formula to a predicate over states."""
-    bound: int | None = None
-    if prop.bound is not None:
-        if bound_seconds is not None:
-            bound = bound_seconds
-        elif prop.bound == "auto":
-            bound = system.params.default_bound()
-        else:
-            bound = int(prop.bound)
+    bound: int | None = resolve_bound(system.params, prop, bound_seconds)
 
     def predicate_of(expr: Expr) -> Callable[[State], bool]:
         compiled = compile_formula(expr, bound)
