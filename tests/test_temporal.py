@@ -111,6 +111,29 @@ def test_z3_gives_the_same_temporal_verdicts(model: str, formula: str, verdict: 
     assert r.verdict.value == verdict, r.result.reason
 
 
+@pytest.mark.parametrize(
+    ("formula", "verdict"),
+    [
+        ("up(end_a) != up(end_b) leads-to up(end_a) == up(end_b) within 110", "VIOLATED"),
+        ("not up(end_b) until up(end_a)", "HOLDS"),
+        ("not up(end_b) until up(end_a) within 5", "VIOLATED"),  # no traffic, no phase2
+        ("up(end_a) and up(end_b) within 0", "VIOLATED"),
+    ],
+)
+def test_zones_and_the_one_second_search_agree_under_free_traffic(
+    formula: str, verdict: str
+) -> None:
+    """Free traffic, no rekey: the zone search (timers as clocks, the obligation's
+    seconds as the monitor clock) and the one-second search give the same verdict."""
+    model = api.load([MODELS / "seed-intended"], traffic="any", rekey=False)
+    system = model.systems[0]
+    plan = plan_for(system, _prop(formula), None)
+    zones = ExplicitEngine().check(system, plan)
+    assert zones.verdict.value == verdict, zones.reason
+    assert "symbolic clocks" in zones.reason or zones.verdict is Verdict.VIOLATED
+    assert ExplicitEngine(zones=False).check(system, plan).verdict is zones.verdict
+
+
 def test_a_temporal_counterexample_is_the_same_with_both_engines() -> None:
     """``within 0``: violated at the first tick; both engines print the same events."""
     loaded = api.load([MODELS / "seed-intended"])
@@ -147,15 +170,17 @@ def test_leads_to_its_negation_is_the_bounded_property(
 ) -> None:
     """``F leads-to not F within T`` opens an obligation whenever ``F`` holds and closes
     it when ``F`` stops: the bounded property ``F`` (T seconds at most without a break).
-    The bounded one goes through the zone search under free traffic; the temporal one
-    through the one-second search and z3 (BMC to 4 steps); ``F until false`` is the
-    invariant ``F``."""
+    Under free traffic both go through the zone search; the temporal one also through
+    the one-second search and z3 (BMC to 4 steps); ``F until false`` is the invariant
+    ``F``."""
     system = scenario.system()
     temporal = plan_for(system, _prop(f"{formula} leads-to not ({formula}) within {seconds}"), None)
     bounded = plan_for(system, _prop(formula, "bounded", str(seconds)), None)
     expected = ExplicitEngine().check(system, bounded)
     got = ExplicitEngine().check(system, temporal)
     assert got.verdict is expected.verdict, (got.reason, expected.reason)
+    seconds_search = ExplicitEngine(zones=False).check(system, temporal)
+    assert seconds_search.verdict is expected.verdict
     smt = SmtEngine(max_depth=4, induction=False).check(system, temporal)
     if smt.verdict is Verdict.VIOLATED:
         assert expected.verdict is Verdict.VIOLATED

@@ -156,7 +156,7 @@ def applicable(system: TransitionSystem, plan: Plan) -> bool:
     """Whether the zone search handles this property on this system (module doc)."""
     phases = system.params.traffic.phases
     return (
-        plan.kind in ("invariant", "bounded", "reachable", "recoverable")
+        plan.kind in ("invariant", "bounded", "reachable", "recoverable", "temporal")
         and all((False, False) in phase.choices() for phase in phases)
         and not system.params.traffic.deterministic
     )
@@ -214,8 +214,13 @@ class ZoneExplorer(BudgetedSearch):
         self.want_graph = plan.kind == "recoverable"
         self.edges: list[tuple[int, int, _Deriv]] = []
         self.limit = plan.bound if plan.bound is not None else 0
+        self.obligation = plan.obligation if plan.kind == "temporal" else None
+        self.timed = plan.bound is not None
         self.ceiling = list(self.lifter.ceiling)
         self.ceiling[MONITOR_CLOCK] = self.limit + 1
+        #: whether a running monitor's clock moves with time (not for an ``until``
+        #: without a time limit: its obligation is a flag, its clock stays free)
+        self.counts = self.bounded or self.timed
         self.phases = system.params.traffic.phases
         self.keys: list[Key] = []
         self.zones: list[Zone] = []
@@ -334,7 +339,7 @@ class ZoneExplorer(BudgetedSearch):
             found = self._close(u)
             if found is not None:
                 return found
-        mon = (MONITOR_CLOCK,) if monitor else ()
+        mon = (MONITOR_CLOCK,) if monitor and self.counts else ()
         done: list[Step] = []
         for ab, ba in self.phases[d.phase].choices():
             bits = (1 if ab else 0) | (2 if ba else 0)
@@ -381,7 +386,7 @@ class ZoneExplorer(BudgetedSearch):
         that stays in its discrete state is stored closed, the parts where a clock
         reached its ceiling arrive as fresh nodes of their own."""
         d, monitor, _ = self.keys[v]
-        moved = (*self.lifter.running(d), *((MONITOR_CLOCK,) if monitor else ()))
+        moved = (*self.lifter.running(d), *((MONITOR_CLOCK,) if monitor and self.counts else ()))
         later = self.zones[v].up_to(*self._ceilings(moved, 0))
         if later is None:  # pragma: no cover - a normalised zone is below its ceilings
             raise Undecided("empty zone after time passed")
@@ -481,6 +486,29 @@ class ZoneExplorer(BudgetedSearch):
                 zone, monitor, action = zone.reset(MONITOR_CLOCK, 0), True, "reset"
             elif monitor_was:
                 zone, action = zone.free(MONITOR_CLOCK), "stop"
+        elif self.obligation is not None:
+            # a temporal plan (``engines.monitor.Monitor``): the monitor runs while an
+            # obligation is open; without a time limit its clock stays free
+            if monitor_was and holds:
+                zone, action = zone.free(MONITOR_CLOCK), "stop"
+            elif monitor_was:
+                if self.timed:
+                    over = zone.at_least(MONITOR_CLOCK, self.limit + 1)
+                    deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, "keep")
+                    if over is not None:
+                        return self._counterexample(deriv, over, (d, True, closed))
+                    below = zone.at_most(MONITOR_CLOCK, self.limit)
+                    if below is None:
+                        return None
+                    zone = below
+                monitor, action = True, "keep"
+            elif not holds and self._opens(parent, d):
+                zone = zone.reset(MONITOR_CLOCK, 0) if self.timed else zone.free(MONITOR_CLOCK)
+                monitor, action = True, "reset"
+            hold = self.obligation.hold
+            if monitor and hold is not None and not hold(d):
+                deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, action)
+                return self._counterexample(deriv, zone, (d, True, closed))
         deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, action)
         self.visited += 1
         self.transitions += 1
@@ -500,6 +528,13 @@ class ZoneExplorer(BudgetedSearch):
         node = self._record((d, monitor, False), zone, deriv)
         self._edge(parent, node, deriv)
         return self._close(node)
+
+    def _opens(self, parent: int, d: State) -> bool:
+        """Whether a temporal plan's obligation opens in ``d`` (its goal not holding):
+        where the trigger holds (``leads-to``), else only in the initial state."""
+        assert self.obligation is not None
+        trigger = self.obligation.trigger
+        return parent < 0 if trigger is None else trigger(d)
 
     def _edge(self, parent: int, target: int, deriv: _Deriv) -> None:
         """Remember a step for ``recoverable``'s backward pass (``zones.recovery``)."""
