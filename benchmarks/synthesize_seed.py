@@ -18,6 +18,7 @@ Usage: python benchmarks/synthesize_seed.py
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from pathlib import Path
 
@@ -45,24 +46,31 @@ def brute_force(model: api.LoadedModel) -> tuple[dict[tuple[int, int], Verdict],
 
 
 def main() -> None:
-    options = SynthesisOptions(
-        params=("session-ttl", "dpd-retryinterval"),
-        ranges={"session-ttl": (150, 300), "dpd-retryinterval": (10, 60)},
-        values={"session-ttl": TTLS, "dpd-retryinterval": DPDS},
-    )
+    jobs = os.cpu_count() or 1
     print(
-        "| rekey | brute force s | synthesis s | explicit checks | shapes | holds cells "
-        "| cells agree | violated region | rest |"
+        f"| rekey | brute force s | synthesis s (1 job) | synthesis s ({jobs} jobs) "
+        "| explicit checks | shapes | holds cells | cells agree | violated region | rest |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for rekey in (True, False):
         model = api.load([SEED], rekey=rekey)
         brute, brute_seconds = brute_force(model)
-        report = synthesize_model(model, [load_property("agreement")], options)
+        seconds = []
+        for n in (1, jobs):
+            options = SynthesisOptions(
+                params=("session-ttl", "dpd-retryinterval"),
+                ranges={"session-ttl": (150, 300), "dpd-retryinterval": (10, 60)},
+                values={"session-ttl": TTLS, "dpd-retryinterval": DPDS},
+                jobs=n,
+            )
+            started = time.perf_counter()
+            report = synthesize_model(model, [load_property("agreement")], options)
+            seconds.append(time.perf_counter() - started)
         result = report.results[0]
         agree = all(brute[c.point] is c.verdict for c in result.cells)  # type: ignore[index]
         print(
-            f"| {'on' if rekey else 'off'} | {brute_seconds:.2f} | {result.seconds:.2f} "
+            f"| {'on' if rekey else 'off'} | {brute_seconds:.2f} | {seconds[0]:.2f} "
+            f"| {seconds[1]:.2f} "
             f"| {result.explicit_checks} | {len(result.shapes)} "
             f"| {result.count(Verdict.HOLDS)} | {'yes' if agree else 'NO'} "
             f"| {' or '.join(report.violated_text(result))} "

@@ -197,6 +197,7 @@ def synthesize(
     max_states: int = 2_000_000,
     timeout_seconds: float | None = None,
     probes: int = _synthesis.DEFAULT_PROBES,
+    jobs: int = 1,
 ) -> SynthesisReport:
     """Timer regions where each property holds or is violated (README, "Parameter
     synthesis"). ``params`` are config-facing names (:data:`SYNTHESIS_PARAMS`:
@@ -206,7 +207,8 @@ def synthesize(
 
     Each result's ``violated`` region is derived from counterexamples (every point of
     it is violated); ``rest`` is the remainder of the box, established only at the grid
-    cells checked HOLDS (``established``), not between them."""
+    cells checked HOLDS (``established``), not between them. ``jobs`` worker processes
+    search the grid cells."""
     chosen = tuple(p if isinstance(p, Property) else load_property(p) for p in properties)
     if not chosen:
         chosen = tuple(p for p in load_all() if p.kind in _synthesis.KINDS)
@@ -219,6 +221,7 @@ def synthesize(
         max_states=max_states,
         timeout_seconds=timeout_seconds,
         probes=probes,
+        jobs=jobs,
     )
     return _synthesis.synthesize_model(model, chosen, options)
 

@@ -197,3 +197,19 @@ def test_every_point_of_a_violated_region_is_violated(system: TunnelSystem, name
             assert verdict is Verdict.VIOLATED, point
         if point in verdicts and verdicts[point] is not Verdict.INCONCLUSIVE:
             assert verdicts[point] is verdict, point
+
+
+def test_parallel_grid_searches_give_the_same_report() -> None:
+    """``jobs=2``: the grid cells are searched up front by two workers; the regions and
+    every cell's verdict are those of the one-process run (without rekey: quick)."""
+    model = api.load([SEED], rekey=False)
+    grid = {"session-ttl": TTLS[::2], "dpd-retryinterval": DPDS[::2]}
+
+    def run(jobs: int) -> api.SynthesisReport:
+        return api.synthesize(model, NAMES, ["agreement"], ranges=BOX, values=grid, jobs=jobs)
+
+    one, two = run(1), run(2)
+    assert one.violated_text(one.results[0]) == two.violated_text(two.results[0])
+    assert [(c.point, c.verdict) for c in one.results[0].cells] == [
+        (c.point, c.verdict) for c in two.results[0].cells
+    ]

@@ -20,7 +20,7 @@ import sys
 import click
 
 from ipsecmc.cli.app import handle_errors, main
-from ipsecmc.cli.options import budget_options
+from ipsecmc.cli.options import budget_options, jobs_option, worker_count
 from ipsecmc.properties import load_all, load_property
 from ipsecmc.render.synthesis import render_synthesis_json, render_synthesis_text
 from ipsecmc.workflows.check import load_model
@@ -97,6 +97,7 @@ from ipsecmc.workflows.synthesize import (
     show_default=True,
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@jobs_option()
 @budget_options("grid cell", "that cell is not answered (exit 3)")
 @handle_errors
 def synthesize(
@@ -114,6 +115,7 @@ def synthesize(
     no_rekey: bool,
     max_states: int,
     timeout: float | None,
+    jobs: int | None,
 ) -> None:
     """Which timer values make each property of the tunnels in PATH hold or fail.
 
@@ -129,6 +131,7 @@ def synthesize(
         bound_seconds=bound_seconds,
         max_states=max_states,
         timeout_seconds=timeout,
+        jobs=worker_count(jobs),
     )
     model = load_model(paths, traffic, False if no_rekey else None)
     if properties:

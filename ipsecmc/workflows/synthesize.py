@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ipsecmc.engines.explicit.search import ExplicitEngine
-from ipsecmc.engines.result import Budget, Plan, Verdict
+from ipsecmc.engines.result import Budget, EngineResult, Plan, Verdict
 from ipsecmc.engines.smt.concolic import PathCondition, path_condition
 from ipsecmc.engines.smt.z3_api import BoolT, Term, z3
 from ipsecmc.errors import InternalError, UsageError
@@ -47,6 +47,7 @@ from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import STANDARD_ATOMS, Property, compile_formula, validate
 from ipsecmc.workflows.check import LoadedModel
+from ipsecmc.workflows.parallel import check_systems
 from ipsecmc.workflows.regions import (
     Cube,
     box_formula,
@@ -57,7 +58,7 @@ from ipsecmc.workflows.regions import (
     simplify_in,
     union_formula,
 )
-from ipsecmc.workflows.tunnel_check import plan_for, resolve_bound
+from ipsecmc.workflows.tunnel_check import CheckOptions, plan_for, resolve_bound
 
 #: Parameters one may synthesize, by their config-facing name: the ``EndParams`` field
 #: (set at both ends) and the smallest value it may take.
@@ -113,6 +114,8 @@ class SynthesisOptions:
     timeout_seconds: float | None = None
     probes: int = DEFAULT_PROBES
     probe_states: int = PROBE_STATES
+    #: worker processes for the grid cells' searches (``workflows.parallel``)
+    jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -333,12 +336,16 @@ def synthesize_property(
 
     longest = _largest_bound(system, prop, axes, options.bound_seconds)
 
+    grid = list(itertools.product(*(a.values for a in axes)))
+    known = _checked_in_parallel(system, prop, axes, grid, options)
+
     def explore(point: tuple[int, ...], budget: Budget) -> Cell:
-        """Check ``point``; a counterexample becomes a new shape."""
+        """Check ``point`` (or take its verdict from the parallel pass); a
+        counterexample becomes a new shape."""
         nonlocal checks
         concrete = retimed(system, axes, point)
         plan = plan_for(concrete, prop, options.bound_seconds)
-        result = ExplicitEngine(budget).check(concrete, plan)
+        result = known.get(point) or ExplicitEngine(budget).check(concrete, plan)
         checks += 1
         if result.verdict is not Verdict.VIOLATED or result.path is None:
             return Cell(point, result.verdict, "explicit", result.reason)
@@ -368,7 +375,7 @@ def synthesize_property(
     full = Budget(options.max_states, options.timeout_seconds)
     probe_seconds = min(PROBE_SECONDS, options.timeout_seconds or PROBE_SECONDS)
     small = Budget(min(options.probe_states, options.max_states), probe_seconds)
-    for point in itertools.product(*(a.values for a in axes)):
+    for point in grid:
         k = covering(point)
         if k is not None:
             cells.append(Cell(point, Verdict.VIOLATED, f"shape {k + 1}"))
@@ -411,6 +418,32 @@ def synthesize_property(
         time.perf_counter() - started,
         tuple(probes),
     )
+
+
+def _checked_in_parallel(
+    system: TunnelSystem,
+    prop: Property,
+    axes: Sequence[Axis],
+    grid: Sequence[tuple[int, ...]],
+    options: SynthesisOptions,
+) -> dict[tuple[int, ...], EngineResult]:
+    """With ``jobs`` > 1, every grid cell searched up front by ``jobs`` forked workers
+    (``workflows.parallel``, as ``check --jobs``): the cells where the property holds
+    need a whole search each, and shapes save none of them. With one job, nothing: cells
+    are searched one by one and those a shape already covers are skipped."""
+    if options.jobs <= 1 or len(grid) <= 1:
+        return {}
+    systems = [retimed(system, axes, point) for point in grid]
+    check = CheckOptions(
+        properties=(prop.name,),
+        bound_seconds=options.bound_seconds,
+        max_states=options.max_states,
+        timeout_seconds=options.timeout_seconds,
+        jobs=options.jobs,
+        longest=False,
+    )
+    results = check_systems(systems, [prop], check, {}, symmetry=False)
+    return {point: r.result for point, r in zip(grid, results, strict=True)}
 
 
 def _largest_bound(
