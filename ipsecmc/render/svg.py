@@ -80,7 +80,7 @@ def _diagram(root: ET.Element, r: PropertyResult, y0: float, width: float) -> fl
         font_weight="bold",
         class_="title",
     )
-    lines = textwrap.wrap(paragraph(r), width=int((width - 24) / CHAR))
+    lines = textwrap.wrap(paragraph(r), width=int((width - 24) / CHAR), break_on_hyphens=False)
     for k, line in enumerate(lines):
         _el(
             g,

@@ -61,6 +61,7 @@ def explanation_lines(r: PropertyResult, indent: str = "    ") -> list[str]:
         width=96,
         initial_indent=indent,
         subsequent_indent=indent,
+        break_on_hyphens=False,  # "local-in" stays one word
     )
 
 

@@ -16,7 +16,7 @@ def test_fixed_to_intended_is_a_regression_with_trace() -> None:
     assert "agreement: HOLDS -> VIOLATED   [REGRESSION]" in out
     assert "counterexample in NEW" in out
     assert "dropped by local-in policy 2" in out
-    assert "site2's local-in policy 2 (site2.conf:97)" in out  # the explanation
+    assert "site2's local-in policy 2 (site2.conf:97)" in " ".join(out.split())  # explanation
     assert "1 regression(s)" in out
     assert_no_secrets(out)
 
