@@ -159,7 +159,7 @@ FORMULAS = (
 @settings(
     derandomize=True,
     database=None,
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

@@ -151,7 +151,7 @@ def _path_is_real(system: TransitionSystem, plan: Plan, result: EngineResult) ->
         assert confirm_path(system, plan, result.path)  # and it ends in a violation
 
 
-@settings(max_examples=20)
+@settings(max_examples=12)  # more in the slow suite's tests below
 @given(bound=st.integers(3, 30), **SMALL)
 def test_zone_search_keeps_verdicts_on_small_timers(bound: int, **kw: object) -> None:
     system = small_system(**kw)  # type: ignore[arg-type]
@@ -159,7 +159,7 @@ def test_zone_search_keeps_verdicts_on_small_timers(bound: int, **kw: object) ->
         _same_verdict(system, plan)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(bound=st.integers(3, 30), **SMALLER)
 def test_zone_search_new_kinds_keep_verdicts(bound: int, **kw: object) -> None:
     system = small_system(**kw)  # type: ignore[arg-type]
