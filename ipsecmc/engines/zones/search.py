@@ -474,14 +474,11 @@ class ZoneExplorer(BudgetedSearch):
         action = "none"
         if self.bounded:
             if holds and monitor_was:
-                over = zone.at_least(MONITOR_CLOCK, self.limit + 1)
                 deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, "keep")
-                if over is not None:
-                    return self._counterexample(deriv, over, (d, True, closed))
-                below = zone.at_most(MONITOR_CLOCK, self.limit)
-                if below is None:
-                    return None
-                zone, monitor, action = below, True, "keep"
+                kept = self._within_limit(zone, deriv, (d, True, closed))
+                if not isinstance(kept, Zone):
+                    return kept  # the counterexample, or None: no part is left
+                zone, monitor, action = kept, True, "keep"
             elif holds:
                 zone, monitor, action = zone.reset(MONITOR_CLOCK, 0), True, "reset"
             elif monitor_was:
@@ -493,14 +490,11 @@ class ZoneExplorer(BudgetedSearch):
                 zone, action = zone.free(MONITOR_CLOCK), "stop"
             elif monitor_was:
                 if self.timed:
-                    over = zone.at_least(MONITOR_CLOCK, self.limit + 1)
                     deriv = _Deriv(parent, kind, label, ops, moved, part.frozen, "keep")
-                    if over is not None:
-                        return self._counterexample(deriv, over, (d, True, closed))
-                    below = zone.at_most(MONITOR_CLOCK, self.limit)
-                    if below is None:
-                        return None
-                    zone = below
+                    kept = self._within_limit(zone, deriv, (d, True, closed))
+                    if not isinstance(kept, Zone):
+                        return kept
+                    zone = kept
                 monitor, action = True, "keep"
             elif not holds and self._opens(parent, d):
                 zone = zone.reset(MONITOR_CLOCK, 0) if self.timed else zone.free(MONITOR_CLOCK)
@@ -528,6 +522,14 @@ class ZoneExplorer(BudgetedSearch):
         node = self._record((d, monitor, False), zone, deriv)
         self._edge(parent, node, deriv)
         return self._close(node)
+
+    def _within_limit(self, zone: Zone, deriv: _Deriv, key: Key) -> EngineResult | Zone | None:
+        """A running monitor kept to at most T: the counterexample where its clock has
+        passed T in ``zone``, else the part of ``zone`` below (None if there is none)."""
+        over = zone.at_least(MONITOR_CLOCK, self.limit + 1)
+        if over is not None:
+            return self._counterexample(deriv, over, key)
+        return zone.at_most(MONITOR_CLOCK, self.limit)
 
     def _opens(self, parent: int, d: State) -> bool:
         """Whether a temporal plan's obligation opens in ``d`` (its goal not holding):
