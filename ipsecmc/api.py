@@ -38,7 +38,7 @@ from pathlib import Path
 from ipsecmc.engines.result import Budget, EngineResult, Verdict
 from ipsecmc.errors import IpsecmcError, UsageError
 from ipsecmc.fortios.params import TunnelSystem
-from ipsecmc.properties import Property, load_all, load_property, parse_property
+from ipsecmc.properties import Property, load_all, load_property
 from ipsecmc.trace import Trace
 from ipsecmc.workflows import synthesize as _synthesis
 from ipsecmc.workflows.check import (
@@ -113,8 +113,9 @@ def with_timers(model: LoadedModel, *, end: str | None = None, **timers: int | N
 
 
 def property_from_text(text: str, filename: str = "<text>") -> Property:
-    """A property written in the ``.prop`` format (README, "Properties")."""
-    return parse_property(text, filename)
+    """A property written in the ``.prop`` format (README, "Properties"); the same as
+    ``Property.from_text``."""
+    return Property.from_text(text, filename)
 
 
 def check(

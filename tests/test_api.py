@@ -82,11 +82,17 @@ def test_with_timers_rejects_bad_values(
         api.with_timers(api.load([SEED]), end=end, **timers)
 
 
+_BOTH_UP = (
+    "name: both-up\ndescription: both ends agree\nkind: invariant\n"
+    "formula: up(end_a) == up(end_b)\n"
+)
+
+
 def test_a_property_written_as_text() -> None:
-    mine = api.property_from_text(
-        "name: both-up\ndescription: both ends agree\nkind: invariant\n"
-        "formula: up(end_a) == up(end_b)\n"
-    )
+    mine = api.property_from_text(_BOTH_UP)
+    assert api.Property.from_text(_BOTH_UP) == mine
+    with pytest.raises(api.IpsecmcError, match=r"mine\.prop:4:"):
+        api.Property.from_text(_BOTH_UP.replace("up(end_b)", "up(end_b"), "mine.prop")
     report = api.check(api.load([SEED]), [mine])
     assert [r.prop.name for r in report.results] == ["both-up"]
     assert report.results[0].verdict is api.Verdict.VIOLATED

@@ -55,6 +55,12 @@ class Clock:
     #: Whether time moves it in this end (its value below the ceiling, and, for
     #: ``quiet``, an IKE SA up and DPD on); symbolic-friendly.
     running_in: Callable[[EndParams, EndState, Any], Any]
+    #: Nothing but its reaching the ceiling is ever read: no handler, guard or atom
+    #: looks at its value otherwise (the keylives: ``due`` asks ``== 0``). Two states
+    #: that differ only in such clocks, all far from their ceilings, behave alike, which
+    #: the explicit engine's cycle jumps rely on (``engines.explicit.cycles``). A
+    #: behaviour that reads the value (a soft lifetime, a rekey margin) must clear it.
+    only_at_ceiling: bool = False
 
     def ceiling(self, p: EndParams) -> int:
         return self.ceiling_of(p)
@@ -85,14 +91,8 @@ class Clock:
         return top - value if self.direction > 0 else value - top
 
 
-def _countdown(field: str, *, observable: bool = False) -> Clock:
-    return Clock(
-        field,
-        -1,
-        observable,
-        lambda p: 0,
-        lambda p, e, v: v > 0,
-    )
+def _countdown(field: str, *, observable: bool = False, only_at_ceiling: bool = False) -> Clock:
+    return Clock(field, -1, observable, lambda p: 0, lambda p, e, v: v > 0, only_at_ceiling)
 
 
 def _dpd_quiet_runs(p: EndParams, e: EndState, value: Any) -> Any:
@@ -105,8 +105,8 @@ def _dpd_quiet_runs(p: EndParams, e: EndState, value: Any) -> Any:
 END_CLOCKS: tuple[Clock, ...] = (
     _countdown("sess", observable=True),
     Clock("quiet", 1, False, lambda p: p.dpd_retryinterval, _dpd_quiet_runs),
-    _countdown("p1_life"),
-    _countdown("p2_life"),
+    _countdown("p1_life", only_at_ceiling=True),
+    _countdown("p2_life", only_at_ceiling=True),
     _countdown("req_timer"),
     _countdown("dpd_timer"),
 )

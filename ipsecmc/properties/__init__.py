@@ -78,7 +78,8 @@ from ipsecmc.properties.library import (
     load_all,
     load_property,
 )
-from ipsecmc.properties.parse import parse_formula, parse_property
+from ipsecmc.properties.parse import parse_formula
+from ipsecmc.properties.prop_file import Property, parse_property
 from ipsecmc.properties.signatures import STANDARD_ATOMS, AtomSignature, validate
 from ipsecmc.properties.syntax import (
     ENUM_NAMES,
@@ -100,7 +101,6 @@ from ipsecmc.properties.syntax import (
     Kind,
     Not,
     Or,
-    Property,
     Temporal,
     TemporalOp,
     Value,

@@ -9,8 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ipsecmc.errors import PropertyError, SourceLoc, UsageError
-from ipsecmc.properties.parse import found_text, parse_property
-from ipsecmc.properties.syntax import Property
+from ipsecmc.properties.prop_file import Property, found_text, parse_property
 
 PROPERTIES_DIR_ENV = "IPSECMC_PROPERTIES_DIR"
 

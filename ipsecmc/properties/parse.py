@@ -9,7 +9,6 @@ from typing import Literal
 
 from ipsecmc.errors import InternalError, PropertyError, SourceLoc
 from ipsecmc.properties.syntax import (
-    KINDS,
     MAX_NESTING,
     TEMPORAL_OPS,
     And,
@@ -22,26 +21,19 @@ from ipsecmc.properties.syntax import (
     Expr,
     Implies,
     IntLit,
-    Kind,
     Not,
     Or,
-    Property,
     Temporal,
     TemporalOp,
-    _distinct_atoms,
-    subexpressions,
 )
 
 _MAX_INT_DIGITS = 18
 _TEMPORAL_WORDS = frozenset(TEMPORAL_OPS)
 _KEYWORDS = frozenset({"not", "and", "or", "implies", "true", "false"}) | _TEMPORAL_WORDS
-_KEYS = ("name", "description", "kind", "formula", "bound")
-_CONTINUABLE = frozenset({"description", "formula"})
 
 _ATOM_NAME_RE = re.compile(r"[a-z_][A-Za-z0-9_]*", re.ASCII)
 _ENUM_NAME_RE = re.compile(r"[A-Z][A-Z0-9_]*", re.ASCII)
-_INT_RE = re.compile(r"[0-9]+", re.ASCII)
-_PROP_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*", re.ASCII)
+INT_RE = re.compile(r"[0-9]+", re.ASCII)
 _TOKEN_RE = re.compile(
     r"(?P<ws>[ \t]+)|(?P<op>==|!=|<=|>=|<|>)|(?P<punct>[(),])|(?P<word>[A-Za-z0-9_./:-]+)",
     re.ASCII,
@@ -62,7 +54,7 @@ class _Token:
 
 
 @dataclass(frozen=True, slots=True)
-class _Segment:
+class Segment:
     """A piece of formula text and where its first character sits in the file."""
 
     text: str
@@ -70,7 +62,7 @@ class _Segment:
     column: int
 
 
-def _tokenize(segments: list[_Segment], filename: str) -> list[_Token]:
+def _tokenize(segments: list[Segment], filename: str) -> list[_Token]:
     tokens: list[_Token] = []
     end = SourceLoc(filename, 1, 1)
     for seg in segments:
@@ -188,7 +180,7 @@ class _Parser:
         if tok.kind == "word" and tok.text == "T":
             self.advance()
             return BoundRef(tok.loc)
-        if tok.kind == "word" and _INT_RE.fullmatch(tok.text) and len(tok.text) <= 9:
+        if tok.kind == "word" and INT_RE.fullmatch(tok.text) and len(tok.text) <= 9:
             self.advance()
             return IntLit(int(tok.text), tok.loc)
         raise self.fail("a number of seconds or T after 'within'")
@@ -272,7 +264,7 @@ class _Parser:
         if text == "T":
             self.advance()
             return BoundRef(tok.loc)
-        if _INT_RE.fullmatch(text):
+        if INT_RE.fullmatch(text):
             if len(text) > _MAX_INT_DIGITS:
                 raise self.fail(f"a number of at most {_MAX_INT_DIGITS} digits")
             self.advance()
@@ -336,182 +328,10 @@ def parse_formula(text: str, filename: str = "<formula>", line: int = 1, column:
             SourceLoc(filename, line, column + nl),
             "expected a formula on one line, found a newline",
         )
-    return _Parser(_tokenize([_Segment(text, line, column)], filename)).parse()
+    return _Parser(_tokenize([Segment(text, line, column)], filename)).parse()
 
 
-# --------------------------------------------------------------------------- file format
-
-
-@dataclass(slots=True)
-class _Entry:
-    key_loc: SourceLoc
-    segments: list[_Segment]
-
-
-def found_text(text: str) -> str:
-    text = text.strip()
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-def _end_of_file(text: str, filename: str) -> SourceLoc:
-    lines = text.split("\n")
-    return SourceLoc(filename, len(lines), len(lines[-1]) + 1)
-
-
-def parse_property(text: str, filename: str) -> Property:
-    """Parse the text of one property file; ``filename`` is used in error locations.
-
-    The result has ``source=None``; :func:`load_property` fills it in. Atoms are not
-    checked here (the parser does not know which exist): call :func:`validate`.
-    """
-    entries: dict[str, _Entry] = {}
-    last_key: str | None = None
-    for lineno, raw in enumerate(text.split("\n"), start=1):
-        line = raw.removesuffix("\r")
-        code = line.split("#", 1)[0].rstrip()
-        if not code.strip():
-            continue
-        if code[0].isspace():
-            if last_key not in _CONTINUABLE or last_key is None:
-                col = len(code) - len(code.lstrip()) + 1
-                raise PropertyError(
-                    SourceLoc(filename, lineno, col),
-                    "expected a 'key: value' line starting in column 1, found an indented line "
-                    "(only description and formula continue on indented lines)",
-                )
-            stripped = code.lstrip()
-            col = len(code) - len(stripped) + 1
-            entries[last_key].segments.append(_Segment(stripped, lineno, col))
-            continue
-        colon = code.find(":")
-        key = code[:colon].rstrip() if colon >= 0 else ""
-        if colon < 0 or key not in _KEYS:
-            found = found_text(code) if colon < 0 else found_text(key)
-            raise PropertyError(
-                SourceLoc(filename, lineno, 1),
-                f"expected 'key: value' with key one of {', '.join(_KEYS)}, found {found}",
-            )
-        if key in entries:
-            first = entries[key].key_loc.line
-            raise PropertyError(
-                SourceLoc(filename, lineno, 1),
-                f"expected each key once, found a second '{key}:' (first at line {first})",
-            )
-        rest = code[colon + 1 :]
-        value = rest.lstrip()
-        col = colon + 2 + len(rest) - len(value)
-        segments = [_Segment(value, lineno, col)] if value else []
-        entries[key] = _Entry(SourceLoc(filename, lineno, 1), segments)
-        last_key = key
-
-    eof = _end_of_file(text, filename)
-    for key in ("name", "description", "kind", "formula"):
-        if key not in entries:
-            raise PropertyError(eof, f"expected a '{key}:' line, found end of file")
-    for key, entry in entries.items():
-        if not entry.segments:
-            loc = SourceLoc(filename, entry.key_loc.line, len(key) + 2)
-            raise PropertyError(loc, f"expected a value after '{key}:', found nothing")
-
-    name_seg = _single_line_value(entries["name"], "name", filename)
-    if not _PROP_NAME_RE.fullmatch(name_seg.text):
-        raise PropertyError(
-            SourceLoc(filename, name_seg.line, name_seg.column),
-            "expected a name of letters, digits, '-' and '_', found " + found_text(name_seg.text),
-        )
-    kind_seg = _single_line_value(entries["kind"], "kind", filename)
-    kind = _parse_kind(kind_seg, filename)
-    description = " ".join(seg.text for seg in entries["description"].segments)
-
-    formula, temporal = _Parser(_tokenize(entries["formula"].segments, filename)).parse_top()
-    first_formula = entries["formula"].segments[0]
-    formula_loc = SourceLoc(filename, first_formula.line, first_formula.column)
-    if temporal is not None and kind != "temporal":
-        raise PropertyError(
-            temporal.loc,
-            f"expected no temporal operator in a property of kind {kind}, found "
-            f"'{temporal.op}' (use 'kind: temporal')",
-        )
-    if temporal is None and kind == "temporal":
-        raise PropertyError(
-            formula_loc,
-            "expected a temporal formula for kind temporal ('P leads-to Q within L', "
-            "'P until Q', 'P until Q within L' or 'Q within L'), found none",
-        )
-
-    bound: int | Literal["auto"] | None = None
-    bound_loc: SourceLoc | None = None
-    if "bound" in entries:
-        bound_seg = _single_line_value(entries["bound"], "bound", filename)
-        bound_loc = SourceLoc(filename, bound_seg.line, bound_seg.column)
-        bound = _parse_bound(bound_seg, bound_loc)
-
-    parts = (formula, *(() if temporal is None else temporal.parts()))
-    uses_t = next((n for e in parts for n in subexpressions(e) if isinstance(n, BoundRef)), None)
-    kind_loc = SourceLoc(filename, kind_seg.line, kind_seg.column)
-    if kind == "bounded" and bound is None:
-        raise PropertyError(
-            eof, "expected a 'bound:' line (kind bounded needs seconds or auto), found end of file"
-        )
-    if uses_t is not None and bound is None:
-        raise PropertyError(
-            uses_t.loc or formula_loc,
-            "expected a 'bound:' line for T to refer to, found none (add 'bound: <seconds>')",
-        )
-    if bound is not None and kind != "bounded" and uses_t is None:
-        raise PropertyError(
-            bound_loc,
-            f"expected no 'bound:' for kind {kind} whose formula does not use T, found one "
-            f"(it would have no effect; kind is at line {kind_loc.line})",
-        )
-
-    return Property(
-        name=name_seg.text,
-        description=description,
-        kind=kind,
-        formula=formula,
-        bound=bound,
-        loc=SourceLoc(filename, name_seg.line, name_seg.column),
-        source=None,
-        atoms=_distinct_atoms(parts),
-        formula_loc=formula_loc,
-        bound_loc=bound_loc,
-        temporal=temporal,
-    )
-
-
-def _single_line_value(entry: _Entry, key: str, filename: str) -> _Segment:
-    seg = entry.segments[0]
-    if len(entry.segments) > 1 or len(seg.text.split()) > 1:
-        extra = entry.segments[1] if len(entry.segments) > 1 else None
-        if extra is not None:
-            loc = SourceLoc(filename, extra.line, extra.column)
-            found = found_text(extra.text)
-        else:
-            word2 = seg.text.split()[1]
-            loc = SourceLoc(filename, seg.line, seg.column + seg.text.index(word2, 1))
-            found = found_text(word2)
-        raise PropertyError(loc, f"expected a single word after '{key}:', found also {found}")
-    return seg
-
-
-def _parse_kind(seg: _Segment, filename: str) -> Kind:
-    for kind in KINDS:
-        if seg.text == kind:
-            return kind
-    raise PropertyError(
-        SourceLoc(filename, seg.line, seg.column),
-        f"expected kind {', '.join(KINDS[:-1])} or {KINDS[-1]}, found {found_text(seg.text)}",
-    )
-
-
-def _parse_bound(seg: _Segment, loc: SourceLoc) -> int | Literal["auto"]:
-    if seg.text == "auto":
-        return "auto"
-    if _INT_RE.fullmatch(seg.text) and len(seg.text) <= 9:
-        return int(seg.text)
-    raise PropertyError(
-        loc,
-        "expected a whole number of seconds (at most 9 digits) or 'auto', found "
-        + found_text(seg.text),
-    )
+def parse_segments(segments: list[Segment], filename: str) -> tuple[Expr, Temporal | None]:
+    """Parse a formula given as pieces of a file (a ``.prop`` file's ``formula:`` value
+    and its continuation lines), with the temporal operator at its top, if any."""
+    return _Parser(_tokenize(segments, filename)).parse_top()

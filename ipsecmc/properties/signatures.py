@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ipsecmc.errors import PropertyError, SourceLoc
+from ipsecmc.properties.prop_file import Property
 from ipsecmc.properties.syntax import (
     ENUM_NAMES,
     GENERIC_ENDS,
@@ -22,7 +23,6 @@ from ipsecmc.properties.syntax import (
     IntLit,
     Not,
     Or,
-    Property,
     ResultType,
     render,
 )

@@ -1,13 +1,12 @@
-"""The formula language's types and syntax tree, its rendering, and ``Property``."""
+"""The formula language's types and syntax tree, and its rendering."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
-from ipsecmc.errors import InternalError, SourceLoc
+from ipsecmc.errors import SourceLoc
 
 Kind: TypeAlias = Literal["invariant", "bounded", "reachable", "recoverable", "temporal"]
 KINDS: tuple[Kind, ...] = ("invariant", "bounded", "reachable", "recoverable", "temporal")
@@ -252,55 +251,3 @@ def render_temporal(temporal: Temporal, goal: Expr) -> str:
         return f"{render(goal)}{limit}"
     assert temporal.left is not None
     return f"{render(temporal.left)} {temporal.op} {render(goal)}{limit}"
-
-
-# --------------------------------------------------------------------------- Property
-
-
-@dataclass(frozen=True, slots=True)
-class Property:
-    """One parsed property file.
-
-    ``bound`` is ``None`` when the file has no ``bound:`` line, ``"auto"`` when the
-    checker must derive it from the scenario's timers, or seconds. The checker resolves
-    ``auto`` with :meth:`with_bound` before evaluating formulas that mention ``T``.
-    ``atoms`` lists each distinct atom once, in order of first use (with that use's
-    location), so the checker can validate and precompute them.
-    """
-
-    name: str
-    description: str
-    kind: Kind
-    formula: Expr
-    bound: int | Literal["auto"] | None
-    loc: SourceLoc
-    source: Path | None
-    atoms: tuple[Atom, ...]
-    formula_loc: SourceLoc
-    bound_loc: SourceLoc | None = None
-    #: ``kind: temporal``: the operator around ``formula`` (then the goal ``Q``)
-    temporal: Temporal | None = None
-
-    def expressions(self) -> tuple[Expr, ...]:
-        """The formula and, for a temporal property, its other parts."""
-        extra = () if self.temporal is None else self.temporal.parts()
-        return (self.formula, *extra)
-
-    @property
-    def uses_bound(self) -> bool:
-        """Whether the formula mentions ``T``."""
-        return any(
-            isinstance(node, BoundRef) for e in self.expressions() for node in subexpressions(e)
-        )
-
-    def render(self) -> str:
-        """The formula, pretty-printed (parses back to an equal formula)."""
-        if self.temporal is not None:
-            return render_temporal(self.temporal, self.formula)
-        return render(self.formula)
-
-    def with_bound(self, seconds: int) -> Property:
-        """This property with ``bound: auto`` (or any bound) replaced by ``seconds``."""
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
-            raise InternalError(f"bound for {self.name} must be seconds >= 0, got {seconds!r}")
-        return replace(self, bound=seconds)

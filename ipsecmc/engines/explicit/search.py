@@ -34,6 +34,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from ipsecmc.engines import meter
+from ipsecmc.engines.explicit.cycles import CycleJumps, replay_chain
 from ipsecmc.engines.explicit.fast_successors import FastSuccessors
 from ipsecmc.engines.meter import BudgetedSearch, fewer_collections
 from ipsecmc.engines.monitor import Monitor, confirm_path, seconds
@@ -82,6 +83,12 @@ class _Segments:
         elif self.open_since is None:
             self.open_since = at
 
+    def jumped(self, round_start: int, seconds: int) -> None:
+        """The walk jumped ``seconds`` ahead over repetitions of the round that began at
+        ``round_start`` (``cycles``): a stretch that began inside it moves along."""
+        if self.open_since is not None and self.open_since > round_start:
+            self.open_since += seconds
+
 
 #: Zone nodes after which the zone search gives way to the one-second search, on a system
 #: whose timers are all short (``SHORT_TIMER`` seconds or less). Zones pay off with real
@@ -125,11 +132,13 @@ class ExplicitEngine:
         keylife_prefix: bool = True,
         zones: bool = True,
         zone_cap: int | None = ZONE_CAP,
+        cycles: bool = True,
     ) -> None:
-        """``accelerate``, ``compiled``, ``keylife_prefix`` and ``zones`` switch the
-        reductions (time jumps, memoized successors with the sent-quotient, keylife-free
-        search first, timers as symbolic clocks under free traffic); each keeps verdicts,
-        and tests compare them on and off. ``zone_cap``: nodes after which the zone
+        """``accelerate``, ``compiled``, ``keylife_prefix``, ``zones`` and ``cycles``
+        switch the reductions (time jumps, memoized successors with the sent-quotient,
+        keylife-free search first, timers as symbolic clocks under free traffic, jumps
+        over cycles that only wear keylives down); each keeps verdicts, and tests
+        compare them on and off. ``zone_cap``: nodes after which the zone
         search gives way to the one-second search when all timers are short
         (``ZONE_CAP``)."""
         self.budget = budget or Budget()
@@ -139,6 +148,7 @@ class ExplicitEngine:
         self.keylife_prefix = keylife_prefix
         self.zones = zones
         self.zone_cap = zone_cap
+        self.cycles = cycles
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         with fewer_collections():
@@ -164,7 +174,14 @@ class ExplicitEngine:
             if found is not None:
                 return found
         search = _Search(
-            system, plan, budget, self.progress, self.accelerate, self.compiled, started
+            system,
+            plan,
+            budget,
+            self.progress,
+            self.accelerate,
+            self.compiled,
+            started,
+            self.cycles and self.accelerate,
         )
         return search.run()
 
@@ -247,6 +264,20 @@ class ExplicitEngine:
 _EARLY_HIT_KINDS = ("invariant", "bounded", "reachable", "temporal")
 
 
+def _cut_after_longest_wait(labels: list[Label], goals: list[bool]) -> list[Label]:
+    """Shorten a recovery witness to end at the goal state that ends its longest wait
+    (``goals[k]``: whether the state after ``labels[k]`` is a goal state)."""
+    now, best, cut = 0, -1, len(labels)
+    segments = _Segments()
+    for position, (label, goal) in enumerate(zip(labels, goals, strict=True)):
+        now += seconds(label)
+        since = segments.open_since
+        segments.see(goal, now)
+        if goal and since is not None and now - since > best:
+            best, cut = now - since, position + 1
+    return labels[:cut]
+
+
 def _plus(a: Stats, b: Stats) -> Stats:
     """Statistics of search ``a`` run after ``b`` (``a``'s clock started with ``b``)."""
     return replace(a, states=a.states + b.states, transitions=a.transitions + b.transitions)
@@ -264,6 +295,7 @@ class _Search(BudgetedSearch):
         accelerate: bool = True,
         compiled: bool = True,
         started: float | None = None,
+        cycles: bool = False,
     ) -> None:
         self.accelerate = accelerate
         self.system = system
@@ -292,11 +324,13 @@ class _Search(BudgetedSearch):
         # successor index, chain length, seconds)
         self.edges: list[list[_Edge]] = []
         self.want_graph = plan.kind == "recoverable"
+        self.cycles = cycles
         # Chain states after an urgent event -> (chain end node, steps left, goal on the
         # way): a later chain that reaches one of them has merged and need not be walked.
         # (steps left, seconds left, seconds to the first goal state after it or None)
         self.shortcut: dict[Key, tuple[int, int, int, int | None]] = {}
         self.visited = 0
+        self.checked_at = 0  # ``visited`` at the last budget check inside a chain
         self.transitions = 0
         self.started = meter.clock() if started is None else started
         self.last_report = self.started
@@ -311,6 +345,9 @@ class _Search(BudgetedSearch):
         except KeyError:
             value = self._pred_memo[state] = self._pred_raw(state)
             return value
+
+    def _goal(self, key: Key) -> bool:
+        return self.pred(key[0])
 
     def _monitor(self, c: int, label: Label, s: State, s2: State) -> int:
         return self.monitor.step(c, label, s, s2)
@@ -402,6 +439,7 @@ class _Search(BudgetedSearch):
                         goals.append((0, secs))
                 seen: set[Key] | None = None
                 marks: list[tuple[Key, int, int]] = []
+                jumps = CycleJumps() if self.cycles else None
                 while key not in self.index:
                     short = None if self.want_graph else self.shortcut.get(key)
                     if short is not None:
@@ -434,8 +472,18 @@ class _Search(BudgetedSearch):
                             goals.append((chain, secs))
                     if self._hit(key):
                         return self._found(u, (idx, chain))
-                    if chain % _CHAIN_CHECK_EVERY == 0 and self._over_budget() is not None:
-                        break
+                    if jumps is not None:
+                        cycle = jumps.see(key, chain, secs)
+                        if cycle is not None:
+                            segments.jumped(cycle.start, cycle.rounds * cycle.seconds)
+                            key = cycle.land(key, cycle.rounds)
+                            chain += cycle.rounds * cycle.steps
+                            secs += cycle.rounds * cycle.seconds
+                    if self.visited - self.checked_at >= _CHAIN_CHECK_EVERY:
+                        self.checked_at = self.visited
+                        reason = self._over_budget()
+                        if reason is not None:
+                            return self._inconclusive(reason)
                 self.transitions += chain + 1
                 v = self.index.get(key)
                 if v is None:
@@ -480,19 +528,23 @@ class _Search(BudgetedSearch):
             Verdict.INCONCLUSIVE, self._stats(), bound=self.plan.bound, reason=reason
         )
 
-    def _labels_to(self, node: int) -> list[Label]:
+    def _labels_to(self, node: int, goals: list[bool] | None = None) -> list[Label]:
         hops: list[tuple[int, int]] = []
         while node > 0:
             parent, succ, chain = self.parent[node]
             hops.append((succ, chain))
             node = parent
         hops.reverse()
-        return self._replay_hops(self.keys[0], hops)[0]
+        return self._replay_hops(self.keys[0], hops, goals)[0]
 
-    def _replay_hops(self, key: Key, hops: list[tuple[int, int]]) -> tuple[list[Label], Key]:
-        """Labels of a path given as (successor index, chain length) hops from ``key``.
+    def _replay_hops(
+        self, key: Key, hops: list[tuple[int, int]], goals: list[bool] | None = None
+    ) -> tuple[list[Label], Key]:
+        """Labels of a path given as (successor index, chain length) hops from ``key``;
+        with ``goals``, the predicate of the state after each label is appended to it.
 
         The monitor is carried along because it caps jumps exactly as in the search.
+        Rounds of a wearing cycle are jumped as in the search (``cycles.replay_chain``).
         """
         labels: list[Label] = []
         for succ, chain in hops:
@@ -500,12 +552,9 @@ class _Search(BudgetedSearch):
             label, s2 = self.successors(state)[succ]
             labels.append(label)
             key = (s2, self._monitor(c, label, state, s2))
-            for _ in range(chain):
-                step = self._chain_step(key)
-                if step is None:
-                    raise AssertionError("stored chain no longer deterministic")
-                labels.append(step[0])
-                key = step[1]
+            if goals is not None:
+                goals.append(self.pred(s2))
+            key = replay_chain(self._chain_step, key, chain, labels, goals, self._goal, self.cycles)
         return labels, key
 
     def _found(self, node: int, last: tuple[int, int] | None) -> EngineResult:
@@ -538,12 +587,13 @@ class _Search(BudgetedSearch):
                     wait = max(wait, edge.secs - edge.open_since + dist[edge.target])
                 if wait > worst_wait:
                     worst_wait, worst_node, worst_edge = wait, u, e_index
-        labels = self._labels_to(worst_node)
+        goals: list[bool] = []
+        labels = self._labels_to(worst_node, goals)
         key, node = self.keys[worst_node], worst_node
         step = worst_edge if worst_edge >= 0 else via[node]
         while step >= 0:
             edge = self.edges[node][step]
-            more, key = self._replay_hops(key, [(edge.succ, edge.chain)])
+            more, key = self._replay_hops(key, [(edge.succ, edge.chain)], goals)
             labels.extend(more)
             if edge.open_since is None and node != worst_node:
                 break
@@ -553,7 +603,7 @@ class _Search(BudgetedSearch):
             if dist[node] == 0:
                 break
             step = via[node]
-        labels = self._cut_after_longest_wait(labels)
+        labels = _cut_after_longest_wait(labels, goals)
         return EngineResult(
             Verdict.HOLDS,
             stats,
@@ -561,21 +611,6 @@ class _Search(BudgetedSearch):
             reason="every reachable state can reach the goal again (exhaustive search)",
             facts={"worst_recovery_seconds": int(worst_wait)},
         )
-
-    def _cut_after_longest_wait(self, labels: list[Label]) -> list[Label]:
-        """Shorten a recovery witness to end at the goal state that ends its longest wait."""
-        state = self.system.initial()
-        now, since, best, cut = 0, None, -1, len(labels)
-        segments = _Segments()
-        for position, label in enumerate(labels):
-            state = self.system.replay_step(state, label).state
-            now += seconds(label)
-            goal = self.pred(state)
-            since = segments.open_since
-            segments.see(goal, now)
-            if goal and since is not None and now - since > best:
-                best, cut = now - since, position + 1
-        return labels[:cut]
 
     def _recoverable(self, stats: Stats) -> EngineResult:
         """AG EF goal over the stored graph (exact: see the module docstring).

@@ -4,14 +4,16 @@
 a predicate (``disagree``) holds, over every reachable run. That is a longest-path
 question on the reachable graph, so this module explores and *keeps* that graph.
 
-It uses the explicit engine's two exact reductions (``ipsecmc.engines.explicit.search``):
+It uses the explicit engine's exact reductions (``ipsecmc.engines.explicit.search``):
 
 * **chain compression**: only branch points, chain ends and chain loops are stored;
   each stored edge is a deterministic chain of states, walked in full;
 * **time jumps**: inside a chain, a steady stretch of one-second ticks is one
   ``delay`` step (``TransitionSystem.max_delay``: every skipped state has the same
   discrete fields, hence the same atom values, so no stretch starts or ends inside a
-  jump and its seconds are simply added).
+  jump and its seconds are simply added);
+* **cycle jumps** (``cycles``): rounds of a deterministic cycle that only wear the
+  keylives down are skipped; they repeat the round walked, stretches included.
 
 Each edge records what the predicate does along its chain (``Edge``), in seconds from
 the edge's source, so the analysis never has to walk a chain again. There is no
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ipsecmc.engines import meter
+from ipsecmc.engines.explicit.cycles import ChainStep, CycleJumps, Key, replay_chain
 from ipsecmc.engines.meter import BudgetedSearch
 from ipsecmc.engines.monitor import seconds
 from ipsecmc.engines.result import Budget, Stats
@@ -54,20 +57,27 @@ def chain_step(system: TransitionSystem, state: State) -> tuple[Label, State] | 
     return label, after
 
 
+def _keyed_step(system: TransitionSystem) -> ChainStep:
+    """``chain_step`` on the keys of ``cycles`` (a state and a monitor, here always 0)."""
+
+    def step(key: Key) -> tuple[Label, Key] | None:
+        found = chain_step(system, key[0])
+        return None if found is None else (found[0], (found[1], 0))
+
+    return step
+
+
 def replay_hops(
     system: TransitionSystem, state: State, hops: list[Hop]
 ) -> tuple[list[Label], State]:
-    """Labels of a path given as hops from ``state``, and the state it ends in."""
+    """Labels of a path given as hops from ``state``, and the state it ends in (rounds
+    of a wearing cycle jumped as in the search: ``cycles.replay_chain``)."""
     labels: list[Label] = []
+    step = _keyed_step(system)
     for succ, chain in hops:
         label, state = system.successors(state)[succ]
         labels.append(label)
-        for _ in range(chain):
-            step = chain_step(system, state)
-            if step is None:
-                raise AssertionError("stored chain no longer deterministic")
-            labels.append(step[0])
-            state = step[1]
+        state = replay_chain(step, (state, 0), chain, labels)[0]
     return labels, state
 
 
@@ -119,6 +129,13 @@ class _Stretches:
             if self.inner is None or length > self.inner:
                 self.inner = length
             self.since = None
+
+    def jumped(self, round_start: int, seconds: int) -> None:
+        """The walk jumped ``seconds`` ahead over repetitions of the round that began at
+        ``round_start`` (``cycles``): a stretch that began inside it moves along; one
+        that began before it (or the source's) spans the rounds, which have no break."""
+        if self.since is not None and self.since > round_start:
+            self.since += seconds
 
 
 @dataclass
@@ -207,6 +224,7 @@ class _Explorer(BudgetedSearch):
         stretches.see(self.pred(state), secs)
         self.visited += 1
         seen: set[State] = set()
+        jumps = CycleJumps()
         while state not in self.index and state not in seen:
             step = chain_step(self.system, state)
             if step is None:
@@ -217,6 +235,12 @@ class _Explorer(BudgetedSearch):
             secs += seconds(label)
             self.visited += 1
             stretches.see(self.pred(state), secs)
+            cycle = jumps.see((state, 0), chain, secs)
+            if cycle is not None:
+                stretches.jumped(cycle.start, cycle.rounds * cycle.seconds)
+                state = cycle.land((state, 0), cycle.rounds)[0]
+                chain += cycle.rounds * cycle.steps
+                secs += cycle.rounds * cycle.seconds
             if chain % _CHAIN_CHECK_EVERY == 0:
                 self.stop_reason = self._over_budget()
                 if self.stop_reason is not None:
