@@ -2,16 +2,15 @@
 
 Two checks, both without timing anything:
 
-* ``spin_params_of(system)``: the SPIN parameters read off ipsecmc's ``TunnelParams`` for
-  a scenario folder, so the Promela model of a benchmark cell is built from the *same*
-  constants ipsecmc read from the config files (``compare.py`` refuses a cell where
-  they differ from the ones it meant to write).
-* ``reachable_keys(system, bound)``: plain breadth-first search over ipsecmc's
+* ``reachable_keys(system, plan, model)``: plain breadth-first search over ipsecmc's
   one-second transition relation (``TransitionSystem.successors``, no chain compression,
-  no time jumps) in product with the agreement monitor, each state projected onto the
-  fields the Promela model keeps (``sent`` dropped). When agreement holds, SPIN's
-  "states, stored" must equal this count: one ``do``-loop control point, one ``d_step``
-  per transition, so one SPIN state per distinct (projected state, monitor) pair.
+  no time jumps) in product with the plan's monitor (``engines.monitor.Monitor``), each
+  state projected onto the fields the Promela model keeps (``SpinModel.project``:
+  ``sent`` dropped for agreement). When the property holds, SPIN's "states, stored" must
+  equal this count: one ``do``-loop control point, one ``d_step`` per transition (a
+  disallowed choice is a self-loop), so one SPIN state per distinct (projected state,
+  counter) pair. The Promela model itself is derived from ipsecmc's step relation
+  (``promela.py``), so this checks the derivation and the printing, not a transcription.
 
 Run: ``python benchmarks/spin/crosscheck.py models/seed-fixed --bound 120 --no-rekey``
 prints the count (and ``--spin`` runs SPIN on the same parameters and compares);
@@ -33,17 +32,17 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from benchmarks.spin.promela import SpinEnd, SpinParams  # noqa: E402
+from benchmarks.spin.promela import SpinModel, agreement_plan, promela  # noqa: E402
+from ipsecmc.engines.monitor import Monitor  # noqa: E402
+from ipsecmc.engines.result import Plan  # noqa: E402
 from ipsecmc.fortios.params import TunnelSystem, build  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
-from ipsecmc.model.params import DpdMode, EndParams  # noqa: E402
+from ipsecmc.model.params import EndParams  # noqa: E402
 from ipsecmc.model.state import State  # noqa: E402
 from ipsecmc.model.system import TransitionSystem  # noqa: E402
 
-Key = tuple[State, int]
 
-
-def load_system(scenario: str | Path, rekey: bool) -> TransitionSystem:
+def load_system(scenario: str | Path, rekey: bool) -> TunnelSystem:
     """ipsecmc's transition system of the scenario's one tunnel under ``--traffic any``."""
     tunnels = load_scenario([scenario]).tunnels
     if len(tunnels) != 1:
@@ -51,58 +50,25 @@ def load_system(scenario: str | Path, rekey: bool) -> TransitionSystem:
     return build(tunnels[0], "any", rekey)
 
 
-def _spin_end(p: EndParams) -> SpinEnd:
-    if p.ike_version != 1:
-        raise ValueError(f"{p.name}: the Promela model covers IKEv1 only")
-    if len(p.admissions) != 1:
-        raise ValueError(f"{p.name}: the Promela model needs a pinned local-in outcome")
-    return SpinEnd(
-        session_ttl=p.session_ttl,
-        dpd={DpdMode.DISABLE: "disable", DpdMode.ON_IDLE: "on-idle"}.get(p.dpd, "on-demand"),
-        dpd_interval=p.dpd_retryinterval,
-        dpd_retrycount=p.dpd_retrycount,
-        p1_keylife=p.p1_keylife,
-        p2_keylife=p.p2_keylife,
-        p1_auto_negotiate=p.p1_auto_negotiate,
-        p2_auto_negotiate=p.p2_auto_negotiate,
-        admits_ike=p.admissions[0].accepted,
-    )
+def reachable_keys(system: TransitionSystem, plan: Plan, model: SpinModel) -> tuple[int, bool]:
+    """(distinct projected (state, counter) pairs reachable, whether ``plan`` is violated).
 
-
-def spin_params_of(system: TransitionSystem, bound: int) -> SpinParams:
-    """The Promela parameters of an ipsecmc transition system (end a = ``tunnel.a``)."""
-    a, b = system.params.ends
-    return SpinParams(a=_spin_end(a), b=_spin_end(b), bound=bound)
-
-
-def _project(state: State) -> State:
-    return state._replace(a=state.a._replace(sent=False), b=state.b._replace(sent=False))
-
-
-def reachable_keys(system: TransitionSystem, bound: int) -> tuple[int, bool]:
-    """(distinct projected (state, monitor) pairs reachable, whether agreement was violated).
-
-    The monitor is the explicit engine's for a bounded property: seconds the ends have
-    disagreed without a break; a value above ``bound`` is a violation (not expanded).
+    A state that ends the search (``Monitor.hit``: a counterexample) is not expanded.
     """
-
-    def disagree(s: State) -> bool:
-        return s.a.p2 != s.b.p2
-
-    start: Key = (system.initial(), 0)
-    seen = {(_project(start[0]), 0)}
-    queue: deque[Key] = deque([start])
-    violated = False
-    while queue:
+    monitor = Monitor(plan)
+    start = system.initial()
+    c0 = monitor.initial(start)
+    seen = {(model.project(start), c0)}
+    queue: deque[tuple[State, int]] = deque([(start, c0)])
+    violated = monitor.hit(start, c0)
+    while queue and not violated:
         s, c = queue.popleft()
         for label, s2 in system.successors(s):
-            c2 = (c + 1 if disagree(s) else 0) if label.kind == "tick" else c
-            if not disagree(s2):
-                c2 = 0
-            if c2 > bound:
+            c2 = monitor.step(c, label, s, s2)
+            if monitor.hit(s2, c2):
                 violated = True
                 continue
-            key = (_project(s2), c2)
+            key = (model.project(s2), c2)
             if key not in seen:
                 seen.add(key)
                 queue.append((s2, c2))
@@ -122,7 +88,7 @@ SMALL_CELLS = (
 
 
 def with_timers(
-    system: TransitionSystem,
+    system: TunnelSystem,
     ttl: int,
     dpd: int,
     retry: int,
@@ -150,10 +116,12 @@ def with_timers(
 def _compare_row(label: str, scenario: str, system: TransitionSystem, bound: int) -> bool:
     from benchmarks.spin.compare import RunFailed, run_spin
 
-    count, violated = reachable_keys(system, bound)
+    plan = agreement_plan(system, bound)
+    model = promela(system, plan)
+    count, violated = reachable_keys(system, plan, model)
     ours = "VIOLATED" if violated else "HOLDS"
     try:
-        run = run_spin(spin_params_of(system, bound), 600)
+        run = run_spin(model.text, 600)
         spin, stored = run.verdict, f"{run.states:,}"
         same = spin == ours and (violated or run.states == count)
     except RunFailed as exc:
@@ -207,13 +175,15 @@ def main() -> None:
     if args.scenario is None:
         parser.error("a scenario folder is needed (or --cells)")
     system = load_system(args.scenario, not args.no_rekey)
-    count, violated = reachable_keys(system, args.bound)
+    plan = agreement_plan(system, args.bound)
+    model = promela(system, plan)
+    count, violated = reachable_keys(system, plan, model)
     verdict = "VIOLATED" if violated else "HOLDS"
     print(f"ipsecmc one-second model: {count} states (projected, x monitor), {verdict}")
     if args.spin:
         from benchmarks.spin.compare import run_spin
 
-        run = run_spin(spin_params_of(system, args.bound), timeout=600)
+        run = run_spin(model.text, timeout=600)
         print(f"SPIN: {run.states} states stored, {run.verdict}")
         if run.verdict != verdict or (verdict == "HOLDS" and run.states != count):
             print("MISMATCH")

@@ -216,6 +216,23 @@ class Encoding:
         """One second (``Semantics.tick``)."""
         return self.derived.tick(s, ab, ba)
 
+    def urgent(self, s: SState, i: int, pick: IntT) -> SState:
+        """Outcome ``pick`` of the urgent event ``Semantics.due`` picks at end ``i`` (when
+        one is due)."""
+        due = self.due(s, i)
+        handled = self.derived.handler(URGENT[-1], s, i, pick)
+        for kind in reversed(URGENT[:-1]):
+            handled = ite(due == CODE[kind], self.derived.handler(kind, s, i, pick), handled)
+        return handled
+
+    def outcomes(self, s: SState, i: int) -> IntT:
+        """How many outcomes the urgent event due at end ``i`` has (when one is due)."""
+        due = self.due(s, i)
+        count = self.count(URGENT[-1], s, i)
+        for kind in reversed(URGENT[:-1]):
+            count = z3.If(due == CODE[kind], self.count(kind, s, i), count)
+        return count
+
     # ------------------------------------------------------------------ time
     # ------------------------------------------------------------------ time
     def traffic_allowed(self, s: SState, ch: Choices) -> BoolT:
@@ -446,10 +463,7 @@ def _build_transition(
     d = enc.jump_length(s, s1, moving, cap)
     counts: IntT = enc.ints.val(1)
     for i in (1, 0):
-        count = enc.count(URGENT[-1], s, i)
-        for kind in reversed(URGENT[:-1]):
-            count = z3.If(dues[i] == CODE[kind], enc.count(kind, s, i), count)
-        counts = z3.If(take[i], count, counts)
+        counts = z3.If(take[i], enc.outcomes(s, i), counts)
     parts: list[BoolT] = [
         ch.pick >= 0,
         ch.pick < counts,
@@ -469,10 +483,7 @@ def _build_transition(
         ("delay", -1): jump,
     }
     for i in (1, 0):
-        handled = enc.handler(URGENT[-1], s, i, ch)
-        for kind in reversed(URGENT[:-1]):
-            handled = ite(dues[i] == CODE[kind], enc.handler(kind, s, i, ch), handled)
-        nxt = ite(take[i], handled, nxt)
+        nxt = ite(take[i], enc.urgent(s, i, ch.pick), nxt)
         for kind in URGENT:
             events[(kind, i)] = z3.And(take[i], dues[i] == CODE[kind])
     step = Step({k: events[k] for k in event_keys()}, ch, d, order, nxt, z3.And(parts))

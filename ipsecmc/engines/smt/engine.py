@@ -75,6 +75,7 @@ import multiprocessing.process
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import product
 from multiprocessing.connection import Connection
 
@@ -936,4 +937,30 @@ class _Search:
         )
 
 
-__all__ = ["UNSUPPORTED", "PredicateEncoder", "SmtEngine"]
+@dataclass(frozen=True)
+class MonitorTerms:
+    """A plan's monitor as the z3 engine unrolls it, for other interpreters of the
+    step relation (``benchmarks/spin/promela.py`` prints it as Promela).
+
+    ``step(s, s2, c, tick, delay, d)`` is the counter after a step from ``s`` (counter
+    ``c``) to ``s2``; ``bad(s, c)`` is ``engines.monitor.Monitor.hit``; ``initial`` the
+    counter in the initial state and ``lowest`` its smallest value."""
+
+    encoding: Encoding
+    initial: int
+    lowest: int
+    bad: Callable[[SState, IntT], BoolT]
+    step: Callable[[SState, SState, IntT, BoolT, BoolT, IntT], IntT]
+
+
+def monitor_terms(system: TransitionSystem, plan: Plan) -> MonitorTerms:
+    """``plan``'s monitor over mathematical integers (the sort Spacer uses)."""
+    search = _Search(system, plan, Budget(), 1, induction=False)
+    search.enc = Encoding(system.params, system.semantics, ints=INTEGERS)
+    search.pred, search.trigger, search.hold = search._encoders(search.enc)
+    return MonitorTerms(
+        search.enc, search.initial_monitor, search.lowest, search._bad, search._monitor_of
+    )
+
+
+__all__ = ["UNSUPPORTED", "MonitorTerms", "PredicateEncoder", "SmtEngine", "monitor_terms"]
