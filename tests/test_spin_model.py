@@ -26,17 +26,29 @@ HAVE_SPIN = shutil.which("spin") is not None and shutil.which("gcc") is not None
 
 
 def test_one_process_one_option_per_choice_and_smallest_types() -> None:
-    system = load_system(MODELS / "seed-fixed", rekey=True)
+    system = load_system(MODELS / "seed-intended", rekey=True)
     model = promela(system, agreement_plan(system, 120))
     text = model.text
     assert text.count("proctype") == 1
     # a pinned local-in: one outcome per urgent event and end, and four traffic choices
     assert model.options == 6 == text.count(":: d_step")
     assert text.count("/* tick a->b=") == 4
-    assert "byte a_sess = 0;" in text  # 0..180
+    assert "byte b_sess = 0;" in text  # 0..180
     assert "int a_p2_life = -1;" in text  # -1..43200
     assert "byte mon = 0;" in text  # 0..121
     assert "a.sent" not in model.fields
+
+
+def test_a_session_only_an_admitting_local_in_reads_is_left_out() -> None:
+    """The UDP 500 session decides only where local-in would drop the peer's IKE: in
+    seed-intended that is site2 (b) alone; in seed-fixed both ends admit it, so neither
+    session changes what happens (the derived terms do not read them)."""
+    intended = load_system(MODELS / "seed-intended", rekey=True)
+    assert [f for f in promela(intended, agreement_plan(intended, 120)).fields if "sess" in f] == [
+        "b.sess"
+    ]
+    fixed = load_system(MODELS / "seed-fixed", rekey=True)
+    assert not [f for f in promela(fixed, agreement_plan(fixed, 120)).fields if "sess" in f]
 
 
 def test_keylife_countdowns_are_left_out_without_rekey() -> None:

@@ -31,7 +31,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from ipsecmc.engines.smt.symbolic import Explorer, SymBool, SymInt, SymPath, term_of
+from ipsecmc.engines.smt.symbolic import (
+    Explorer,
+    SymBool,
+    SymInt,
+    SymPath,
+    merge_paths,
+    term_of,
+)
 from ipsecmc.engines.smt.terms import (
     BOOL_FIELDS,
     CODE,
@@ -92,18 +99,13 @@ def _term_state(s: State, ints: Ints) -> SState:
 
 
 def _merge(paths: Sequence[SymPath[SState]]) -> SState:
-    """One state term from paths that partition the domain."""
-    out = paths[-1].result
-    for path in reversed(paths[:-1]):
-        out = ite(path.condition, path.result, out)
-    return out
+    """One state term from the paths of one run (``merge_paths``: a decision tree)."""
+    return merge_paths(list(paths), ite)
 
 
 def _merge_int(paths: Sequence[SymPath[int]], ints: Ints) -> IntT:
-    out: IntT = ints.val(paths[-1].result)
-    for path in reversed(paths[:-1]):
-        out = z3.If(path.condition, ints.val(path.result), out)
-    return out
+    merged: IntT = merge_paths([p.map(ints.val) for p in paths], z3.If)
+    return merged
 
 
 def _select(outcomes: Sequence[SState], pick: IntT) -> SState:
@@ -136,9 +138,7 @@ class Derived:
         self._handlers: dict[tuple[str, int], tuple[SState, IntT]] = {}
         for i in (0, 1):
             dues = self._run(inside, lambda s, _, i=i: sem.due(s, i))  # type: ignore[misc]
-            codes = [
-                SymPath(p.condition, CODE[p.result] if p.result else NOTHING_DUE) for p in dues
-            ]
+            codes = [p.map(lambda kind: CODE[kind] if kind else NOTHING_DUE) for p in dues]
             self._due.append(_merge_int(codes, ints))
             for kind in URGENT:
                 when = [p.condition for p in dues if p.result == kind]
@@ -151,10 +151,8 @@ class Derived:
                         _term_state(o.state, ints) for o in sem.handle(kind, s, i, Sink(False))
                     ],
                 )
-                after = _merge(
-                    [SymPath(p.condition, _select(p.result, self.pick)) for p in outcomes]
-                )
-                count = _merge_int([SymPath(p.condition, len(p.result)) for p in outcomes], ints)
+                after = _merge([p.map(lambda r: _select(r, self.pick)) for p in outcomes])
+                count = _merge_int([p.map(len) for p in outcomes], ints)
                 self._handlers[(kind, i)] = (after, count)
         ticks = self._run(
             inside,

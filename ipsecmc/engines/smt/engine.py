@@ -82,6 +82,7 @@ from multiprocessing.connection import Connection
 from ipsecmc.engines.monitor import Monitor
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
+from ipsecmc.engines.smt.monitor_terms import DerivedMonitor
 from ipsecmc.engines.smt.proof import SpacerAnswer, SpacerProof
 from ipsecmc.engines.smt.terms import (
     INTEGERS,
@@ -372,6 +373,7 @@ class _Search:
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
         self.spacer = True  # IC3/PDR alongside BMC (when ``induction``)
         self._spacer_job: _SpacerJob | None = None
+        self._monitors: dict[int | None, DerivedMonitor] = {}
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -409,63 +411,37 @@ class _Search:
             None if ob is None or ob.hold is None else PredicateEncoder(enc, ob.hold),
         )
 
+    def _derived_monitor(self) -> DerivedMonitor:
+        """The plan's monitor as templates in the current encoding's integer sort."""
+        key = self.enc.ints.width
+        if key not in self._monitors:
+            self._monitors[key] = DerivedMonitor(self.plan, self.enc.ints)
+        return self._monitors[key]
+
+    def _reads(self, s: SState) -> dict[str, BoolT]:
+        """The plan's predicate (and a temporal plan's trigger and hold) at ``s``."""
+        out = {"pred": self.pred.term(s, self.enc)}
+        if self.trigger is not None:
+            out["trigger"] = self.trigger.term(s, self.enc)
+        if self.hold is not None:
+            out["hold"] = self.hold.term(s, self.enc)
+        return out
+
     def _bad(self, s: SState, c: IntT) -> BoolT:
-        """``engines.monitor.Monitor.hit`` on terms."""
-        if self.kind == "invariant":
-            return z3.Not(self.pred.term(s, self.enc))
-        if self.kind == "bounded":
-            return c > self.limit
-        if self.obligation is not None:
-            why = []
-            if self.plan.bound is not None:
-                why.append(c > self.limit)
-            if self.hold is not None:
-                why.append(z3.Not(self.hold.term(s, self.enc)))
-            return z3.And(c >= 0, z3.Or(why)) if why else z3.BoolVal(False)
-        return self.pred.term(s, self.enc)  # reachable: a witness
+        """``engines.monitor.Monitor.hit`` on terms (derived from it: ``monitor_terms``)."""
+        return self._derived_monitor().bad(c, self._reads(s))
 
     def _monitor(self, s: SState, s2: SState, c: IntT, step: Step) -> IntT:
-        """Next monitor value (``explicit._Search._monitor``, a delay adding d)."""
+        """Next monitor value (``Monitor.step``; a delay adding d)."""
         tick, delay = step.events[("tick", -1)], step.events[("delay", -1)]
         return self._monitor_of(s, s2, c, tick, delay, step.d)
 
     def _monitor_of(
         self, s: SState, s2: SState, c: IntT, tick: BoolT, delay: BoolT, d: IntT
     ) -> IntT:
-        """``_monitor`` for a step of ``d`` seconds (a tick, a delay, else zero time)."""
-        if self.obligation is not None:
-            return self._obligation_of(s2, c, tick, delay, d)
-        if not self.bounded:
-            return self.enc.ints.val(0)
-        cap = self.limit + 1
-        p, p2 = self.pred.term(s, self.enc), self.pred.term(s2, self.enc)
-
-        def capped(x: IntT) -> IntT:
-            return z3.If(x <= cap, x, cap)
-
-        after_tick = z3.If(p, capped(c + 1), 0)
-        after_delay = z3.If(p, capped(c + d), capped(d - 1))
-        moved = z3.If(tick, after_tick, z3.If(delay, after_delay, c))
-        return z3.If(p2, moved, 0)
-
-    def _obligation_of(self, s2: SState, c: IntT, tick: BoolT, delay: BoolT, d: IntT) -> IntT:
-        """A temporal plan's monitor after a step (``Monitor.step``). A delay is a first
-        tick and ``d - 1`` further seconds in which the observation stays that of ``s2``
-        (``Encoding.delay``): an obligation open before it gains ``d`` seconds; one the
-        first tick opens (the trigger holds in ``s2``), ``d - 1``."""
-        ints = self.enc.ints
-        goal = self.pred.term(s2, self.enc)
-        trigger = z3.BoolVal(False) if self.trigger is None else self.trigger.term(s2, self.enc)
-        cap = self.limit + 1
-        timed = self.plan.bound is not None
-
-        def counted(x: IntT) -> IntT:
-            return z3.If(x <= cap, x, cap) if timed else ints.val(0)
-
-        zero, none = ints.val(0), ints.val(-1)
-        kept = z3.If(tick, counted(c + 1), z3.If(delay, counted(c + d), c))
-        opened = z3.If(delay, counted(d - 1), zero)
-        return z3.If(goal, none, z3.If(c >= 0, kept, z3.If(trigger, opened, none)))
+        """``_monitor`` for a step of ``d`` seconds (a tick, a delay, else zero time),
+        derived from ``Monitor.step`` (``monitor_terms``)."""
+        return self._derived_monitor().step(c, tick, delay, d, self._reads(s), self._reads(s2))
 
     def _unroll_step(
         self, states: list[SState], mons: list[IntT], steps: list[Step], tag: str

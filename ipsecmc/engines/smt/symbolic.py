@@ -41,6 +41,7 @@ from ipsecmc.engines.smt.z3_api import BoolT, IntT, Term, z3
 from ipsecmc.errors import InternalError
 
 R = TypeVar("R")
+S = TypeVar("S")
 
 #: Most values ``choose`` enumerates for one term (an index or key is a small enum).
 MAX_VALUES = 64
@@ -57,10 +58,35 @@ class _Fork:
 
 @dataclass(frozen=True)
 class SymPath(Generic[R]):
-    """One path of a function: the condition under which it is taken, and its result."""
+    """One path of a function: the condition under which it is taken, and its result.
+    ``decisions``: the forked conditions in the order they were taken (their
+    conjunction is ``condition``), for ``merge_paths``."""
 
     condition: BoolT
     result: R
+    decisions: tuple[BoolT, ...] = ()
+
+    def map(self, f: Callable[[R], S]) -> SymPath[S]:
+        """The same path with ``f`` of its result."""
+        return SymPath(self.condition, f(self.result), self.decisions)
+
+
+def merge_paths(paths: list[SymPath[R]], ite: Callable[[BoolT, R, R], R]) -> R:
+    """One value equal to each path's result under its condition, for paths of one
+    ``Explorer.paths`` run (in its order), as a decision tree: one ``ite`` per fork,
+    on the forked condition alone, instead of one per path on its whole condition (a
+    chain of ``If(c1 & c2 & ..., r1, If(c1 & not c2 & ..., r2, ...))``)."""
+
+    def tree(group: list[SymPath[R]], depth: int) -> R:
+        if len(group) == 1:
+            return group[0].result
+        head = group[0].decisions[depth]
+        same = [p for p in group if p.decisions[depth].eq(head)]
+        rest = group[len(same) :]
+        inner = tree(same, depth + 1)
+        return inner if not rest else ite(head, inner, tree(rest, depth))
+
+    return tree(paths, 0)
 
 
 class Explorer:
@@ -91,7 +117,7 @@ class Explorer:
             if self.depth != len(self.trail):
                 raise InternalError("symbolic execution: the code took fewer decisions on replay")
             condition = z3.And(self.path) if self.path else z3.BoolVal(True)
-            out.append(SymPath(condition, result))
+            out.append(SymPath(condition, result, tuple(self.path)))
             while self.trail and self.trail[-1].taken == len(self.trail[-1].alternatives) - 1:
                 self.trail.pop()
             if not self.trail:
