@@ -187,7 +187,7 @@ class _Printer:
         raise ValueError(f"no Promela form for the z3 operator {t.decl()}")
 
 
-def _options(system: TransitionSystem, mt: MonitorTerms, s: SState, mon: IntT) -> list[_Option]:
+def _options(mt: MonitorTerms, s: SState, mon: IntT) -> list[_Option]:
     """Every choice the relation can take, with its guard and next state (simplified)."""
     enc = mt.encoding
     _, step = transition(enc, s, INTEGERS.fresh_state("s2"), "choice", with_delay=False)
@@ -287,7 +287,7 @@ def promela(system: TransitionSystem, plan: Plan) -> SpinModel:
     s = INTEGERS.fresh_state("s")
     mon = INTEGERS.var("mon")
     monitored = plan.kind in ("bounded", "temporal")
-    options = _options(system, mt, s, mon)
+    options = _options(mt, s, mon)
     kept = _kept(options, s, monitored)
     dotted = _field_names(s)
     names = {key: dotted[key].replace(".", "_") for key in kept}
