@@ -73,10 +73,10 @@ def test_derived_monitor_is_the_monitor(data: st.DataObject, kind: str, d: int, 
         z3.BoolVal(kind == "tick"),
         z3.BoolVal(kind == "delay"),
         ints.val(d),
-        terms["s"],
-        terms["s2"],
+        terms["s"].__getitem__,
+        terms["s2"].__getitem__,
     )
     model = z3.Model()
     assert int_value(model, z3.simplify(step)) == expected
-    bad = z3.simplify(derived.bad(ints.val(c), terms["s2"]))
+    bad = z3.simplify(derived.bad(ints.val(c), terms["s2"].__getitem__))
     assert z3.is_true(bad) == monitor.hit("s2", c)  # type: ignore[arg-type]

@@ -418,14 +418,18 @@ class _Search:
             self._monitors[key] = DerivedMonitor(self.plan, self.enc.ints)
         return self._monitors[key]
 
-    def _reads(self, s: SState) -> dict[str, BoolT]:
-        """The plan's predicate (and a temporal plan's trigger and hold) at ``s``."""
-        out = {"pred": self.pred.term(s, self.enc)}
-        if self.trigger is not None:
-            out["trigger"] = self.trigger.term(s, self.enc)
-        if self.hold is not None:
-            out["hold"] = self.hold.term(s, self.enc)
-        return out
+    def _reads(self, s: SState) -> Callable[[str], BoolT]:
+        """The plan's predicate (``pred``) or a temporal plan's ``trigger`` or ``hold``
+        at ``s``, built only when asked for."""
+        encoders = {"pred": self.pred, "trigger": self.trigger, "hold": self.hold}
+
+        def read(name: str) -> BoolT:
+            encoder = encoders[name]
+            if encoder is None:  # pragma: no cover - the monitor never reads a missing one
+                raise InternalError(f"the monitor read a {name} the plan does not have")
+            return encoder.term(s, self.enc)
+
+        return read
 
     def _bad(self, s: SState, c: IntT) -> BoolT:
         """``engines.monitor.Monitor.hit`` on terms (derived from it: ``monitor_terms``)."""

@@ -49,6 +49,7 @@ class DerivedMonitor:
         self.tick = z3.Bool("mon.tick")
         self.delay = z3.Bool("mon.delay")
         self.reads = {(name, at): z3.Bool(f"mon.{name}.{at}") for name in _READS for at in _AT}
+        self._used: dict[int, list[tuple[str, str]]] = {}
         s, s2 = _Observed("s"), _Observed("s2")
         event = Label(URGENT[0], 0, 0)
 
@@ -99,25 +100,45 @@ class DerivedMonitor:
         tick: BoolT,
         delay: BoolT,
         d: IntT,
-        before: dict[str, BoolT],
-        after: dict[str, BoolT],
+        before: Callable[[str], BoolT],
+        after: Callable[[str], BoolT],
     ) -> IntT:
         """The counter after a step (a tick, a z3 delay of ``d`` seconds, else a
-        zero-time event) from a state whose predicate values are ``before`` to one
-        with ``after`` (keys ``pred``, ``trigger``, ``hold``; missing ones are unread)."""
+        zero-time event) from a state whose predicate values are ``before(name)`` to one
+        with ``after(name)`` (``pred``, ``trigger``, ``hold``). Only the values the
+        template reads are asked for (building a predicate's term is not free)."""
         pairs = [(self.c, c), (self.d, d), (self.tick, tick), (self.delay, delay)]
-        return z3.substitute(self._step, *pairs, *self._values(before, after))
+        values = self._values(self._step, {"s": before, "s2": after})
+        return z3.substitute(self._step, *pairs, *values)
 
-    def bad(self, c: IntT, at: dict[str, BoolT]) -> BoolT:
-        """``Monitor.hit`` of a state with predicate values ``at`` and counter ``c``."""
-        return z3.substitute(self._bad, (self.c, c), *self._values({}, at))
+    def bad(self, c: IntT, at: Callable[[str], BoolT]) -> BoolT:
+        """``Monitor.hit`` of a state with predicate values ``at(name)`` and counter ``c``."""
+        return z3.substitute(self._bad, (self.c, c), *self._values(self._bad, {"s2": at}))
 
     def _values(
-        self, before: dict[str, BoolT], after: dict[str, BoolT]
+        self, template: Term, sources: dict[str, Callable[[str], BoolT]]
     ) -> list[tuple[BoolT, BoolT]]:
-        out = [(self.reads[(name, "s")], value) for name, value in before.items()]
-        out += [(self.reads[(name, "s2")], value) for name, value in after.items()]
-        return out
+        used = self._used.get(template.get_id())
+        if used is None:
+            used = self._used[template.get_id()] = [
+                key for key, var in self.reads.items() if _occurs(var, template)
+            ]
+        return [(self.reads[(name, at)], sources[at](name)) for name, at in used]
+
+
+def _occurs(var: Term, term: Term) -> bool:
+    """Whether the constant ``var`` occurs in ``term``."""
+    seen: set[int] = set()
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if t.eq(var):
+            return True
+        stack.extend(t.children())
+    return False
 
 
 __all__ = ["DerivedMonitor"]
