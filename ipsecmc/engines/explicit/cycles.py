@@ -69,6 +69,15 @@ class Round(NamedTuple):
     #: per end, per ``only_at_ceiling`` clock: whether the round wore it down
     wearing: tuple[tuple[bool, ...], tuple[bool, ...]]
 
+    def skip(self, key: Key, steps: int, secs: int) -> tuple[Key, int, int]:
+        """Every round there is room for, from ``key`` at the walk's ``steps`` and
+        ``secs``: where the walk lands and its steps and seconds then."""
+        return (
+            self.land(key, self.rounds),
+            steps + self.rounds * self.steps,
+            secs + self.rounds * self.seconds,
+        )
+
     def land(self, key: Key, rounds: int) -> Key:
         """``key`` (where the round ended) ``rounds`` rounds later (at most ``rounds``)."""
         if not 0 < rounds <= self.rounds:

@@ -476,9 +476,7 @@ class _Search(BudgetedSearch):
                         cycle = jumps.see(key, chain, secs)
                         if cycle is not None:
                             segments.jumped(cycle.start, cycle.rounds * cycle.seconds)
-                            key = cycle.land(key, cycle.rounds)
-                            chain += cycle.rounds * cycle.steps
-                            secs += cycle.rounds * cycle.seconds
+                            key, chain, secs = cycle.skip(key, chain, secs)
                     if self.visited - self.checked_at >= _CHAIN_CHECK_EVERY:
                         self.checked_at = self.visited
                         reason = self._over_budget()

@@ -238,10 +238,8 @@ class _Explorer(BudgetedSearch):
             cycle = jumps.see((state, 0), chain, secs)
             if cycle is not None:
                 stretches.jumped(cycle.start, cycle.rounds * cycle.seconds)
-                state = cycle.land((state, 0), cycle.rounds)[0]
-                chain += cycle.rounds * cycle.steps
-                secs += cycle.rounds * cycle.seconds
-            if chain % _CHAIN_CHECK_EVERY == 0:
+                (state, _), chain, secs = cycle.skip((state, 0), chain, secs)
+            if self.visited % _CHAIN_CHECK_EVERY == 0:
                 self.stop_reason = self._over_budget()
                 if self.stop_reason is not None:
                     break  # stored as a node; the main loop stops after this node
