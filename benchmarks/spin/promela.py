@@ -264,11 +264,9 @@ def _bounds(domain: BoolT, term: IntT) -> tuple[int, int]:
 def _kept(options: Sequence[_Option], s: SState, monitored: bool) -> list[int]:
     """Ids of the state variables the model needs (cone of influence, see the module doc)."""
     state_vars = {t.get_id(): n for n, t in enumerate(flat(s))}
-    needed = _variables(o.guard for o in options)
+    needed = _variables(o.guard for o in options) | _variables(o.bad for o in options)
     if monitored:
-        needed |= _variables(o.monitor for o in options) | _variables(o.bad for o in options)
-    else:
-        needed |= _variables(o.bad for o in options)
+        needed |= _variables(o.monitor for o in options)
     needed &= state_vars.keys()
     frontier = set(needed)
     while frontier:
