@@ -87,7 +87,7 @@ class Depths:
         return min(shortest.steps + self.margin, self.cap)
 
 
-CI = Depths(cap=3, margin=0, holds=0, induction=False)
+CI = Depths(cap=12, margin=0, holds=4, induction=True)
 SLOW = Depths(cap=6, margin=1, holds=1, induction=False, seconds=True)
 PROOFS = Depths(cap=6, margin=0, holds=10, induction=True)
 

@@ -26,6 +26,13 @@ Plan kinds (same meaning as ``explicit.py``):
   proves there is none (VIOLATED).
 * ``recoverable``: not supported (INCONCLUSIVE).
 
+Proof first (with ``induction``): invariants guessed from a sample of the model and
+proved inductive against this relation (``houdini``; the sample is only a source of
+guesses). When "not bad" is among them the property holds (k = 1); else they strengthen
+every state of the k-induction unrolling below. On a state space small enough to sample
+completely (``samples``) the guess is the reachable set itself and z3 proves it in one
+query; otherwise the guessing gets ``PARTIAL_SAMPLE_MS``.
+
 Search. Two incremental bit-vector solvers grow by one unrolled step at a time. The base
 case (BMC) asks for a bad state at any depth of a window of ``STRIDE`` depths (an
 assumption; each query costs time in proportion to the unrolling, so one query per
@@ -82,8 +89,10 @@ from multiprocessing.connection import Connection
 from ipsecmc.engines.monitor import Monitor
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
 from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
+from ipsecmc.engines.smt.houdini import Guesses, strongest_invariant
 from ipsecmc.engines.smt.monitor_terms import DerivedMonitor
 from ipsecmc.engines.smt.proof import SpacerAnswer, SpacerProof
+from ipsecmc.engines.smt.samples import sample
 from ipsecmc.engines.smt.terms import (
     INTEGERS,
     Ints,
@@ -105,6 +114,8 @@ UNSUPPORTED = "not supported by the z3 engine"
 
 #: Time cap of one inductive-step query; past it, k-induction stops and BMC goes on.
 INDUCTION_STEP_MS = 2_000
+#: Time cap of the invariant search (``houdini``) when its sample is not exhaustive.
+PARTIAL_SAMPLE_MS = 2_000
 
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
@@ -343,6 +354,29 @@ class PredicateEncoder:
 
 
 # ---------------------------------------------------------------------- search
+@dataclass(frozen=True)
+class _Invariant:
+    """The candidates ``guessed`` from a sample plus "not bad" (the last one), and the
+    indices of those proved inductive (``kept``)."""
+
+    guessed: Guesses
+    bad: Callable[[SState, IntT], BoolT]
+    kept: tuple[int, ...]
+
+    def candidates(self, s: SState, c: IntT) -> list[BoolT]:
+        return [*self.guessed.terms(s, c), z3.Not(self.bad(s, c))]
+
+    @property
+    def excludes_bad(self) -> bool:
+        """Whether "not bad" is among the proved ones (the property holds)."""
+        return len(self.guessed) in self.kept
+
+    def at(self, s: SState, c: IntT) -> BoolT:
+        """The proved invariants at ``s`` with monitor ``c``."""
+        terms = self.candidates(s, c)
+        return z3.And([terms[n] for n in self.kept])
+
+
 class _Search:
     def __init__(
         self, system: TransitionSystem, plan: Plan, budget: Budget, max_depth: int, induction: bool
@@ -374,6 +408,8 @@ class _Search:
         self.spacer = True  # IC3/PDR alongside BMC (when ``induction``)
         self._spacer_job: _SpacerJob | None = None
         self._monitors: dict[int | None, DerivedMonitor] = {}
+        #: inductive invariants every k-induction state satisfies (``_invariant``)
+        self.strengthening: _Invariant | None = None
 
     # -------------------------------------------------------------- pieces
     def _deadline_ms(self) -> int | None:
@@ -519,13 +555,20 @@ class _Search:
         i_mons = [ints.var("i0.c")]
         i_steps: list[Step] = []
         ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit, self.lowest))
+        induct, gave_up = self.induction, None
         if self.induction:
+            invariant = self._invariant()
+            if invariant is None:
+                return self._timeout(0)
+            self.strengthening = invariant
+            if invariant.excludes_bad:
+                return self._proved(1)
+            ind.add(invariant.at(i_states[0], i_mons[0]))
             ranges = self._ranges_inductive()
             if ranges == z3.unknown:  # a budget ran out before the first query
                 return self._timeout(0)
             if ranges != z3.unsat:
                 raise InternalError("value ranges of the z3 encoding are not inductive")
-        induct, gave_up = self.induction, None
         tried = 0  # deepest inductive step tried
         covered = -1  # BMC found no bad state at depths 0..covered
         while covered < self.max_depth:
@@ -609,8 +652,49 @@ class _Search:
         ind.add(self._unroll_step(states, mons, steps, "i"))
         new = states[-1]
         ind.add(self.enc.ranges(new, mons[-1], self.limit, self.lowest))
+        if self.strengthening is not None:
+            ind.add(self.strengthening.at(new, mons[-1]))
         for old, c_old in zip(states[:-1], mons[:-1], strict=True):
             ind.add(z3.Not(z3.And(states_equal(old, new), c_old == mons[-1])))
+
+    def _invariant(self) -> _Invariant | None:
+        """Inductive invariants guessed from a sample of the model and checked against
+        the relation (``houdini``), "not bad" the last candidate (None: a budget ran
+        out; none kept when a partial sample's ``PARTIAL_SAMPLE_MS`` did)."""
+        points = sample(self.system, self.plan)
+        guessed = Guesses(points, self.enc.ints, self.lowest)
+        if points.hit:  # a sampled counterexample: BMC's turn
+            return _Invariant(guessed, self._bad, ())
+        # a partial sample rarely gives an invariant strong enough (the seeds: 31 s of
+        # rounds for one k-induction could not use), so it gets a short time share
+        stop = None if points.complete else time.perf_counter() + PARTIAL_SAMPLE_MS / 1000
+        capped = False
+
+        def check(solver: z3.Solver, *assumptions: BoolT) -> z3.CheckSatResult:
+            nonlocal capped
+            if stop is None:
+                return self._check(solver, *assumptions)
+            left = int((stop - time.perf_counter()) * 1000)
+            own = self._deadline_ms()
+            capped = own is None or left < own
+            return z3.unknown if left <= 0 else self._check(solver, *assumptions, cap_ms=left)
+
+        ints = self.enc.ints
+        states, mons = [ints.fresh_state("h0")], [ints.var("h0.c")]
+        # no value ranges assumed: they are checked inductive only after this
+        relation = self._unroll_step(states, mons, [], "h")
+        initial = ints.const_state(self.system.initial()), ints.val(self.initial_monitor)
+        invariant = _Invariant(guessed, self._bad, ())
+        kept = strongest_invariant(
+            invariant.candidates(*initial),
+            invariant.candidates(states[0], mons[0]),
+            invariant.candidates(states[1], mons[1]),
+            relation,
+            check,
+        )
+        if kept is None:
+            return _Invariant(guessed, self._bad, ()) if capped else None
+        return _Invariant(guessed, self._bad, tuple(kept))
 
     def _ranges_inductive(self) -> z3.CheckSatResult:
         """Initial state in range, and range preserved by every transition: ``unsat``
@@ -696,19 +780,21 @@ class _Search:
 
     def _proved(self, k: int) -> EngineResult:
         stats = self._stats(k)
+        lemmas = 0 if self.strengthening is None else len(self.strengthening.kept)
         if self.kind == "reachable":
             return EngineResult(
                 Verdict.VIOLATED,
                 stats,
-                reason=f"no reachable state satisfies the formula (k-induction, k={k})",
-                facts={"k": k},
+                reason=f"no reachable state satisfies the formula (k-induction, k={k}, "
+                f"{lemmas} invariants)",
+                facts={"k": k, "lemmas": lemmas},
             )
         return EngineResult(
             Verdict.HOLDS,
             stats,
             bound=self.plan.bound,
-            reason=f"proved by k-induction (k={k})",
-            facts={"k": k},
+            reason=f"proved by k-induction (k={k}) with {lemmas} invariants",
+            facts={"k": k, "lemmas": lemmas},
         )
 
     # -------------------------------------------------------------- counterexamples

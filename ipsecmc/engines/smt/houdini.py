@@ -1,0 +1,244 @@
+"""Inductive invariants for the z3 engine's proofs, guessed from a sample and checked.
+
+Plain k-induction rarely closes on this model: an unreachable state with clocks that
+disagree (a keylife running on one end only, a monitor counting in a state where the
+predicate cannot have held that long) walks into a bad state in a few steps. The proof
+needs the relations between clocks that every reachable state keeps. They are guessed
+from concrete states (``samples``) and kept only if z3 proves them (Houdini: Flanagan
+and Leino, "Houdini, an annotation assistant for ESC/Java", FME 2001):
+
+* the strongest candidate: the state is one of the sampled ones, when the sample is
+  complete (``Sample.complete``: every reachable state of the one-second model, which
+  contains every state the z3 relation reaches, since a z3 delay of d seconds is d
+  ticks); z3 then checks the enumerated set as an inductive invariant of its own
+  relation, usually in one query;
+* candidates, per *location* (the discrete part of a state: per end p1, p2, the pending
+  request and its count, DPD probes out, want_p2, sent, which timers run, whether a
+  session exists; the traffic phase; whether the monitor is at its lowest value): the
+  location is one of those sampled, and within a sampled location every clock (and the
+  monitor) lies within the bounds sampled there, and so does the sum and difference of
+  every two of them (octagons: Miné, "The octagon abstract domain", 2006);
+* ``strongest_invariant`` drops, round by round, every candidate that some state
+  satisfying all remaining ones violates after one step of the
+  z3 relation, until none is violated: what remains holds initially and is preserved by
+  every step, so it holds in every reachable state, whatever the sample missed.
+
+The engine adds the result to every state of its k-induction unrolling (and proves the
+property outright when "not bad" is among the survivors). A wrong guess costs a round, a
+missing one costs the proof, neither costs soundness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import combinations
+
+from ipsecmc.engines.smt.samples import Point, Sample
+from ipsecmc.engines.smt.terms import Ints, SState
+from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
+from ipsecmc.model.state import NO_TIMER
+
+#: Discrete fields of an end, read as they are.
+_END_DISCRETE = ("p1", "p2", "req", "req_sent", "dpd_sent", "want_p2", "sent")
+#: Clocks of an end (``NO_TIMER`` when not running; ``sess`` 0 when there is none).
+_END_CLOCKS = ("p1_life", "p2_life", "sess", "quiet", "dpd_timer", "req_timer")
+
+
+@dataclass(frozen=True)
+class _Feature:
+    """One coordinate of a state, concretely and as a term."""
+
+    name: str
+    concrete: Callable[[Point], int | bool]
+    symbolic: Callable[[SState, IntT], BoolT | IntT]
+
+
+def _field(end: int, name: str) -> _Feature:
+    return _Feature(
+        f"{'ab'[end]}.{name}",
+        lambda p: getattr(p[0].end(end), name),
+        lambda s, c: getattr(s.end(end), name),
+    )
+
+
+def _running(end: int, name: str, off: int) -> _Feature:
+    return _Feature(
+        f"{'ab'[end]}.{name} running",
+        lambda p: getattr(p[0].end(end), name) != off,
+        lambda s, c: getattr(s.end(end), name) != off,
+    )
+
+
+def _features(lowest: int) -> tuple[tuple[_Feature, ...], tuple[_Feature, ...]]:
+    """The discrete features (a location) and the numeric ones (bounded per location)."""
+    discrete: list[_Feature] = []
+    numeric: list[_Feature] = []
+    for end in (0, 1):
+        discrete += [_field(end, name) for name in _END_DISCRETE]
+        discrete += [_running(end, name, 0 if name == "sess" else NO_TIMER) for name in _END_CLOCKS]
+        numeric += [_field(end, name) for name in _END_CLOCKS]
+    discrete.append(_Feature("phase", lambda p: p[0].phase, lambda s, c: s.phase))
+    discrete.append(_Feature("monitor low", lambda p: p[1] == lowest, lambda s, c: c == lowest))
+    numeric.append(_Feature("phase_left", lambda p: p[0].phase_left, lambda s, c: s.phase_left))
+    numeric.append(_Feature("monitor", lambda p: p[1], lambda s, c: c))
+    return tuple(discrete), tuple(numeric)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A candidate: in location ``location`` (an index into ``Guesses.locations``),
+    numeric feature ``left`` (plus ``sign`` times feature ``right``, if any) lies in
+    ``low .. high``."""
+
+    location: int
+    left: int
+    right: int | None
+    sign: int
+    low: int
+    high: int
+
+
+def _span(values: Iterable[int]) -> tuple[int, int]:
+    seen = list(values)
+    return min(seen), max(seen)
+
+
+def _bounds(location: int, points: list[Point], numeric: tuple[_Feature, ...]) -> list[Bound]:
+    """What the points of one location suggest: each numeric feature's span and, for
+    every two that vary there, the span of their sum and difference."""
+    values: list[list[int]] = [[int(f.concrete(p)) for p in points] for f in numeric]
+    spans = [_span(v) for v in values]
+    out = [Bound(location, i, None, 0, low, high) for i, (low, high) in enumerate(spans)]
+    varying = [i for i, (low, high) in enumerate(spans) if low < high]
+    for i, j in combinations(varying, 2):
+        for sign in (-1, 1):
+            low, high = _span(x + sign * y for x, y in zip(values[i], values[j], strict=True))
+            out.append(Bound(location, i, j, sign, low, high))
+    return out
+
+
+class Guesses:
+    """The candidates a sample suggests (module doc): the cover ("one of the sampled
+    locations") first, then every ``Bound``."""
+
+    def __init__(self, sample: Sample, ints: Ints, lowest: int) -> None:
+        self.ints = ints
+        self.discrete, self.numeric = _features(lowest)
+        groups: dict[tuple[int | bool, ...], list[Point]] = {}
+        for point in sample.points:
+            groups.setdefault(tuple(f.concrete(point) for f in self.discrete), []).append(point)
+        self.locations = list(groups)
+        #: every point, when the sample holds every reachable one (``Sample.complete``)
+        self.exact = (
+            [tuple(f.concrete(p) for f in self.discrete + self.numeric) for p in sample.points]
+            if sample.complete
+            else None
+        )
+        self.bounds = [
+            b for n, points in enumerate(groups.values()) for b in _bounds(n, points, self.numeric)
+        ]
+
+    def __len__(self) -> int:
+        return 2 + len(self.bounds)
+
+    def name(self, n: int) -> str:
+        """What candidate ``n`` says."""
+        if n == 0:
+            return f"one of the {len(self.exact or ())} states sampled"
+        if n == 1:
+            return f"one of {len(self.locations)} sampled locations"
+        b = self.bounds[n - 2]
+        what = self.numeric[b.left].name
+        if b.right is not None:
+            what += f" {'+' if b.sign > 0 else '-'} {self.numeric[b.right].name}"
+        return f"location {b.location}: {what} in [{b.low}, {b.high}]"
+
+    def terms(self, s: SState, c: IntT) -> list[BoolT]:
+        """Every candidate at ``s`` with monitor ``c`` (shared subterms built once)."""
+        ints = self.ints
+
+        def equals(term: BoolT | IntT, value: int | bool) -> BoolT:
+            return term == (z3.BoolVal(value) if isinstance(value, bool) else ints.val(value))
+
+        discrete = [f.symbolic(s, c) for f in self.discrete]
+        at = [
+            z3.And([equals(t, v) for t, v in zip(discrete, key, strict=True)])
+            for key in self.locations
+        ]
+        numeric: list[IntT] = [f.symbolic(s, c) for f in self.numeric]
+        out = [
+            z3.BoolVal(False) if self.exact is None else _member(self.exact, discrete + numeric),
+            z3.Or(at),
+        ]
+        for b in self.bounds:
+            x = numeric[b.left]
+            if b.right is not None:
+                x = x + b.sign * numeric[b.right]
+            within = (
+                x == ints.val(b.low)
+                if b.low == b.high
+                else z3.And(ints.val(b.low) <= x, x <= ints.val(b.high))
+            )
+            out.append(z3.Implies(at[b.location], within))
+        return out
+
+
+def _member(points: list[tuple[int | bool, ...]], terms: list[BoolT | IntT]) -> BoolT:
+    """``terms`` equal one of ``points``, as a decision tree: one level per term."""
+
+    def equals(term: BoolT | IntT, value: int | bool) -> BoolT:
+        if isinstance(value, bool):
+            return term if value else z3.Not(term)
+        return term == z3.BitVecVal(value, term.size()) if z3.is_bv(term) else term == value
+
+    def tree(group: list[tuple[int | bool, ...]], level: int) -> BoolT:
+        if level == len(terms):
+            return z3.BoolVal(True)
+        below: dict[int | bool, list[tuple[int | bool, ...]]] = {}
+        for point in group:
+            below.setdefault(point[level], []).append(point)
+        if len(below) == 1:
+            ((value, rest),) = below.items()
+            return z3.And(equals(terms[level], value), tree(rest, level + 1))
+        return z3.Or(
+            [z3.And(equals(terms[level], v), tree(g, level + 1)) for v, g in below.items()]
+        )
+
+    return tree(points, 0)
+
+
+def strongest_invariant(
+    initially: list[BoolT],
+    now: list[BoolT],
+    after: list[BoolT],
+    relation: BoolT,
+    check: Callable[..., z3.CheckSatResult],
+) -> list[int] | None:
+    """The largest set of candidates (indices) that hold initially (``initially``: the
+    candidates at the initial state) and that one step of ``relation`` (from the state
+    of ``now`` to that of ``after``) preserves.
+    ``check(solver, *assumptions)`` runs a query under the caller's budget; None when a
+    query ran out of it."""
+    if z3.is_true(z3.simplify(z3.And(initially))):
+        live = list(range(len(now)))
+    else:
+        live = [n for n, t in enumerate(initially) if z3.is_true(z3.simplify(t))]
+    solver = z3.SolverFor("QF_BV")
+    solver.add(relation)
+    guards = [z3.Bool(f"houdini.{n}") for n in range(len(now))]
+    for n in live:
+        solver.add(z3.Implies(guards[n], now[n]))
+    rounds = 0
+    while live:
+        rounds += 1
+        broken = z3.Bool(f"houdini.round{rounds}")
+        solver.add(z3.Implies(broken, z3.Or([z3.Not(after[n]) for n in live])))
+        answer = check(solver, broken, *(guards[n] for n in live))
+        if answer == z3.unknown:
+            return None
+        if answer == z3.unsat:
+            break
+        model = solver.model()
+        live = [n for n in live if z3.is_true(model.eval(after[n], model_completion=True))]
+    return live
