@@ -3,10 +3,12 @@ vs its explicit twin ``tests.oracles.step_graph``.
 
 * ``test_engines_agree``: random small scenarios x random plans (the library's bounded
   properties with a random T, invariants over the same atoms). Wherever both engines
-  answer, the verdicts are equal; a z3 counterexample has exactly as many steps as the
-  shortest one of the step graph (breadth-first), and every counterexample (z3, explicit,
-  step graph) replays through the model and violates the property at its last label.
-  The tallies print with ``-s``; the slow variant runs 2000 scenarios.
+  answer, the verdicts are equal; a z3 counterexample's ``facts["steps"]`` is the
+  length of the step graph's shortest (breadth-first), its printed path has at most
+  ``SECONDS_SLACK`` steps more and no more seconds, and every counterexample (z3,
+  explicit, step graph) replays through the model and violates the property at its last
+  label. z3 answers a real verdict on at least 80% of the scenarios (proofs on).
+  The tallies print with ``-s``; the slow variant runs 1,000 scenarios.
 * ``StepRelationMachine``: random walks of small systems; at every visited state the
   models of the z3 ``transition`` are exactly the step graph's successors, and there is
   at least one (no deadlock).
@@ -37,7 +39,7 @@ z3 = pytest.importorskip("z3")
 from ipsecmc.engines.explicit.search import ExplicitEngine  # noqa: E402
 from ipsecmc.engines.result import EngineResult, Plan, Verdict  # noqa: E402
 from ipsecmc.engines.smt.encoding import Choices, Encoding, transition  # noqa: E402
-from ipsecmc.engines.smt.engine import SmtEngine  # noqa: E402
+from ipsecmc.engines.smt.engine import SECONDS_SLACK, SmtEngine  # noqa: E402
 from ipsecmc.engines.smt.terms import (  # noqa: E402
     Ints,
     needed_width,
@@ -88,7 +90,7 @@ class Depths:
 
 
 CI = Depths(cap=12, margin=0, holds=4, induction=True)
-SLOW = Depths(cap=6, margin=1, holds=1, induction=False, seconds=True)
+SLOW = Depths(cap=20, margin=1, holds=4, induction=True, seconds=True)
 PROOFS = Depths(cap=6, margin=0, holds=10, induction=True)
 
 INVARIANTS = (
@@ -249,7 +251,10 @@ def _agree(
     )
     _assert_replays(system, plan, smt.path.labels)
     assert smt.facts["seconds"] == _seconds(smt.path.labels)
-    assert _steps_of(graph, system, smt.path.labels) == shortest.steps
+    # the printed path: the fewest seconds among counterexamples of k .. k + slack steps
+    steps = _steps_of(graph, system, smt.path.labels)
+    assert shortest.steps <= steps <= shortest.steps + SECONDS_SLACK
+    assert _seconds(smt.path.labels) <= _seconds(shortest.labels)
 
 
 def _run(n: int, depths: Depths) -> Counter[str]:
@@ -280,16 +285,14 @@ def real_verdicts(counts: Counter[str]) -> int:
 
 
 def test_engines_agree() -> None:
-    """The default run: BMC only, to 3 steps (so z3 answers only the shallow violations;
-    issue 13 asks for 80%, which needs proofs: see
-    ``test_proofs_agree`` and benchmarks/RESULTS.md for why that does not fit here).
-    The share depends on which scenarios are drawn, and the draw is not the same alone
-    and within the whole suite (37/200 alone, 14/200 in the suite), so only "some" is
-    asserted; the share is printed (``-s``)."""
-    counts = _run(200, CI)
+    """The default run: 100 scenarios, z3 with proofs on where the step graph finds no
+    counterexample (``CI``) and BMC to the shortest counterexample up to 12 steps;
+    issue 13 asks that z3 answer a real verdict (HOLDS or VIOLATED, not HOLDS_UP_TO) on
+    at least 80% of them. The tally prints with ``-s``."""
+    counts = _run(100, CI)
     real = real_verdicts(counts)
-    print(f"z3 real verdicts: {real}/200 ({real / 2:.0f}%)")
-    assert real > 0
+    print(f"z3 real verdicts: {real}/100")
+    assert real >= 80
 
 
 @st.composite
@@ -344,8 +347,14 @@ def test_engines_agree_on_behaviour_given_as_data() -> None:
 
 
 @pytest.mark.slow
-def test_engines_agree_2000() -> None:
-    _run(2000, SLOW)
+def test_engines_agree_1000() -> None:
+    """Explicit (zones), the one-second search where zones apply, the step graph and z3
+    (BMC to 20 steps, proofs on) on 1,000 scenarios; z3 gives a real verdict on at
+    least 80% of them."""
+    counts = _run(1000, SLOW)
+    real = real_verdicts(counts)
+    print(f"z3 real verdicts: {real}/1000")
+    assert real >= 800
 
 
 @pytest.mark.slow
