@@ -359,20 +359,24 @@ class _Invariant:
     """The candidates ``guessed`` from a sample plus "not bad" (the last one), and the
     indices of those proved inductive (``kept``)."""
 
-    guessed: Guesses
+    guessed: Guesses | None
     bad: Callable[[SState, IntT], BoolT]
-    kept: tuple[int, ...]
+    kept: tuple[int, ...] = ()
 
     def candidates(self, s: SState, c: IntT) -> list[BoolT]:
-        return [*self.guessed.terms(s, c), z3.Not(self.bad(s, c))]
+        guessed = [] if self.guessed is None else self.guessed.terms(s, c)
+        return [*guessed, z3.Not(self.bad(s, c))]
 
     @property
     def excludes_bad(self) -> bool:
         """Whether "not bad" is among the proved ones (the property holds)."""
-        return len(self.guessed) in self.kept
+        return self.guessed is not None and len(self.guessed) in self.kept
 
     def at(self, s: SState, c: IntT) -> BoolT:
-        """The proved invariants at ``s`` with monitor ``c``."""
+        """The proved invariants at ``s`` with monitor ``c`` (no term built when none
+        was proved: this runs for every state of the k-induction unrolling)."""
+        if not self.kept:
+            return z3.BoolVal(True)
         terms = self.candidates(s, c)
         return z3.And([terms[n] for n in self.kept])
 
@@ -662,9 +666,9 @@ class _Search:
         the relation (``houdini``), "not bad" the last candidate (None: a budget ran
         out; none kept when a partial sample's ``PARTIAL_SAMPLE_MS`` did)."""
         points = sample(self.system, self.plan)
-        guessed = Guesses(points, self.enc.ints, self.lowest)
         if points.hit:  # a sampled counterexample: BMC's turn
-            return _Invariant(guessed, self._bad, ())
+            return _Invariant(None, self._bad)
+        guessed = Guesses(points, self.enc.ints, self.lowest)
         # a partial sample rarely gives an invariant strong enough (the seeds: 31 s of
         # rounds for one k-induction could not use), so it gets a short time share
         stop = None if points.complete else time.perf_counter() + PARTIAL_SAMPLE_MS / 1000
@@ -684,7 +688,7 @@ class _Search:
         # no value ranges assumed: they are checked inductive only after this
         relation = self._unroll_step(states, mons, [], "h")
         initial = ints.const_state(self.system.initial()), ints.val(self.initial_monitor)
-        invariant = _Invariant(guessed, self._bad, ())
+        invariant = _Invariant(guessed, self._bad)
         kept = strongest_invariant(
             invariant.candidates(*initial),
             invariant.candidates(states[0], mons[0]),
@@ -693,7 +697,7 @@ class _Search:
             check,
         )
         if kept is None:
-            return _Invariant(guessed, self._bad, ()) if capped else None
+            return _Invariant(guessed, self._bad) if capped else None
         return _Invariant(guessed, self._bad, tuple(kept))
 
     def _ranges_inductive(self) -> z3.CheckSatResult:

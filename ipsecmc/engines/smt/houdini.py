@@ -49,14 +49,12 @@ _END_CLOCKS = ("p1_life", "p2_life", "sess", "quiet", "dpd_timer", "req_timer")
 class _Feature:
     """One coordinate of a state, concretely and as a term."""
 
-    name: str
     concrete: Callable[[Point], int | bool]
     symbolic: Callable[[SState, IntT], BoolT | IntT]
 
 
 def _field(end: int, name: str) -> _Feature:
     return _Feature(
-        f"{'ab'[end]}.{name}",
         lambda p: getattr(p[0].end(end), name),
         lambda s, c: getattr(s.end(end), name),
     )
@@ -64,7 +62,6 @@ def _field(end: int, name: str) -> _Feature:
 
 def _running(end: int, name: str, off: int) -> _Feature:
     return _Feature(
-        f"{'ab'[end]}.{name} running",
         lambda p: getattr(p[0].end(end), name) != off,
         lambda s, c: getattr(s.end(end), name) != off,
     )
@@ -78,10 +75,10 @@ def _features(lowest: int) -> tuple[tuple[_Feature, ...], tuple[_Feature, ...]]:
         discrete += [_field(end, name) for name in _END_DISCRETE]
         discrete += [_running(end, name, 0 if name == "sess" else NO_TIMER) for name in _END_CLOCKS]
         numeric += [_field(end, name) for name in _END_CLOCKS]
-    discrete.append(_Feature("phase", lambda p: p[0].phase, lambda s, c: s.phase))
-    discrete.append(_Feature("monitor low", lambda p: p[1] == lowest, lambda s, c: c == lowest))
-    numeric.append(_Feature("phase_left", lambda p: p[0].phase_left, lambda s, c: s.phase_left))
-    numeric.append(_Feature("monitor", lambda p: p[1], lambda s, c: c))
+    discrete.append(_Feature(lambda p: p[0].phase, lambda s, c: s.phase))
+    discrete.append(_Feature(lambda p: p[1] == lowest, lambda s, c: c == lowest))
+    numeric.append(_Feature(lambda p: p[0].phase_left, lambda s, c: s.phase_left))
+    numeric.append(_Feature(lambda p: p[1], lambda s, c: c))
     return tuple(discrete), tuple(numeric)
 
 
@@ -119,8 +116,9 @@ def _bounds(location: int, points: list[Point], numeric: tuple[_Feature, ...]) -
 
 
 class Guesses:
-    """The candidates a sample suggests (module doc): the cover ("one of the sampled
-    locations") first, then every ``Bound``."""
+    """The candidates a sample suggests (module doc), in ``terms`` order: the exact set
+    (false when the sample is partial), the cover ("one of the sampled locations"),
+    then every ``Bound``."""
 
     def __init__(self, sample: Sample, ints: Ints, lowest: int) -> None:
         self.ints = ints
@@ -142,33 +140,19 @@ class Guesses:
     def __len__(self) -> int:
         return 2 + len(self.bounds)
 
-    def name(self, n: int) -> str:
-        """What candidate ``n`` says."""
-        if n == 0:
-            return f"one of the {len(self.exact or ())} states sampled"
-        if n == 1:
-            return f"one of {len(self.locations)} sampled locations"
-        b = self.bounds[n - 2]
-        what = self.numeric[b.left].name
-        if b.right is not None:
-            what += f" {'+' if b.sign > 0 else '-'} {self.numeric[b.right].name}"
-        return f"location {b.location}: {what} in [{b.low}, {b.high}]"
-
     def terms(self, s: SState, c: IntT) -> list[BoolT]:
         """Every candidate at ``s`` with monitor ``c`` (shared subterms built once)."""
         ints = self.ints
-
-        def equals(term: BoolT | IntT, value: int | bool) -> BoolT:
-            return term == (z3.BoolVal(value) if isinstance(value, bool) else ints.val(value))
-
         discrete = [f.symbolic(s, c) for f in self.discrete]
         at = [
-            z3.And([equals(t, v) for t, v in zip(discrete, key, strict=True)])
+            z3.And([_equals(ints, t, v) for t, v in zip(discrete, key, strict=True)])
             for key in self.locations
         ]
         numeric: list[IntT] = [f.symbolic(s, c) for f in self.numeric]
         out = [
-            z3.BoolVal(False) if self.exact is None else _member(self.exact, discrete + numeric),
+            z3.BoolVal(False)
+            if self.exact is None
+            else _member(ints, self.exact, discrete + numeric),
             z3.Or(at),
         ]
         for b in self.bounds:
@@ -184,13 +168,15 @@ class Guesses:
         return out
 
 
-def _member(points: list[tuple[int | bool, ...]], terms: list[BoolT | IntT]) -> BoolT:
-    """``terms`` equal one of ``points``, as a decision tree: one level per term."""
+def _equals(ints: Ints, term: BoolT | IntT, value: int | bool) -> BoolT:
+    """``term`` has the concrete ``value``."""
+    if isinstance(value, bool):
+        return term if value else z3.Not(term)
+    return term == ints.val(value)
 
-    def equals(term: BoolT | IntT, value: int | bool) -> BoolT:
-        if isinstance(value, bool):
-            return term if value else z3.Not(term)
-        return term == z3.BitVecVal(value, term.size()) if z3.is_bv(term) else term == value
+
+def _member(ints: Ints, points: list[tuple[int | bool, ...]], terms: list[BoolT | IntT]) -> BoolT:
+    """``terms`` equal one of ``points``, as a decision tree: one level per term."""
 
     def tree(group: list[tuple[int | bool, ...]], level: int) -> BoolT:
         if level == len(terms):
@@ -200,9 +186,9 @@ def _member(points: list[tuple[int | bool, ...]], terms: list[BoolT | IntT]) -> 
             below.setdefault(point[level], []).append(point)
         if len(below) == 1:
             ((value, rest),) = below.items()
-            return z3.And(equals(terms[level], value), tree(rest, level + 1))
+            return z3.And(_equals(ints, terms[level], value), tree(rest, level + 1))
         return z3.Or(
-            [z3.And(equals(terms[level], v), tree(g, level + 1)) for v, g in below.items()]
+            [z3.And(_equals(ints, terms[level], v), tree(g, level + 1)) for v, g in below.items()]
         )
 
     return tree(points, 0)
