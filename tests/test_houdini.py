@@ -86,7 +86,7 @@ def test_proved_invariants_hold_on_every_reachable_state(
     system = scenario.system()
     plan = data.draw(plans(system))
     search = _Search(system, plan, Budget(), 4, True)
-    invariant = search._invariant()
+    invariant = search._invariant(sample(system, plan))
     assert invariant is not None
     points = reachable(system, plan)
     monitor = Monitor(plan)

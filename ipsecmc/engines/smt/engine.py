@@ -31,7 +31,10 @@ proved inductive against this relation (``houdini``; the sample is only a source
 guesses). When "not bad" is among them the property holds (k = 1); else they strengthen
 every state of the k-induction unrolling below. On a state space small enough to sample
 completely (``samples``) the guess is the reachable set itself and z3 proves it in one
-query; otherwise the guessing gets ``PARTIAL_SAMPLE_MS``.
+query; otherwise the guessing gets ``PARTIAL_SAMPLE_MS``. When a sampled run violates the
+property (the sample only proposes guesses, so this is a hint, not a verdict) no proof is
+tried at all: there is none to find, and BMC, which must find the counterexample itself,
+gets the time.
 
 Search. Two incremental bit-vector solvers grow by one unrolled step at a time. The base
 case (BMC) asks for a bad state at any depth of a window of ``STRIDE`` depths (an
@@ -44,14 +47,15 @@ states, monitor included) of k good states, all within ``Encoding.ranges``, foll
 a bad one; unsat proves the property for all depths (HOLDS, ``facts["k"]``). The ranges
 are themselves checked to be inductive before a proof relies on them. An inductive-step
 query that runs past ``INDUCTION_STEP_MS`` ends k-induction (the reason says so) and BMC
-goes on alone. Once the first window is clean, the IC3/PDR step (``proof``: Spacer,
-its invariant checked against this relation) runs alongside BMC in a forked child
-process at the lowest CPU priority (it uses a free core and does not slow BMC on a busy
-one; not a thread, see ``_SpacerJob``), for up to ``SPACER_SECONDS``; a checked
-invariant is a proof (HOLDS,
-``facts["proof"] == "spacer"``). No counterexample and no proof up to ``max_depth``: the
-engine waits for Spacer, else HOLDS_UP_TO with ``bound = max_depth`` steps (each step is
-at least zero seconds, so this is a bound on events, not on time).
+goes on alone. The IC3/PDR step (``proof``: Spacer, its invariant checked against this
+relation) runs alongside in a forked child process at the lowest CPU priority (it uses a
+free core and does not slow BMC on a busy one; not a thread, see ``_SpacerJob``), for up
+to ``SPACER_SECONDS``: from the start when the sample is partial and clean (Houdini
+rarely proves anything from a partial sample), else once the first BMC window is clean.
+A checked invariant is a proof (HOLDS, ``facts["proof"] == "spacer"``). No
+counterexample and no proof up to ``max_depth``: the engine waits for Spacer, else
+HOLDS_UP_TO with ``bound = max_depth`` steps (each step is at least zero seconds, so this
+is a bound on events, not on time).
 
 The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK`` steps,
 the fewest seconds of model time (a zero-time event more can buy an earlier violation),
@@ -62,11 +66,13 @@ step with assumption literals. ``facts["steps"]`` is k, the shortest length in s
 Performance (measured, ``benchmarks/smt_seed_cpu.py``, ``benchmarks/RESULTS.md``): the
 successor is a function of the state and a few choice bits (see
 ``encoding.transition``), so each incremental query is mostly propagation, at a cost
-in proportion to the bit-blasted unrolling (about 180,000 clauses per step on the seed).
-``seed-intended`` at its real timers: the 391 s counterexample is found at 41 steps in
-about 30 s on a free core (BMC about 11 s, the fewer-seconds query 3-4 s, the
-canonicalisation 3-8 s); seed-fixed and seed-literal agreement are proved by Spacer in
-about 17-19 s.
+in proportion to the bit-blasted unrolling (about 54,000 clauses per step on the seed
+after simplification; a query re-propagates it, so even one with a few dozen conflicts
+costs 0.3-2.5 s at depth 41). ``seed-intended`` at its real timers: the 391 s
+counterexample is found at 41 steps after about 7 s, and printed after 14-16 s on a free
+core (the fewer-seconds query 2.5-3 s, the canonicalisation two queries of about 2 s).
+Proofs of seed-fixed and seed-literal come from Spacer, whose time is heavy-tailed in
+its seed and the term order (10-55 s, sometimes past the 60 s default budget).
 
 Decoding. A model reads back as one event per step; delays become that many ``tick``
 labels and urgent events get the outcome index whose successor equals the model's next
@@ -92,7 +98,7 @@ from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
 from ipsecmc.engines.smt.houdini import Guesses, strongest_invariant
 from ipsecmc.engines.smt.monitor_terms import DerivedMonitor
 from ipsecmc.engines.smt.proof import SpacerAnswer, SpacerProof
-from ipsecmc.engines.smt.samples import sample
+from ipsecmc.engines.smt.samples import Sample, sample
 from ipsecmc.engines.smt.terms import (
     INTEGERS,
     Ints,
@@ -106,7 +112,7 @@ from ipsecmc.engines.smt.terms import (
 )
 from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
-from ipsecmc.model.semantics import Label
+from ipsecmc.model.semantics import Label, Sink
 from ipsecmc.model.state import CONNECTING, DOWN, UP, State
 from ipsecmc.model.system import TransitionSystem
 
@@ -138,8 +144,9 @@ INDUCTION_DEPTHS = (1, 2, 3, 4, 6, 8, 12, 16)
 
 
 class _SpacerJob:
-    """A ``SpacerProof`` running in a child process (forked, so it inherits the prepared
-    problem without serialising it); ``stop`` ends it.
+    """A ``SpacerProof`` built and run in a child process (forked, so it inherits the
+    encoding without serialising it, and building the problem, about 1-2 s on the seeds,
+    does not hold up BMC); ``stop`` ends it.
 
     Not a thread: z3's Python objects free themselves from whichever thread runs the
     garbage collector, and a context is not thread-safe, so a proof thread next to BMC
@@ -149,11 +156,13 @@ class _SpacerJob:
     Where ``fork`` is not available the proof runs in this process when it is awaited.
     """
 
-    def __init__(self, prover: SpacerProof, budget_ms: int, cpu_seconds: float | None) -> None:
-        """``budget_ms``: wall-clock time for the attempt; ``cpu_seconds``: the CPU time
-        the child may use (a kernel limit, ``RLIMIT_CPU``: the attempt ends when it is
-        spent, however loaded the machine)."""
-        self.prover = prover
+    def __init__(
+        self, build: Callable[[], SpacerProof], budget_ms: int, cpu_seconds: float | None
+    ) -> None:
+        """``build``: makes the prover (in the child); ``budget_ms``: wall-clock time for
+        the attempt; ``cpu_seconds``: the CPU time the child may use (a kernel limit,
+        ``RLIMIT_CPU``: the attempt ends when it is spent, however loaded the machine)."""
+        self.build = build
         self.budget_ms = budget_ms
         self._answer: SpacerAnswer | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
@@ -163,7 +172,7 @@ class _SpacerJob:
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(
                 target=_spacer_child,
-                args=(prover, budget_ms, cpu_seconds, sender),
+                args=(build, budget_ms, cpu_seconds, sender),
                 name="z3-spacer",
             )
             self._process.daemon = True
@@ -188,7 +197,7 @@ class _SpacerJob:
         """Until the attempt ends (its own time budget bounds it, plus a grace second)."""
         if self._process is None:
             if self._answer is None:
-                self._answer = self.prover.prove(self.budget_ms, SPACER_TRIES)
+                self._answer = self.build().prove(self.budget_ms, SPACER_TRIES)
             return self._answer
         self._receive(self.budget_ms / 1000 + 5)
         return self._answer
@@ -204,11 +213,14 @@ class _SpacerJob:
 
 
 def _spacer_child(
-    prover: SpacerProof, budget_ms: int, cpu_seconds: float | None, sender: Connection
+    build: Callable[[], SpacerProof],
+    budget_ms: int,
+    cpu_seconds: float | None,
+    sender: Connection,
 ) -> None:
     """The forked proof process: lowest priority, at most ``cpu_seconds`` of CPU time
-    (then the kernel ends it: the parent reads no answer, so no proof), one answer sent
-    back."""
+    (then the kernel ends it: the parent reads no answer, so no proof), builds the
+    problem, sends one answer back."""
     with contextlib.suppress(AttributeError, OSError):  # not Linux: as it is
         os.nice(19)
     if cpu_seconds is not None:
@@ -220,7 +232,7 @@ def _spacer_child(
             soft = int(used + cpu_seconds) + 1
             resource.setrlimit(resource.RLIMIT_CPU, (soft if hard < 0 else min(soft, hard), hard))
     try:
-        answer = prover.prove(budget_ms, SPACER_TRIES)
+        answer = build().prove(budget_ms, SPACER_TRIES)
     except Exception:  # no conclusion; the parent goes on without a proof
         answer = SpacerAnswer(False, 0, 0.0)
     sender.send(answer)
@@ -359,18 +371,17 @@ class _Invariant:
     """The candidates ``guessed`` from a sample plus "not bad" (the last one), and the
     indices of those proved inductive (``kept``)."""
 
-    guessed: Guesses | None
+    guessed: Guesses
     bad: Callable[[SState, IntT], BoolT]
     kept: tuple[int, ...] = ()
 
     def candidates(self, s: SState, c: IntT) -> list[BoolT]:
-        guessed = [] if self.guessed is None else self.guessed.terms(s, c)
-        return [*guessed, z3.Not(self.bad(s, c))]
+        return [*self.guessed.terms(s, c), z3.Not(self.bad(s, c))]
 
     @property
     def excludes_bad(self) -> bool:
         """Whether "not bad" is among the proved ones (the property holds)."""
-        return self.guessed is not None and len(self.guessed) in self.kept
+        return len(self.guessed) in self.kept
 
     def at(self, s: SState, c: IntT) -> BoolT:
         """The proved invariants at ``s`` with monitor ``c`` (no term built when none
@@ -559,9 +570,21 @@ class _Search:
         i_mons = [ints.var("i0.c")]
         i_steps: list[Step] = []
         ind.add(self.enc.ranges(i_states[0], i_mons[0], self.limit, self.lowest))
-        induct, gave_up = self.induction, None
-        if self.induction:
-            invariant = self._invariant()
+        # ``prove``: proofs are tried (off once a sampled run has violated the property:
+        # there is none to find, and BMC gets the time)
+        prove = self.induction
+        sampled_hit = False
+        gave_up: int | None = None  # the k at which k-induction gave up
+        if prove:
+            points = sample(self.system, self.plan)
+            sampled_hit = points.hit
+            prove = not sampled_hit
+            if prove and not points.complete and self.spacer:
+                # a partial sample rarely gives Houdini the invariant: Spacer starts now,
+                # on the other core, rather than after the guessing and the first window
+                self._spacer_job = self._spacer_start()
+        if prove:
+            invariant = self._invariant(points)
             if invariant is None:
                 return self._timeout(0)
             self.strengthening = invariant
@@ -576,7 +599,7 @@ class _Search:
         tried = 0  # deepest inductive step tried
         covered = -1  # BMC found no bad state at depths 0..covered
         while covered < self.max_depth:
-            if covered >= 0 and self._spacer_job is None and self.induction and self.spacer:
+            if covered >= 0 and self._spacer_job is None and prove and self.spacer:
                 self._spacer_job = self._spacer_start()
             proof = self._spacer_answer(wait=False)
             if proof is not None:
@@ -603,7 +626,7 @@ class _Search:
             # inductive step of depth k: k good states on a simple path, then a bad one
             # (sound for any k up to ``covered``, the depths the base case has checked)
             todo = [k for k in INDUCTION_DEPTHS if tried < k <= covered]
-            if induct and todo:
+            if prove and gave_up is None and todo:
                 k = tried = todo[-1]
                 while len(i_steps) < k:
                     self._unroll_induction(ind, i_states, i_mons, i_steps)
@@ -613,8 +636,8 @@ class _Search:
                 if verdict == z3.unsat:
                     return self._proved(k)
                 if verdict == z3.unknown:  # too hard to decide: keep BMC going alone
-                    induct, gave_up = False, k
-        if self.induction and self.spacer:
+                    gave_up = k
+        if prove and self.spacer:
             if self._spacer_job is None:
                 self._spacer_job = self._spacer_start()
             proof = self._spacer_answer(wait=True)
@@ -622,14 +645,16 @@ class _Search:
                 return proof
         stats = self._stats(self.max_depth)
         induction = (
-            "no proof was tried"
+            "a sampled run of the model violates it deeper than that, so no proof was tried"
+            if sampled_hit
+            else "no proof was tried"
             if not self.induction
             else f"k-induction did not close up to k={tried}"
             if gave_up is None
             else f"k-induction gave up at k={gave_up} (step query over "
             f"{INDUCTION_STEP_MS / 1000:g} s)"
         )
-        if self.induction and self.spacer:
+        if prove and self.spacer:
             induction += f"; IC3/PDR (Spacer) found no invariant within {SPACER_SECONDS} s"
         if self.kind == "reachable":
             return EngineResult(
@@ -661,13 +686,10 @@ class _Search:
         for old, c_old in zip(states[:-1], mons[:-1], strict=True):
             ind.add(z3.Not(z3.And(states_equal(old, new), c_old == mons[-1])))
 
-    def _invariant(self) -> _Invariant | None:
-        """Inductive invariants guessed from a sample of the model and checked against
-        the relation (``houdini``), "not bad" the last candidate (None: a budget ran
-        out; none kept when a partial sample's ``PARTIAL_SAMPLE_MS`` did)."""
-        points = sample(self.system, self.plan)
-        if points.hit:  # a sampled counterexample: BMC's turn
-            return _Invariant(None, self._bad)
+    def _invariant(self, points: Sample) -> _Invariant | None:
+        """Inductive invariants guessed from ``points``, a sample of the model, and
+        checked against the relation (``houdini``), "not bad" the last candidate (None:
+        a budget ran out; none kept when a partial sample's ``PARTIAL_SAMPLE_MS`` did)."""
         guessed = Guesses(points, self.enc.ints, self.lowest)
         # a partial sample rarely gives an invariant strong enough (the seeds: 31 s of
         # rounds for one k-induction could not use), so it gets a short time share
@@ -716,9 +738,9 @@ class _Search:
 
     # -------------------------------------------------------------- IC3/PDR (Spacer)
     def _spacer_start(self) -> _SpacerJob:
-        """Build the Spacer problem (over mathematical integers, ``proof``'s doc) in
-        this process and start solving it in a child (``_SpacerJob``), so BMC goes on
-        meanwhile on the other core."""
+        """Start the Spacer proof (over mathematical integers, ``proof``'s doc) in a child
+        (``_SpacerJob``) that builds and solves the problem, so BMC goes on meanwhile on
+        the other core."""
         budget_ms = SPACER_SECONDS * 1000
         wall = self.budget.timeout_seconds
         if wall is not None:
@@ -726,13 +748,16 @@ class _Search:
             budget_ms = max(1, min(budget_ms, int(left * 1000)))
         cpu = self.budget.cpu_deadline
         cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
-        # the monitor and predicate terms come from ``self.enc``/``self.pred``: switched
-        # to the integer encoding while the prover's terms are built
+        return _SpacerJob(self._spacer_prover, budget_ms, cpu_seconds)
+
+    def _spacer_prover(self) -> SpacerProof:
+        """The Spacer problem; the monitor and predicate terms come from ``self.enc`` and
+        ``self.pred``, switched to the integer encoding while its terms are built."""
         saved = (self.enc, self.pred, self.trigger, self.hold)
         try:
             self.enc = Encoding(self.system.params, self.system.semantics, ints=INTEGERS)
             self.pred, self.trigger, self.hold = self._encoders(self.enc)
-            prover = SpacerProof(
+            return SpacerProof(
                 self.enc,
                 self.system.initial(),
                 self._bad,
@@ -746,7 +771,6 @@ class _Search:
             )
         finally:
             self.enc, self.pred, self.trigger, self.hold = saved
-        return _SpacerJob(prover, budget_ms, cpu_seconds)
 
     def _spacer_answer(self, wait: bool) -> EngineResult | None:
         """The Spacer job's proof, if it has one (``wait``: until it ends or the time
@@ -809,19 +833,20 @@ class _Search:
         in time order, makes the counterexample the first of the shortest ones in the
         order the explicit engine explores, so both engines print the same events."""
         out: list[list[BoolT]] = []
-        urgent = [
-            z3.is_true(model.eval(self.enc.due(state, i) != 0, model_completion=True))
-            for i in (0, 1)
-        ]
+        # what is due and how many outcomes it has, asked of the concrete state (the
+        # relation is the model's semantics: ``encoding``), not of terms built for it
+        semantics = self.system.semantics
+        here = read_state(model, state)
+        urgent = [semantics.due(here, i) is not None for i in (0, 1)]
         if all(urgent):
             out.append([step.order, z3.Not(step.order)])
         if any(urgent):
-            taken = next(
+            kind, end = next(
                 key
                 for key, event in step.events.items()
                 if z3.is_true(model.eval(event, model_completion=True))
             )
-            count = int_value(model, self.enc.count(taken[0], state, taken[1]))
+            count = len(semantics.handle(kind, here, end, Sink(False)))
             if count > 1:
                 out.append([step.choices.pick == n for n in range(count)])
         if not any(urgent):
