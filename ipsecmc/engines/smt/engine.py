@@ -61,7 +61,9 @@ The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK
 the fewest seconds of model time (a zero-time event more can buy an earlier violation),
 and among those the first in the order the explicit engine explores successors (end 0
 before end 1, local-in outcome 0 first, traffic choices in profile order), fixed step by
-step with assumption literals. ``facts["steps"]`` is k, the shortest length in steps.
+step: each alternative by a *detour* of a few steps in a small solver where one exists,
+else by a query over the unrolling with assumption literals (``canonical``).
+``facts["steps"]`` is k, the shortest length in steps.
 
 Performance (measured, ``benchmarks/smt_seed_cpu.py``, ``benchmarks/RESULTS.md``): the
 successor is a function of the state and a few choice bits (see
@@ -69,8 +71,9 @@ successor is a function of the state and a few choice bits (see
 in proportion to the bit-blasted unrolling (about 54,000 clauses per step on the seed
 after simplification; a query re-propagates it, so even one with a few dozen conflicts
 costs 0.3-2.5 s at depth 41). ``seed-intended`` at its real timers: the 391 s
-counterexample is found at 41 steps after about 7 s, and printed after 14-16 s on a free
-core (the fewer-seconds query 2.5-3 s, the canonicalisation two queries of about 2 s).
+counterexample is found at 41 steps after about 7 s, and printed after about 12 s on a
+free core (the fewer-seconds query 2.5-3.5 s; the canonicalisation, two queries of about
+2 s each over the unrolling, now three detours of 0.05 s).
 Proofs of seed-fixed and seed-literal come from Spacer, whose time is heavy-tailed in
 its seed and the term order (10-55 s, sometimes past the 60 s default budget).
 
@@ -94,6 +97,13 @@ from multiprocessing.connection import Connection
 
 from ipsecmc.engines.monitor import Monitor
 from ipsecmc.engines.result import Budget, EngineResult, Path, Plan, Stats, Verdict
+from ipsecmc.engines.smt.canonical import (
+    DETOUR_STEPS,
+    ChoicePoint,
+    PathStep,
+    choice_points,
+    path_steps,
+)
 from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
 from ipsecmc.engines.smt.houdini import Guesses, strongest_invariant
 from ipsecmc.engines.smt.monitor_terms import DerivedMonitor
@@ -112,7 +122,7 @@ from ipsecmc.engines.smt.terms import (
 )
 from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
 from ipsecmc.errors import InternalError
-from ipsecmc.model.semantics import Label, Sink
+from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import CONNECTING, DOWN, UP, State
 from ipsecmc.model.system import TransitionSystem
 
@@ -826,75 +836,96 @@ class _Search:
         )
 
     # -------------------------------------------------------------- counterexamples
-    def _preferences(self, model: z3.ModelRef, state: SState, step: Step) -> list[list[BoolT]]:
-        """The choice literals of one step that change its outcome, each as the list of
-        alternatives in ``Semantics.successors`` order (end 0 first, local-in outcome 0
-        first, traffic choices in profile order). Fixing the first satisfiable one of each,
-        in time order, makes the counterexample the first of the shortest ones in the
-        order the explicit engine explores, so both engines print the same events."""
-        out: list[list[BoolT]] = []
-        # what is due and how many outcomes it has, asked of the concrete state (the
-        # relation is the model's semantics: ``encoding``), not of terms built for it
-        semantics = self.system.semantics
-        here = read_state(model, state)
-        urgent = [semantics.due(here, i) is not None for i in (0, 1)]
-        if all(urgent):
-            out.append([step.order, z3.Not(step.order)])
-        if any(urgent):
-            kind, end = next(
-                key
-                for key, event in step.events.items()
-                if z3.is_true(model.eval(event, model_completion=True))
-            )
-            count = len(semantics.handle(kind, here, end, Sink(False)))
-            if count > 1:
-                out.append([step.choices.pick == n for n in range(count)])
-        if not any(urgent):
-            phase = self.enc.phases[int_value(model, state.phase)]
-            choices = phase.choices()
-            if len(choices) > 1:
-                out.append(
-                    [
-                        z3.And(
-                            step.choices.ab if ab else z3.Not(step.choices.ab),
-                            step.choices.ba if ba else z3.Not(step.choices.ba),
-                        )
-                        for ab, ba in choices
-                    ]
-                )
-        return out
-
     def _canonical(
         self,
         solver: z3.Solver,
         goal: BoolT,
-        model: z3.ModelRef,
-        states: list[SState],
+        path: list[PathStep],
         steps: list[Step],
-        reached: Callable[[z3.ModelRef], int],
-    ) -> z3.ModelRef:
-        """Fix the choices step by step to the first alternative that still reaches the
-        goal (see ``_preferences``); ``model`` satisfies ``goal``, ``reached(model)`` is
-        the first depth at which it does. Steps from that depth on are not fixed: the
-        fixed prefix already decides the path up to it (and the goal there), so no
-        later choice can change the printed path."""
-        fixed = [goal]
-        for t, step in enumerate(steps):
-            goal_at = reached(model)
-            if t >= goal_at:
-                break
-            for alternatives in self._preferences(model, states[t], step):
+        reached: Callable[[list[PathStep]], int],
+        path_of: Callable[[z3.ModelRef], list[PathStep]],
+        longest: int,
+    ) -> list[PathStep]:
+        """Fix the choice points step by step to the first alternative that still reaches
+        the goal (``canonical``: a detour, else a query over the unrolling ``steps``);
+        ``path`` reaches it, first at depth ``reached(path)``. Steps from that depth on
+        are not fixed: the fixed prefix already decides the path up to it (and the goal
+        there), so no later choice can change the printed path. ``path_of``: the path a
+        model of the unrolling assigns; ``longest``: the most steps a counterexample may have."""
+        fixed: list[tuple[int, ChoicePoint, int]] = []  # (step, choice point, alternative)
+        t = 0
+        while t < reached(path):
+            done = 0  # choice points of step t fixed so far
+            while True:
+                # asked again after each fix: taking another end's event first changes
+                # which outcomes the step has
+                points = choice_points(self.system.semantics, self.enc.phases, path[t])
+                if done >= len(points):
+                    break
+                point = points[done]
+                alternatives = point.alternatives(path[t].step)
                 for n, lit in enumerate(alternatives):
-                    if z3.is_true(model.eval(lit, model_completion=True)):
-                        fixed.append(lit)
+                    if path[t].holds(lit):
+                        fixed.append((t, point, n))
                         break
                     if n == len(alternatives) - 1:
                         break
-                    if self._check(solver, *fixed, lit) == z3.sat:
-                        fixed.append(lit)
-                        model = solver.model()
+                    here = [(p, m) for tt, p, m in fixed if tt == t] + [(point, n)]
+                    detour = self._detour(path, t, here, reached(path), longest)
+                    if detour is not None:
+                        path = detour
+                        fixed.append((t, point, n))
                         break
-        return model
+                    lits = [p.alternatives(steps[tt])[m] for tt, p, m in [*fixed, (t, point, n)]]
+                    if self._check(solver, goal, *lits) == z3.sat:
+                        path = path_of(solver.model())
+                        fixed.append((t, point, n))
+                        break
+                done += 1
+            t += 1
+        return path
+
+    def _detour(
+        self,
+        path: list[PathStep],
+        t: int,
+        choices: list[tuple[ChoicePoint, int]],
+        limit: int,
+        longest: int,
+    ) -> list[PathStep] | None:
+        """``path`` with steps replacing ``path[t : t + w]`` (``canonical``): the
+        ``choices`` taken at step t, from the same concrete state to the same one (monitor
+        included) in no more seconds. ``limit``: the depth of the violation, which the
+        replaced steps may not pass; the detour may be longer by as many steps as the
+        violation may move later (to depth ``longest``): the other end going first can
+        cost a step."""
+        w = min(DETOUR_STEPS, limit - t)
+        if w < 1:
+            return None
+        ints = self.enc.ints
+        first, last = path[t], path[t + w - 1]
+        start = ints.const_state(read_state(first.model, first.here))
+        end = ints.const_state(read_state(last.model, last.there))
+        budget = sum(piece.seconds for piece in path[t : t + w])
+        for length in range(w, w + longest - limit + 1):
+            states, mons = [ints.fresh_state("j0")], [ints.var("j0.c")]
+            steps: list[Step] = []
+            local = z3.SolverFor("QF_BV")
+            local.add(states_equal(states[0], start), mons[0] == first.value(first.mon_here))
+            while len(steps) < length:
+                local.add(self._unroll_step(states, mons, steps, "j"))
+            bits = sum_width(self.system.params, length, self.limit)
+            spent = sum(ints.widen(st.seconds(), bits) for st in steps)
+            local.add(
+                states_equal(states[length], end),
+                mons[length] == last.value(last.mon_there),
+                spent <= budget,
+                *(point.alternatives(steps[0])[n] for point, n in choices),
+            )
+            if self._check(local) == z3.sat:
+                detour = path_steps(local.model(), states, mons, steps, self._bad)
+                return path[:t] + detour + path[t + w :]
+        return None
 
     def _found(
         self,
@@ -946,16 +977,23 @@ class _Search:
             model = solver.model()
             seconds = best(model)
 
-        def reached(model: z3.ModelRef) -> int:
-            return next(
-                d
-                for d, b, t in zip(depths, bads, totals, strict=True)
-                if z3.is_true(model.eval(z3.And(b, t <= seconds), model_completion=True))
-            )
+        def path_of(model: z3.ModelRef) -> list[PathStep]:
+            return path_steps(model, states, mons, steps[: depths[-1]], self._bad)
 
-        model = self._canonical(solver, goal(seconds), model, states, steps, reached)
-        depth = reached(model)
-        labels = self._decode(model, states[: depth + 1], steps[:depth])
+        def reached(path: list[PathStep]) -> int:
+            """The first depth at which ``path`` meets the goal."""
+            spent = 0
+            for d, piece in enumerate(path[: depths[-1]], start=1):
+                spent += piece.seconds
+                if spent > seconds:
+                    break
+                if d >= k and piece.bad:
+                    return d
+            raise InternalError("the z3 counterexample no longer reaches the violation")
+
+        path = path_of(model)
+        path = self._canonical(solver, goal(seconds), path, steps, reached, path_of, depths[-1])
+        labels = self._decode(path[: reached(path)])
         labels = self._replay_and_cut(labels)
         verdict = Verdict.HOLDS if self.kind == "reachable" else Verdict.VIOLATED
         secs = sum(1 for lb in labels if lb.kind == "tick")
@@ -968,23 +1006,21 @@ class _Search:
             facts={"steps": k, "seconds": secs},
         )
 
-    def _decode(self, model: z3.ModelRef, states: list[SState], steps: list[Step]) -> list[Label]:
+    def _decode(self, path: list[PathStep]) -> list[Label]:
+        """The labels of ``path``: a delay becomes that many ticks, an urgent event the
+        successor of ``TransitionSystem.successors`` the model's next state equals."""
         labels: list[Label] = []
         sem = self.system.semantics
-        for t, step in enumerate(steps):
-            here = read_state(model, states[t])
-            there = read_state(model, states[t + 1])
-            key = next(
-                k
-                for k, v in step.events.items()
-                if z3.is_true(model.eval(v, model_completion=True))
-            )
-            kind, end = key
+        for t, piece in enumerate(path):
+            model, step = piece.model, piece.step
+            here = read_state(model, piece.here)
+            there = read_state(model, piece.there)
+            kind, end = next(k for k, v in step.events.items() if piece.holds(v))
             if kind in ("tick", "delay"):
-                ab = z3.is_true(model.eval(step.choices.ab, model_completion=True))
-                ba = z3.is_true(model.eval(step.choices.ba, model_completion=True))
+                ab = piece.holds(step.choices.ab)
+                ba = piece.holds(step.choices.ba)
                 bits = (1 if ab else 0) | (2 if ba else 0)
-                n = 1 if kind == "tick" else int_value(model, step.d)
+                n = 1 if kind == "tick" else piece.value(step.d)
                 labels += [Label("tick", -1, bits)] * n
                 state = here
                 for _ in range(n):
