@@ -285,14 +285,14 @@ def real_verdicts(counts: Counter[str]) -> int:
 
 
 def test_engines_agree() -> None:
-    """The default run: 60 scenarios, z3 with proofs on where the step graph finds no
+    """The default run: 50 scenarios, z3 with proofs on where the step graph finds no
     counterexample (``CI``) and BMC to the shortest counterexample up to 12 steps;
     issue 13 asks that z3 answer a real verdict (HOLDS or VIOLATED, not HOLDS_UP_TO) on
     at least 80% of them. The tally prints with ``-s``."""
-    counts = _run(60, CI)
+    counts = _run(50, CI)
     real = real_verdicts(counts)
-    print(f"z3 real verdicts: {real}/60")
-    assert real >= 48
+    print(f"z3 real verdicts: {real}/50")
+    assert real >= 40
 
 
 @st.composite

@@ -261,10 +261,10 @@ def _detours_compared(tunnel, monkeypatch, seeds: Iterable[int]) -> tuple[int, i
 
 def test_detours_print_what_queries_over_the_unrolling_print(tunnel, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The canonical counterexample does not depend on how each choice is answered (a
-    detour where one exists, else a query over the whole unrolling): two short violated
-    draws here, twenty draws in the slow suite."""
-    compared, taken = _detours_compared(tunnel, monkeypatch, (9, 10))
-    assert compared == 2 and taken > 0  # the comparison is not vacuous
+    detour where one exists, else a query over the whole unrolling): a short violated
+    draw here, twenty draws in the slow suite."""
+    compared, taken = _detours_compared(tunnel, monkeypatch, (10,))
+    assert compared == 1 and taken > 0  # the comparison is not vacuous
 
 
 @pytest.mark.slow
