@@ -75,7 +75,7 @@ counterexample is found at 41 steps after about 7 s, and printed after about 12 
 free core (the fewer-seconds query 2.5-3.5 s; the canonicalisation, two queries of about
 2 s each over the unrolling, now three detours of 0.05 s).
 Proofs of seed-fixed and seed-literal come from Spacer, whose time is heavy-tailed in
-its seed and the term order (10-55 s, sometimes past the 60 s default budget).
+its seed and the term order (7-44 s, sometimes past the 60 s default budget).
 
 Decoding. A model reads back as one event per step; delays become that many ``tick``
 labels and urgent events get the outcome index whose successor equals the model's next
@@ -135,12 +135,16 @@ PARTIAL_SAMPLE_MS = 2_000
 
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
-#: The IC3/PDR proof step (``proof``) runs once BMC has found no counterexample up to
-#: ``max_depth`` steps (counterexamples first: a violated property never waits for it),
-#: for at most ``SPACER_SECONDS`` of the time budget (``SPACER_TRIES`` restarts).
+#: The IC3/PDR proof step (``proof``) runs alongside BMC (module doc) for at most
+#: ``SPACER_SECONDS`` of the time budget.
 SPACER_SECONDS = 120
-#: Spacer runs (random seeds ``spacer_seed`` + 0, 1, ...) sharing ``SPACER_SECONDS``.
+#: Spacer runs (random seeds ``spacer_seed`` + 0, 1, ...) sharing that time: at most
+#: ``SPACER_TRIES``, each of at least ``SPACER_TRY_SECONDS`` (fewer when the budget is
+#: short). Spacer's run time is heavy-tailed in its seed, so restarts pay, but on the
+#: seeds a run that proves usually takes 10-28 s: the 60 s default budget cut into four
+#: 15 s runs rarely proved anything (``benchmarks/RESULTS.md``).
 SPACER_TRIES = 4
+SPACER_TRY_SECONDS = 30
 
 #: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
 SECONDS_SLACK = 2
@@ -167,13 +171,19 @@ class _SpacerJob:
     """
 
     def __init__(
-        self, build: Callable[[], SpacerProof], budget_ms: int, cpu_seconds: float | None
+        self,
+        build: Callable[[], SpacerProof],
+        budget_ms: int,
+        cpu_seconds: float | None,
+        tries: int,
     ) -> None:
         """``build``: makes the prover (in the child); ``budget_ms``: wall-clock time for
-        the attempt; ``cpu_seconds``: the CPU time the child may use (a kernel limit,
-        ``RLIMIT_CPU``: the attempt ends when it is spent, however loaded the machine)."""
+        the attempt, shared by ``tries`` runs; ``cpu_seconds``: the CPU time the child may
+        use (a kernel limit, ``RLIMIT_CPU``: the attempt ends when it is spent, however
+        loaded the machine)."""
         self.build = build
         self.budget_ms = budget_ms
+        self.tries = tries
         self._answer: SpacerAnswer | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: Connection | None = None
@@ -182,7 +192,7 @@ class _SpacerJob:
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(
                 target=_spacer_child,
-                args=(build, budget_ms, cpu_seconds, sender),
+                args=(build, budget_ms, cpu_seconds, tries, sender),
                 name="z3-spacer",
             )
             self._process.daemon = True
@@ -207,7 +217,7 @@ class _SpacerJob:
         """Until the attempt ends (its own time budget bounds it, plus a grace second)."""
         if self._process is None:
             if self._answer is None:
-                self._answer = self.build().prove(self.budget_ms, SPACER_TRIES)
+                self._answer = self.build().prove(self.budget_ms, self.tries)
             return self._answer
         self._receive(self.budget_ms / 1000 + 5)
         return self._answer
@@ -226,6 +236,7 @@ def _spacer_child(
     build: Callable[[], SpacerProof],
     budget_ms: int,
     cpu_seconds: float | None,
+    tries: int,
     sender: Connection,
 ) -> None:
     """The forked proof process: lowest priority, at most ``cpu_seconds`` of CPU time
@@ -242,7 +253,7 @@ def _spacer_child(
             soft = int(used + cpu_seconds) + 1
             resource.setrlimit(resource.RLIMIT_CPU, (soft if hard < 0 else min(soft, hard), hard))
     try:
-        answer = build().prove(budget_ms, SPACER_TRIES)
+        answer = build().prove(budget_ms, tries)
     except Exception:  # no conclusion; the parent goes on without a proof
         answer = SpacerAnswer(False, 0, 0.0)
     sender.send(answer)
@@ -758,7 +769,8 @@ class _Search:
             budget_ms = max(1, min(budget_ms, int(left * 1000)))
         cpu = self.budget.cpu_deadline
         cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
-        return _SpacerJob(self._spacer_prover, budget_ms, cpu_seconds)
+        tries = max(1, min(SPACER_TRIES, budget_ms // (SPACER_TRY_SECONDS * 1000)))
+        return _SpacerJob(self._spacer_prover, budget_ms, cpu_seconds, tries)
 
     def _spacer_prover(self) -> SpacerProof:
         """The Spacer problem; the monitor and predicate terms come from ``self.enc`` and
