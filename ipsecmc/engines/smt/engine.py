@@ -867,35 +867,51 @@ class _Search:
         fixed: list[tuple[int, ChoicePoint, int]] = []  # (step, choice point, alternative)
         t = 0
         while t < reached(path):
+            # the choice points are asked again after each fix: taking another end's event
+            # first changes which outcomes the step has
             done = 0  # choice points of step t fixed so far
-            while True:
-                # asked again after each fix: taking another end's event first changes
-                # which outcomes the step has
-                points = choice_points(self.system.semantics, self.enc.phases, path[t])
-                if done >= len(points):
-                    break
-                point = points[done]
-                alternatives = point.alternatives(path[t].step)
-                for n, lit in enumerate(alternatives):
-                    if path[t].holds(lit):
-                        fixed.append((t, point, n))
-                        break
-                    if n == len(alternatives) - 1:
-                        break
-                    here = [(p, m) for tt, p, m in fixed if tt == t] + [(point, n)]
-                    detour = self._detour(path, t, here, reached(path), longest)
-                    if detour is not None:
-                        path = detour
-                        fixed.append((t, point, n))
-                        break
-                    lits = [p.alternatives(steps[tt])[m] for tt, p, m in [*fixed, (t, point, n)]]
-                    if self._check(solver, goal, *lits) == z3.sat:
-                        path = path_of(solver.model())
-                        fixed.append((t, point, n))
-                        break
+            points = choice_points(self.system.semantics, self.enc.phases, path[t])
+            while done < len(points):
+                path, n = self._first_alternative(
+                    solver, goal, path, steps, t, points[done], fixed, reached, path_of, longest
+                )
+                if n is not None:
+                    fixed.append((t, points[done], n))
                 done += 1
+                points = choice_points(self.system.semantics, self.enc.phases, path[t])
             t += 1
         return path
+
+    def _first_alternative(
+        self,
+        solver: z3.Solver,
+        goal: BoolT,
+        path: list[PathStep],
+        steps: list[Step],
+        t: int,
+        point: ChoicePoint,
+        fixed: list[tuple[int, ChoicePoint, int]],
+        reached: Callable[[list[PathStep]], int],
+        path_of: Callable[[z3.ModelRef], list[PathStep]],
+        longest: int,
+    ) -> tuple[list[PathStep], int | None]:
+        """The first alternative of ``point`` at step t that still reaches the goal with
+        the ``fixed`` ones, and a path that takes it (``_canonical``); None for the last
+        alternative when ``path`` does not take it either (nothing to fix then)."""
+        alternatives = point.alternatives(path[t].step)
+        for n, lit in enumerate(alternatives):
+            if path[t].holds(lit):
+                return path, n
+            if n == len(alternatives) - 1:
+                break
+            here = [(p, m) for tt, p, m in fixed if tt == t] + [(point, n)]
+            detour = self._detour(path, t, here, reached(path), longest)
+            if detour is not None:
+                return detour, n
+            lits = [p.alternatives(steps[tt])[m] for tt, p, m in [*fixed, (t, point, n)]]
+            if self._check(solver, goal, *lits) == z3.sat:
+                return path_of(solver.model()), n
+        return path, None
 
     def _detour(
         self,
@@ -919,24 +935,29 @@ class _Search:
         start = ints.const_state(read_state(first.model, first.here))
         end = ints.const_state(read_state(last.model, last.there))
         budget = sum(piece.seconds for piece in path[t : t + w])
+        # one unrolling, grown a step per length tried; the end of each length is pinned
+        # in a scope of its own
+        states, mons = [ints.fresh_state("j0")], [ints.var("j0.c")]
+        steps: list[Step] = []
+        local = z3.SolverFor("QF_BV")
+        local.add(states_equal(states[0], start), mons[0] == first.value(first.mon_here))
+        local.add(self._unroll_step(states, mons, steps, "j"))
+        local.add(*(point.alternatives(steps[0])[n] for point, n in choices))
         for length in range(w, w + longest - limit + 1):
-            states, mons = [ints.fresh_state("j0")], [ints.var("j0.c")]
-            steps: list[Step] = []
-            local = z3.SolverFor("QF_BV")
-            local.add(states_equal(states[0], start), mons[0] == first.value(first.mon_here))
             while len(steps) < length:
                 local.add(self._unroll_step(states, mons, steps, "j"))
             bits = sum_width(self.system.params, length, self.limit)
             spent = sum(ints.widen(st.seconds(), bits) for st in steps)
+            local.push()
             local.add(
                 states_equal(states[length], end),
                 mons[length] == last.value(last.mon_there),
                 spent <= budget,
-                *(point.alternatives(steps[0])[n] for point, n in choices),
             )
             if self._check(local) == z3.sat:
                 detour = path_steps(local.model(), states, mons, steps, self._bad)
                 return path[:t] + detour + path[t + w :]
+            local.pop()
         return None
 
     def _found(
