@@ -133,6 +133,10 @@ INDUCTION_STEP_MS = 2_000
 #: Time cap of the invariant search (``houdini``) when its sample is not exhaustive.
 PARTIAL_SAMPLE_MS = 2_000
 
+#: Time cap of the check of a walk's families as an invariant (``_cover_proved``): the
+#: seeds need 1-3 s.
+COVER_MS = 10_000
+
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
 #: The IC3/PDR proof step (``proof``) runs alongside BMC (module doc) for at most
@@ -604,6 +608,14 @@ class _Search:
                 # a partial sample rarely gives Houdini the invariant: Spacer starts now,
                 # on the other core, rather than after the guessing and the first window
                 self._spacer_job = self._spacer_start()
+        if prove and points.families:
+            if self._cover_proved(points) is True:
+                return self._proved_by_cover(len(points.families))
+            # not inductive (or out of time): the families are no candidate for the
+            # bit-vector rounds below, which they would slow down, and Spacer starts now
+            points = Sample(points.points, False, points.hit)
+            if self.spacer and self._spacer_job is None:
+                self._spacer_job = self._spacer_start()
         if prove:
             invariant = self._invariant(points)
             if invariant is None:
@@ -742,6 +754,51 @@ class _Search:
         if kept is None:
             return _Invariant(guessed, self._bad) if capped else None
         return _Invariant(guessed, self._bad, tuple(kept))
+
+    def _cover_proved(self, points: Sample) -> bool | None:
+        """Whether the walk's families (``cover``, in ``points``) are an inductive
+        invariant of the relation that excludes every bad state: then the property holds.
+
+        Checked over mathematical integers (the families' round counts are quotients by
+        the period, which bit-blasting turns into division circuits: 183 s on seed-fixed
+        against 3 s of linear arithmetic), one query per family (the states of one family
+        are either bad or step outside all of them), each within ``COVER_MS`` in all.
+        None: out of time."""
+        saved = (self.enc, self.pred, self.trigger, self.hold)
+        try:
+            self.enc = Encoding(self.system.params, self.system.semantics, ints=INTEGERS)
+            self.pred, self.trigger, self.hold = self._encoders(self.enc)
+            ints = self.enc.ints
+            guessed = Guesses(points, ints, self.lowest)
+            start = ints.const_state(self.system.initial()), ints.val(self.initial_monitor)
+            if not z3.is_true(z3.simplify(guessed.terms(*start)[0])):
+                return False
+            states, mons = [ints.fresh_state("f0")], [ints.var("f0.c")]
+            relation = self._unroll_step(states, mons, [], "f")
+            solver = z3.SolverFor("QF_LIA")
+            after = guessed.terms(states[1], mons[1])[0]
+            solver.add(z3.Or(self._bad(states[0], mons[0]), z3.And(relation, z3.Not(after))))
+            stop = time.perf_counter() + COVER_MS / 1000
+            for n, member in enumerate(guessed.family_terms(states[0], mons[0])):
+                left = int((stop - time.perf_counter()) * 1000)
+                chosen = z3.Bool(f"cover.{n}")
+                solver.add(z3.Implies(chosen, member))
+                answer = z3.unknown if left <= 0 else self._check(solver, chosen, cap_ms=left)
+                if answer != z3.unsat:
+                    return None if answer == z3.unknown else False
+            return True
+        finally:
+            self.enc, self.pred, self.trigger, self.hold = saved
+
+    def _proved_by_cover(self, families: int) -> EngineResult:
+        return EngineResult(
+            Verdict.HOLDS,
+            self._stats(1),
+            bound=self.plan.bound,
+            reason=f"proved: the {families} families of states a walk of the model reached "
+            "are an inductive invariant that excludes every bad state (checked by z3)",
+            facts={"k": 1, "proof": "cover", "families": families},
+        )
 
     def _ranges_inductive(self) -> z3.CheckSatResult:
         """Initial state in range, and range preserved by every transition: ``unsat``

@@ -34,7 +34,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-from ipsecmc.engines.smt.samples import Point, Sample
+from ipsecmc.engines.smt.cover import Family, Point
+from ipsecmc.engines.smt.samples import Sample
 from ipsecmc.engines.smt.terms import Ints, SState
 from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
 from ipsecmc.model.state import NO_TIMER
@@ -129,12 +130,57 @@ class Guesses:
         self.locations = list(groups)
         #: every point, when the sample holds every reachable one (``Sample.complete``)
         self.exact = (
-            [tuple(f.concrete(p) for f in self.discrete + self.numeric) for p in sample.points]
-            if sample.complete
+            [self._vector(p) for p in sample.points]
+            if sample.complete and not sample.families
             else None
+        )
+        #: the same as families of points (``cover``), when the sample is made of them
+        self.families = (
+            self._families(sample.families) if sample.complete and sample.families else None
         )
         self.bounds = [
             b for n, points in enumerate(groups.values()) for b in _bounds(n, points, self.numeric)
+        ]
+
+    def _vector(self, point: Point) -> tuple[int | bool, ...]:
+        return tuple(f.concrete(point) for f in self.discrete + self.numeric)
+
+    def _families(self, families: tuple[Family, ...]) -> list[_Linear] | None:
+        """``families`` as linear sets of feature vectors (None: one is not linear in
+        its counts or changes a discrete feature along them, so there is no exact
+        candidate)."""
+        out: list[_Linear] = []
+        width = len(self.discrete)
+        for family in families:
+            base = self._vector(family.base)
+            directions: list[tuple[tuple[int, ...], int]] = []
+            for g in family.generators:
+                step, last = self._vector(g.step), self._vector(g.last)
+                if step[:width] != base[:width] or last[:width] != base[:width]:
+                    return None
+                unit = tuple(
+                    int(x) - int(y) for x, y in zip(step[width:], base[width:], strict=True)
+                )
+                ends = zip(last[width:], base[width:], unit, strict=True)
+                if any(int(z) != int(y) + g.count * u for z, y, u in ends):
+                    return None
+                directions.append((unit, g.count))
+            out.append(
+                _Linear(base[:width], tuple(int(v) for v in base[width:]), tuple(directions))
+            )
+        return out
+
+    def family_terms(self, s: SState, c: IntT) -> list[BoolT]:
+        """Per family (``cover``; none without them): the state ``s`` with monitor ``c``
+        is one of its states."""
+        discrete = [f.symbolic(s, c) for f in self.discrete]
+        numeric: list[IntT] = [f.symbolic(s, c) for f in self.numeric]
+        return [
+            z3.And(
+                *(_equals(self.ints, t, v) for t, v in zip(discrete, f.location, strict=True)),
+                _linear_member(self.ints, f, numeric),
+            )
+            for f in self.families or ()
         ]
 
     def __len__(self) -> int:
@@ -149,12 +195,12 @@ class Guesses:
             for key in self.locations
         ]
         numeric: list[IntT] = [f.symbolic(s, c) for f in self.numeric]
-        out = [
-            z3.BoolVal(False)
-            if self.exact is None
-            else _member(ints, self.exact, discrete + numeric),
-            z3.Or(at),
-        ]
+        exact: BoolT = z3.BoolVal(False)
+        if self.exact is not None:
+            exact = _member(ints, self.exact, discrete + numeric)
+        elif self.families is not None:
+            exact = _in_families(ints, self.families, discrete, numeric)
+        out = [exact, z3.Or(at)]
         for b in self.bounds:
             x = numeric[b.left]
             if b.right is not None:
@@ -175,12 +221,18 @@ def _equals(ints: Ints, term: BoolT | IntT, value: int | bool) -> BoolT:
     return term == ints.val(value)
 
 
-def _member(ints: Ints, points: list[tuple[int | bool, ...]], terms: list[BoolT | IntT]) -> BoolT:
-    """``terms`` equal one of ``points``, as a decision tree: one level per term."""
+def _member(
+    ints: Ints,
+    points: list[tuple[int | bool, ...]],
+    terms: list[BoolT | IntT],
+    leaf: Callable[[list[tuple[int | bool, ...]]], BoolT] | None = None,
+) -> BoolT:
+    """``terms`` equal one of ``points``, as a decision tree: one level per term (and,
+    with ``leaf``, what ``leaf`` says of the points that equal them)."""
 
     def tree(group: list[tuple[int | bool, ...]], level: int) -> BoolT:
         if level == len(terms):
-            return z3.BoolVal(True)
+            return z3.BoolVal(True) if leaf is None else leaf(group)
         below: dict[int | bool, list[tuple[int | bool, ...]]] = {}
         for point in group:
             below.setdefault(point[level], []).append(point)
@@ -192,6 +244,83 @@ def _member(ints: Ints, points: list[tuple[int | bool, ...]], terms: list[BoolT 
         )
 
     return tree(points, 0)
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """A family as feature vectors: the discrete features ``location`` and the numeric
+    ones ``base + k1 * d1 + ...`` with ``0 <= k_i <= count_i`` for each ``(d_i, count_i)``
+    of ``directions``."""
+
+    location: tuple[int | bool, ...]
+    base: tuple[int, ...]
+    directions: tuple[tuple[tuple[int, ...], int], ...]
+
+
+def _in_families(
+    ints: Ints, families: list[_Linear], discrete: list[BoolT | IntT], numeric: list[IntT]
+) -> BoolT:
+    """The terms are the features of a state of one of ``families``: per location (a
+    decision tree over the discrete features, as ``_member``), one of its linear sets."""
+    by_location: dict[tuple[int | bool, ...], list[_Linear]] = {}
+    for family in families:
+        by_location.setdefault(family.location, []).append(family)
+
+    def members(group: list[tuple[int | bool, ...]]) -> BoolT:
+        return z3.Or([_linear_member(ints, f, numeric) for f in by_location[group[0]]])
+
+    return _member(ints, list(by_location), discrete, members)
+
+
+def _linear_member(ints: Ints, family: _Linear, x: list[IntT]) -> BoolT:
+    """``x`` is ``family.base`` plus some allowed counts of its directions (no
+    quantifier: each count is read off a coordinate only its direction moves)."""
+    solved: list[tuple[tuple[int, ...], IntT]] = []  # (direction, its count as a term)
+    conditions: list[BoolT] = []
+    pending = [(unit, count) for unit, count in family.directions if any(unit)]  # 0: no move
+    while pending:
+        for n, (unit, _) in enumerate(pending):
+            others = [d for m, (d, _) in enumerate(pending) if m != n]
+            row = next(
+                (r for r, u in enumerate(unit) if u != 0 and all(o[r] == 0 for o in others)),
+                None,
+            )
+            if row is not None:
+                break
+        else:
+            return z3.BoolVal(False)  # no coordinate singles a direction out: no candidate
+        unit, count = pending.pop(n)
+        moved = x[row] - ints.val(family.base[row])
+        for direction, k in solved:
+            if direction[row] != 0:
+                moved = moved - ints.val(direction[row]) * k
+        step = abs(unit[row])
+        moved = moved if unit[row] > 0 else -moved
+        zero, top = ints.val(0), ints.val(step * count)
+        conditions += [zero <= moved, moved <= top]
+        if step == 1:
+            k = moved
+        else:
+            conditions.append(_remainder(ints, moved, step) == zero)
+            k = _quotient(ints, moved, step)
+        solved.append((unit, k))
+    for r, value in enumerate(family.base):
+        term = ints.val(value)
+        for direction, k in solved:
+            if direction[r] != 0:
+                term = term + ints.val(direction[r]) * k
+        conditions.append(x[r] == term)
+    return z3.And(conditions)
+
+
+def _remainder(ints: Ints, t: IntT, by: int) -> IntT:
+    """``t`` mod ``by`` for ``t >= 0``."""
+    return t % by if ints.width is None else z3.URem(t, ints.val(by))
+
+
+def _quotient(ints: Ints, t: IntT, by: int) -> IntT:
+    """``t`` div ``by`` for ``t >= 0``."""
+    return t / by if ints.width is None else z3.UDiv(t, ints.val(by))
 
 
 def strongest_invariant(

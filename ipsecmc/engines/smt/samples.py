@@ -11,9 +11,12 @@ Two sources, both run on ``TransitionSystem`` (the one semantics):
 * breadth-first from the initial state over one-second successors *and* the maximal
   delay (``Semantics.max_delay``), so a small system is covered exhaustively and a large
   one (real 43,200 s keylives) still reaches its far timers within a few steps;
-* random walks (fixed seed: the sample and so the engine's answer are deterministic)
-  that take the maximal delay half of the time, for depth the breadth-first part cannot
-  afford.
+* when the breadth-first part is cut, the families of ``cover`` (steady stretches and
+  repeated rounds of a cycle as one family each): on a system with few branch points
+  they stand for every reachable state however long its timers;
+* else random walks (fixed seed: the sample and so the engine's answer are
+  deterministic) that take the maximal delay half of the time, for depth the
+  breadth-first part cannot afford.
 """
 
 from __future__ import annotations
@@ -24,12 +27,9 @@ from random import Random
 
 from ipsecmc.engines.monitor import Monitor
 from ipsecmc.engines.result import Plan
+from ipsecmc.engines.smt.cover import Family, Point, cover
 from ipsecmc.model.semantics import Label
-from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
-
-#: A sampled state and its monitor value.
-Point = tuple[State, int]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class Sample:
     complete: bool
     #: a sampled point is a counterexample (or a witness): "not bad" cannot be proved
     hit: bool
+    #: when not empty, what ``complete`` refers to: every reachable point is in one of
+    #: these (``cover``), and ``points`` are only their corners
+    families: tuple[Family, ...] = ()
 
 
 def _steps(system: TransitionSystem, monitor: Monitor, point: Point) -> list[Point]:
@@ -95,6 +98,11 @@ def sample(
                 seen[nxt] = None
                 queue.append(nxt)
     complete = not queue
+    if not complete and not hit:
+        found = cover(system, plan)
+        if found.complete or found.hit:
+            corners = (p for f in found.families for p in f.corners())
+            return Sample(tuple(dict.fromkeys(corners)), found.complete, found.hit, found.families)
     if not complete:
         rng = Random(seed)
         for _ in range(walks):
@@ -110,3 +118,6 @@ def sample(
                     point = rng.choice(_steps(system, monitor, point))
                 seen.setdefault(point, None)
     return Sample(tuple(seen), complete, hit)
+
+
+__all__ = ["Point", "Sample", "sample"]
