@@ -123,7 +123,7 @@ def test_a_partial_sample_has_no_exact_candidate() -> None:
     scenario = small_scenarios().example()
     system = scenario.system()
     plan = plans(system).example()
-    got = sample(system, plan, limit=3, walks=2, walk_length=5)
+    got = sample(system, plan, limit=3, walks=2, walk_length=5, cover_limit=2)
     assert not got.complete
     guessed = Guesses(got, Ints(16), 0)
     s = guessed.ints.const_state(system.initial())

@@ -73,7 +73,7 @@ class Family:
 @dataclass(frozen=True)
 class Cover:
     """What the walk found: ``families`` cover every state it reached (``complete``: it
-    reached all of them before ``WALK_LIMIT``); ``hit``: one is a counterexample."""
+    reached all of them within its step limit); ``hit``: one is a counterexample."""
 
     families: tuple[Family, ...]
     complete: bool
@@ -83,8 +83,9 @@ class Cover:
 class _Walk:
     """One walk (module doc): breadth-first over branch points, chains in between."""
 
-    def __init__(self, system: TransitionSystem, plan: Plan) -> None:
+    def __init__(self, system: TransitionSystem, plan: Plan, limit: int) -> None:
         self.system = system
+        self.limit = limit
         self.monitor = Monitor(plan)
         self.families: list[Family] = []
         self.seen: set[Point] = set()
@@ -126,7 +127,7 @@ class _Walk:
         jumps = CycleJumps()
         marks: list[int] = []  # families recorded before each chain step
         done = secs = 0
-        while self.steps < WALK_LIMIT and not self.hit:
+        while self.steps < self.limit and not self.hit:
             state, c = point
             successors = self.system.successors(state)
             if len(successors) != 1:
@@ -173,11 +174,12 @@ class _Walk:
         self.seen.add(first)
         self._point(first)
         queue = deque([first])
-        while queue and self.steps < WALK_LIMIT and not self.hit:
+        while queue and self.steps < self.limit and not self.hit:
             self._chain(queue.popleft(), queue)
-        return Cover(tuple(self.families), not queue and self.steps < WALK_LIMIT, self.hit)
+        return Cover(tuple(self.families), not queue and self.steps < self.limit, self.hit)
 
 
-def cover(system: TransitionSystem, plan: Plan) -> Cover:
-    """The families of states the model reaches (module doc)."""
-    return _Walk(system, plan).run()
+def cover(system: TransitionSystem, plan: Plan, limit: int = WALK_LIMIT) -> Cover:
+    """The families of states the model reaches (module doc), in at most ``limit``
+    steps of the walk."""
+    return _Walk(system, plan, limit).run()

@@ -27,7 +27,7 @@ from random import Random
 
 from ipsecmc.engines.monitor import Monitor
 from ipsecmc.engines.result import Plan
-from ipsecmc.engines.smt.cover import Family, Point, cover
+from ipsecmc.engines.smt.cover import WALK_LIMIT, Family, Point, cover
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.system import TransitionSystem
 
@@ -79,9 +79,11 @@ def sample(
     walks: int = 40,
     walk_length: int = 150,
     seed: int = 0,
+    cover_limit: int = WALK_LIMIT,
 ) -> Sample:
-    """Up to ``limit`` points breadth-first, then ``walks`` random walks of
-    ``walk_length`` moves (only when the breadth-first part was cut)."""
+    """Up to ``limit`` points breadth-first, then the families of ``cover`` (at most
+    ``cover_limit`` steps), then ``walks`` random walks of ``walk_length`` moves (each
+    only when the one before gave no complete answer)."""
     monitor = Monitor(plan)
     start = system.initial()
     first = (start, monitor.initial(start))
@@ -99,7 +101,7 @@ def sample(
                 queue.append(nxt)
     complete = not queue
     if not complete and not hit:
-        found = cover(system, plan)
+        found = cover(system, plan, cover_limit)
         if found.complete or found.hit:
             corners = (p for f in found.families for p in f.corners())
             return Sample(tuple(dict.fromkeys(corners)), found.complete, found.hit, found.families)
