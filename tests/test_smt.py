@@ -37,7 +37,7 @@ from ipsecmc.model.params import (  # noqa: E402
     DpdMode,
     TunnelParams,
 )
-from ipsecmc.model.state import State  # noqa: E402
+from ipsecmc.model.state import UP, State  # noqa: E402
 from ipsecmc.model.system import TransitionSystem  # noqa: E402
 from ipsecmc.model.traffic import parse_profile  # noqa: E402
 from ipsecmc.properties import load_property  # noqa: E402
@@ -223,6 +223,8 @@ def test_differential_small(tunnel, seed: int) -> None:  # type: ignore[no-untyp
         assert explicit.verdict is Verdict.VIOLATED
         assert explicit.path is not None and smt.path is not None
         assert _seconds(smt.path) <= _seconds(explicit.path)
+    elif smt.verdict is Verdict.HOLDS:  # every reachable state enumerated (``layers``)
+        assert explicit.verdict is Verdict.HOLDS
     else:
         assert smt.verdict is Verdict.HOLDS_UP_TO
 
@@ -249,10 +251,11 @@ def _detours_compared(tunnel, monkeypatch, seeds: Iterable[int]) -> tuple[int, i
         rng = random.Random(1000 + seed)
         system = small_system(tunnel, rng)
         plan = _plan_disagree(rng.randint(3, 15))
-        with_detours = SmtEngine(max_depth=24, induction=False).check(system, plan)
+        unrolled = SmtEngine(max_depth=24, induction=False, layers=False)
+        with_detours = unrolled.check(system, plan)
         with monkeypatch.context() as patch:
             patch.setattr(engine, "DETOUR_STEPS", 0)
-            without = SmtEngine(max_depth=24, induction=False).check(system, plan)
+            without = unrolled.check(system, plan)
         assert with_detours.verdict is without.verdict
         assert with_detours.path == without.path
         compared += with_detours.verdict is Verdict.VIOLATED
@@ -271,6 +274,63 @@ def test_detours_print_what_queries_over_the_unrolling_print(tunnel, monkeypatch
 def test_detours_print_what_queries_over_the_unrolling_print_more(tunnel, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     compared, taken = _detours_compared(tunnel, monkeypatch, range(20))
     assert compared >= 4 and taken > 0
+
+
+def _layers_compared(tunnel, seeds: Iterable[int]) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """On ``test_differential_small``'s draws ``seeds``: the layered search (``layers``)
+    and BMC over the unrolling give the same verdict and print the same counterexample
+    (shortest steps, fewest seconds, canonical order: the same definitions, answered by
+    other queries). How many violated and how many enumerated-HOLDS draws there were."""
+    violated = proved = 0
+    for seed in seeds:
+        rng = random.Random(1000 + seed)
+        system = small_system(tunnel, rng)
+        plan = _plan_disagree(rng.randint(3, 15))
+        layered = SmtEngine(max_depth=24, induction=False).check(system, plan)
+        unrolled = SmtEngine(max_depth=24, induction=False, layers=False).check(system, plan)
+        if layered.verdict is Verdict.HOLDS:
+            assert layered.facts["proof"] == "enumeration"
+            assert unrolled.verdict is Verdict.HOLDS_UP_TO  # BMC finds none either
+            assert ExplicitEngine().check(system, plan).verdict is Verdict.HOLDS
+            proved += 1
+            continue
+        assert layered.verdict is unrolled.verdict
+        assert layered.path == unrolled.path
+        assert layered.facts == unrolled.facts
+        violated += layered.verdict is Verdict.VIOLATED
+    return violated, proved
+
+
+def test_layers_print_what_the_unrolling_prints(tunnel) -> None:  # type: ignore[no-untyped-def]
+    violated, _ = _layers_compared(tunnel, (10, 9))
+    assert violated == 2  # the comparison is not vacuous
+
+
+@pytest.mark.slow
+def test_layers_print_what_the_unrolling_prints_more(tunnel) -> None:  # type: ignore[no-untyped-def]
+    violated, proved = _layers_compared(tunnel, range(30))
+    assert violated >= 4 and proved >= 5
+
+
+def test_layers_enumerate_a_small_state_space(tunnel) -> None:  # type: ignore[no-untyped-def]
+    """Every reachable (state, monitor) pair enumerated: a proof that the property holds,
+    and for a ``reachable`` formula no reachable state satisfies, a VIOLATED; a witness
+    that exists is found. The explicit engine says the same each time."""
+    rng = random.Random(1006)  # test_differential_small's draw 6: 10 pairs
+    system = small_system(tunnel, rng)
+    plan = _plan_disagree(rng.randint(3, 15))
+    held = SmtEngine(max_depth=24, induction=False).check(system, plan)
+    assert held.verdict is Verdict.HOLDS
+    assert held.facts == {"proof": "enumeration", "states": 10}
+    assert ExplicitEngine().check(system, plan).verdict is Verdict.HOLDS
+    never = Plan("never", "reachable", lambda s: s.a.p2 != s.a.p2, None)
+    none = SmtEngine(max_depth=24).check(system, never)
+    assert none.verdict is Verdict.VIOLATED and "enumerated" in none.reason
+    assert ExplicitEngine().check(system, never).verdict is Verdict.VIOLATED
+    up = Plan("up", "reachable", lambda s: s.a.p2 == UP, None)
+    witness = SmtEngine(max_depth=24).check(system, up)
+    assert witness.verdict is ExplicitEngine().check(system, up).verdict is Verdict.HOLDS
+    assert witness.path is not None and witness.path.labels
 
 
 def _agreement_report(engine: str):  # type: ignore[no-untyped-def]

@@ -36,6 +36,18 @@ property (the sample only proposes guesses, so this is a hint, not a verdict) no
 tried at all: there is none to find, and BMC, which must find the counterexample itself,
 gets the time.
 
+Layers first (``layers``). From the concrete initial state, the reachable (state,
+monitor) pairs of this same relation are enumerated breadth-first, each pair's successors
+by z3 on the relation's template with the pair's constants substituted (a small formula
+over the step's choice bits), while they are few: ``LAYER_NODES`` pairs, plus the sample's
+size when the sample was exhaustive (the model is then small, and so is the relation's
+reachable set). A bad pair gives the shortest counterexample, whose fewest seconds and
+canonical order (below) are then decided on the enumerated layers instead of by queries
+over an unrolling; no new pair means every reachable pair was seen and none is bad: a
+proof (``facts["proof"] == "enumeration"``), tried before any guessing. Past the cap, the
+depths the layers covered count as checked and the unrolling below takes over (when
+proofs are on the layers may go past ``max_depth``: the cap bounds them).
+
 Search. Two incremental bit-vector solvers grow by one unrolled step at a time. The base
 case (BMC) asks for a bad state at any depth of a window of ``STRIDE`` depths (an
 assumption; each query costs time in proportion to the unrolling, so one query per
@@ -61,11 +73,14 @@ The printed counterexample (``_found``): among those of k .. k + ``SECONDS_SLACK
 the fewest seconds of model time (a zero-time event more can buy an earlier violation),
 and among those the first in the order the explicit engine explores successors (end 0
 before end 1, local-in outcome 0 first, traffic choices in profile order), fixed step by
-step: each alternative by a *detour* of a few steps in a small solver where one exists,
-else by a query over the unrolling with assumption literals (``canonical``).
+step: from the layers, by the successors under the alternative and their fewest seconds
+to a violation; over an unrolling, by a *detour* of a few steps in a small solver where
+one exists, else by a query over the unrolling with assumption literals (``canonical``).
 ``facts["steps"]`` is k, the shortest length in steps.
 
-Performance (measured, ``benchmarks/smt_seed_cpu.py``, ``benchmarks/RESULTS.md``): the
+Performance (measured, ``benchmarks/smt_seed_cpu.py``, ``benchmarks/RESULTS.md``): on the
+seed the layered search sees 43 pairs in about 0.15 s and prints the counterexample in
+about 1.2 s. Over the unrolling (past the layers' cap, or ``layers=False``): the
 successor is a function of the state and a few choice bits (see
 ``encoding.transition``), so each incremental query is mostly propagation, at a cost
 in proportion to the bit-blasted unrolling (about 54,000 clauses per step on the seed
@@ -74,8 +89,7 @@ costs 0.3-2.5 s at depth 41). ``seed-intended`` at its real timers: the 391 s
 counterexample is found at 41 steps after about 7 s, and printed after about 12 s on a
 free core (the fewer-seconds query 2.5-3.5 s; the canonicalisation, two queries of about
 2 s each over the unrolling, now three detours of 0.05 s).
-Proofs of seed-fixed and seed-literal come from Spacer, whose time is heavy-tailed in
-its seed and the term order (7-44 s, sometimes past the 60 s default budget).
+Proofs of seed-fixed and seed-literal come from the families of ``cover`` (2-3 s).
 
 Decoding. A model reads back as one event per step; delays become that many ``tick``
 labels and urgent events get the outcome index whose successor equals the model's next
@@ -106,6 +120,7 @@ from ipsecmc.engines.smt.canonical import (
 )
 from ipsecmc.engines.smt.encoding import Encoding, Step, jump_cap, transition
 from ipsecmc.engines.smt.houdini import Guesses, strongest_invariant
+from ipsecmc.engines.smt.layers import LAYER_NODES, Layers, OneStep
 from ipsecmc.engines.smt.monitor_terms import DerivedMonitor
 from ipsecmc.engines.smt.proof import SpacerAnswer, SpacerProof
 from ipsecmc.engines.smt.samples import Sample, sample
@@ -125,6 +140,13 @@ from ipsecmc.errors import InternalError
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import CONNECTING, DOWN, UP, State
 from ipsecmc.model.system import TransitionSystem
+
+#: ``_Search._canonical``'s question: a path to the goal taking the choices of step t
+#: (``here``) and the ``fixed`` ones of earlier steps, or None.
+Alternative = Callable[
+    [list[PathStep], int, list[tuple[ChoicePoint, int]], list[tuple[int, ChoicePoint, int]]],
+    "list[PathStep] | None",
+]
 
 UNSUPPORTED = "not supported by the z3 engine"
 
@@ -269,6 +291,8 @@ class SmtEngine:
 
     ``induction`` turns the proof attempts on (k-induction alongside BMC, then IC3/PDR
     unless ``spacer`` is False); without it the engine only looks for counterexamples.
+    ``layers`` lets the search start layer by layer (``layers``) while the reachable
+    states are few; False searches the unrolling from the start.
     """
 
     name = "z3"
@@ -280,12 +304,14 @@ class SmtEngine:
         induction: bool = True,
         spacer_seed: int = 0,
         spacer: bool = True,
+        layers: bool = True,
     ) -> None:
         self.budget = budget or Budget()
         self.max_depth = max_depth
         self.induction = induction
         self.spacer_seed = spacer_seed
         self.spacer = spacer
+        self.layers = layers
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         if plan.kind not in ("invariant", "bounded", "reachable", "temporal"):
@@ -298,6 +324,7 @@ class SmtEngine:
         search = _Search(system, plan, self.budget, self.max_depth, self.induction)
         search.spacer_seed = self.spacer_seed
         search.spacer = self.spacer
+        search.layer_nodes = LAYER_NODES if self.layers else 0
         return search.run()
 
 
@@ -446,6 +473,9 @@ class _Search:
         self.started = time.perf_counter()
         self.spacer_seed = 0  # Spacer's random seed (benchmarks vary it)
         self.spacer = True  # IC3/PDR alongside BMC (when ``induction``)
+        #: pairs the layered search may see before BMC over the unrolling takes over
+        #: (0: the unrolling from the start)
+        self.layer_nodes = LAYER_NODES
         self._spacer_job: _SpacerJob | None = None
         self._monitors: dict[int | None, DerivedMonitor] = {}
         #: inductive invariants every k-induction state satisfies (``_invariant``)
@@ -616,6 +646,22 @@ class _Search:
             points = Sample(points.points, False, points.hit)
             if self.spacer and self._spacer_job is None:
                 self._spacer_job = self._spacer_start()
+        # layer by layer while the reachable pairs are few (``layers``): the shortest
+        # counterexample, or every reachable pair (a proof: no guessing needed), or
+        # depths without one for BMC to skip; when proving, past BMC's depth too
+        covered = -1  # no bad state at depths 0..covered
+        if self.layer_nodes:
+            layers = self._layers()
+            cap = self.layer_nodes
+            if prove and points.complete:
+                # the model's reachable set is small (sampled whole): so is the relation's
+                cap += len(points.points)
+            explored = layers.explore(None if prove else self.max_depth, cap)
+            if explored.bad_at is not None:
+                return self._found_in_layers(layers, explored.bad_at)
+            if explored.exhausted:
+                return self._proved_by_enumeration(explored.nodes, explored.clean)
+            covered = min(explored.clean, self.max_depth)
         if prove:
             invariant = self._invariant(points)
             if invariant is None:
@@ -630,7 +676,6 @@ class _Search:
             if ranges != z3.unsat:
                 raise InternalError("value ranges of the z3 encoding are not inductive")
         tried = 0  # deepest inductive step tried
-        covered = -1  # BMC found no bad state at depths 0..covered
         while covered < self.max_depth:
             if covered >= 0 and self._spacer_job is None and prove and self.spacer:
                 self._spacer_job = self._spacer_start()
@@ -790,6 +835,57 @@ class _Search:
         finally:
             self.enc, self.pred, self.trigger, self.hold = saved
 
+    def _layers(self) -> Layers:
+        """The layered search's state (``layers``), rooted in the initial pair."""
+        ints = self.enc.ints
+        initial = self.system.initial()
+        root_bad = z3.Solver()
+        root_bad.add(self._bad(ints.const_state(initial), ints.val(self.initial_monitor)))
+        one = OneStep(ints, self._unroll_step, self._bad, self._check)
+        return Layers(one, (initial, self.initial_monitor), root_bad.check() == z3.sat)
+
+    def _found_in_layers(self, layers: Layers, k: int) -> EngineResult:
+        """``_found`` from the layers: the shortest counterexample has ``k`` steps."""
+        # (a proof's search may go deeper than BMC would: a counterexample found there
+        # keeps its slack)
+        longest = min(k + SECONDS_SLACK, max(self.max_depth, k))
+        path = layers.fewest(k, longest)
+        if path is None:
+            return self._timeout(k)
+
+        def find(
+            path: list[PathStep],
+            t: int,
+            here: list[tuple[ChoicePoint, int]],
+            fixed: list[tuple[int, ChoicePoint, int]],
+        ) -> list[PathStep] | None:
+            # the fixed choices before step t decide ``path``'s first t steps
+            return layers.alternative(
+                path, t, lambda step: [p.alternatives(step)[m] for p, m in here]
+            )
+
+        return self._report(path, k, layers.seconds, longest, find)
+
+    def _proved_by_enumeration(self, pairs: int, depth: int) -> EngineResult:
+        """Every reachable (state, monitor) pair of the relation enumerated (the last
+        new one at ``depth``), none bad."""
+        how = f"every reachable state of the z3 step relation enumerated ({pairs} with the monitor)"
+        facts: dict[str, object] = {"proof": "enumeration", "states": pairs}
+        if self.kind == "reachable":
+            return EngineResult(
+                Verdict.VIOLATED,
+                self._stats(depth),
+                reason=f"no reachable state satisfies the formula ({how})",
+                facts=facts,
+            )
+        return EngineResult(
+            Verdict.HOLDS,
+            self._stats(depth),
+            bound=self.plan.bound,
+            reason=f"proved: {how}, none a violation",
+            facts=facts,
+        )
+
     def _proved_by_cover(self, families: int) -> EngineResult:
         return EngineResult(
             Verdict.HOLDS,
@@ -907,20 +1003,16 @@ class _Search:
     # -------------------------------------------------------------- counterexamples
     def _canonical(
         self,
-        solver: z3.Solver,
-        goal: BoolT,
         path: list[PathStep],
-        steps: list[Step],
         reached: Callable[[list[PathStep]], int],
-        path_of: Callable[[z3.ModelRef], list[PathStep]],
-        longest: int,
+        find: Alternative,
     ) -> list[PathStep]:
         """Fix the choice points step by step to the first alternative that still reaches
-        the goal (``canonical``: a detour, else a query over the unrolling ``steps``);
-        ``path`` reaches it, first at depth ``reached(path)``. Steps from that depth on
-        are not fixed: the fixed prefix already decides the path up to it (and the goal
-        there), so no later choice can change the printed path. ``path_of``: the path a
-        model of the unrolling assigns; ``longest``: the most steps a counterexample may have."""
+        the goal (``canonical``); ``path`` reaches it, first at depth ``reached(path)``.
+        Steps from that depth on are not fixed: the fixed prefix already decides the path
+        up to it (and the goal there), so no later choice can change the printed path.
+        ``find(path, t, here, fixed)``: a path to the goal taking the choices ``here`` at
+        step t and the ``fixed`` ones before (which ``path`` takes), or None."""
         fixed: list[tuple[int, ChoicePoint, int]] = []  # (step, choice point, alternative)
         t = 0
         while t < reached(path):
@@ -929,9 +1021,7 @@ class _Search:
             done = 0  # choice points of step t fixed so far
             points = choice_points(self.system.semantics, self.enc.phases, path[t])
             while done < len(points):
-                path, n = self._first_alternative(
-                    solver, goal, path, steps, t, points[done], fixed, reached, path_of, longest
-                )
+                path, n = self._first_alternative(path, t, points[done], fixed, find)
                 if n is not None:
                     fixed.append((t, points[done], n))
                 done += 1
@@ -941,16 +1031,11 @@ class _Search:
 
     def _first_alternative(
         self,
-        solver: z3.Solver,
-        goal: BoolT,
         path: list[PathStep],
-        steps: list[Step],
         t: int,
         point: ChoicePoint,
         fixed: list[tuple[int, ChoicePoint, int]],
-        reached: Callable[[list[PathStep]], int],
-        path_of: Callable[[z3.ModelRef], list[PathStep]],
-        longest: int,
+        find: Alternative,
     ) -> tuple[list[PathStep], int | None]:
         """The first alternative of ``point`` at step t that still reaches the goal with
         the ``fixed`` ones, and a path that takes it (``_canonical``); None for the last
@@ -962,12 +1047,9 @@ class _Search:
             if n == len(alternatives) - 1:
                 break
             here = [(p, m) for tt, p, m in fixed if tt == t] + [(point, n)]
-            detour = self._detour(path, t, here, reached(path), longest)
-            if detour is not None:
-                return detour, n
-            lits = [p.alternatives(steps[tt])[m] for tt, p, m in [*fixed, (t, point, n)]]
-            if self._check(solver, goal, *lits) == z3.sat:
-                return path_of(solver.model()), n
+            other = find(path, t, here, fixed)
+            if other is not None:
+                return other, n
         return path, None
 
     def _detour(
@@ -1070,19 +1152,48 @@ class _Search:
         def path_of(model: z3.ModelRef) -> list[PathStep]:
             return path_steps(model, states, mons, steps[: depths[-1]], self._bad)
 
-        def reached(path: list[PathStep]) -> int:
-            """The first depth at which ``path`` meets the goal."""
-            spent = 0
-            for d, piece in enumerate(path[: depths[-1]], start=1):
-                spent += piece.seconds
-                if spent > seconds:
-                    break
-                if d >= k and piece.bad:
-                    return d
-            raise InternalError("the z3 counterexample no longer reaches the violation")
+        def find(
+            path: list[PathStep],
+            t: int,
+            here: list[tuple[ChoicePoint, int]],
+            fixed: list[tuple[int, ChoicePoint, int]],
+        ) -> list[PathStep] | None:
+            """A detour where one exists, else a query over the unrolling."""
+            limit = self._reached(path, k, seconds, depths[-1])
+            detour = self._detour(path, t, here, limit, depths[-1])
+            if detour is not None:
+                return detour
+            chosen = [f for f in fixed if f[0] != t] + [(t, p, m) for p, m in here]
+            lits = [p.alternatives(steps[tt])[m] for tt, p, m in chosen]
+            if self._check(solver, goal(seconds), *lits) == z3.sat:
+                return path_of(solver.model())
+            return None
 
-        path = path_of(model)
-        path = self._canonical(solver, goal(seconds), path, steps, reached, path_of, depths[-1])
+        return self._report(path_of(model), k, seconds, depths[-1], find)
+
+    def _reached(self, path: list[PathStep], k: int, seconds: int, longest: int) -> int:
+        """The first depth (k or later) at which ``path`` is at a violation within
+        ``seconds``: the goal of the printed counterexample (``_found``)."""
+        spent = 0
+        for d, piece in enumerate(path[:longest], start=1):
+            spent += piece.seconds
+            if spent > seconds:
+                break
+            if d >= k and piece.bad:
+                return d
+        raise InternalError("the z3 counterexample no longer reaches the violation")
+
+    def _report(
+        self, path: list[PathStep], k: int, seconds: int, longest: int, find: Alternative
+    ) -> EngineResult:
+        """The result for ``path``, a counterexample of the fewest ``seconds`` among those
+        of ``k`` .. ``longest`` steps: put in canonical order (``find`` answers its
+        questions), decoded and replayed."""
+
+        def reached(p: list[PathStep]) -> int:
+            return self._reached(p, k, seconds, longest)
+
+        path = self._canonical(path, reached, find)
         labels = self._decode(path[: reached(path)])
         labels = self._replay_and_cut(labels)
         verdict = Verdict.HOLDS if self.kind == "reachable" else Verdict.VIOLATED
