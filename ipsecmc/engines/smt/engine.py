@@ -141,12 +141,12 @@ from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import CONNECTING, DOWN, UP, State
 from ipsecmc.model.system import TransitionSystem
 
+#: Choices taken at one step (choice point, alternative) and at several (step first).
+Taken = list[tuple[ChoicePoint, int]]
+Fixed = list[tuple[int, ChoicePoint, int]]
 #: ``_Search._canonical``'s question: a path to the goal taking the choices of step t
 #: (``here``) and the ``fixed`` ones of earlier steps, or None.
-Alternative = Callable[
-    [list[PathStep], int, list[tuple[ChoicePoint, int]], list[tuple[int, ChoicePoint, int]]],
-    "list[PathStep] | None",
-]
+Alternative = Callable[[list[PathStep], int, Taken, Fixed], "list[PathStep] | None"]
 
 UNSUPPORTED = "not supported by the z3 engine"
 
@@ -853,12 +853,7 @@ class _Search:
         if path is None:
             return self._timeout(k)
 
-        def find(
-            path: list[PathStep],
-            t: int,
-            here: list[tuple[ChoicePoint, int]],
-            fixed: list[tuple[int, ChoicePoint, int]],
-        ) -> list[PathStep] | None:
+        def find(path: list[PathStep], t: int, here: Taken, fixed: Fixed) -> list[PathStep] | None:
             # the fixed choices before step t decide ``path``'s first t steps
             return layers.alternative(
                 path, t, lambda step: [p.alternatives(step)[m] for p, m in here]
@@ -1013,7 +1008,7 @@ class _Search:
         up to it (and the goal there), so no later choice can change the printed path.
         ``find(path, t, here, fixed)``: a path to the goal taking the choices ``here`` at
         step t and the ``fixed`` ones before (which ``path`` takes), or None."""
-        fixed: list[tuple[int, ChoicePoint, int]] = []  # (step, choice point, alternative)
+        fixed: Fixed = []  # (step, choice point, alternative)
         t = 0
         while t < reached(path):
             # the choice points are asked again after each fix: taking another end's event
@@ -1034,7 +1029,7 @@ class _Search:
         path: list[PathStep],
         t: int,
         point: ChoicePoint,
-        fixed: list[tuple[int, ChoicePoint, int]],
+        fixed: Fixed,
         find: Alternative,
     ) -> tuple[list[PathStep], int | None]:
         """The first alternative of ``point`` at step t that still reaches the goal with
@@ -1056,7 +1051,7 @@ class _Search:
         self,
         path: list[PathStep],
         t: int,
-        choices: list[tuple[ChoicePoint, int]],
+        choices: Taken,
         limit: int,
         longest: int,
     ) -> list[PathStep] | None:
@@ -1152,12 +1147,7 @@ class _Search:
         def path_of(model: z3.ModelRef) -> list[PathStep]:
             return path_steps(model, states, mons, steps[: depths[-1]], self._bad)
 
-        def find(
-            path: list[PathStep],
-            t: int,
-            here: list[tuple[ChoicePoint, int]],
-            fixed: list[tuple[int, ChoicePoint, int]],
-        ) -> list[PathStep] | None:
+        def find(path: list[PathStep], t: int, here: Taken, fixed: Fixed) -> list[PathStep] | None:
             """A detour where one exists, else a query over the unrolling."""
             limit = self._reached(path, k, seconds, depths[-1])
             detour = self._detour(path, t, here, limit, depths[-1])
