@@ -660,6 +660,10 @@ class _Search:
             if explored.bad_at is not None:
                 return self._found_in_layers(layers, explored.bad_at)
             if explored.exhausted:
+                # a proof about the bit-vector relation: it is the model's on the value
+                # ranges, which must hold of every state (as for k-induction)
+                if not self._ranges_checked():
+                    return self._timeout(explored.clean)
                 return self._proved_by_enumeration(explored.nodes, explored.clean)
             covered = min(explored.clean, self.max_depth)
         if prove:
@@ -670,11 +674,8 @@ class _Search:
             if invariant.excludes_bad:
                 return self._proved(1)
             ind.add(invariant.at(i_states[0], i_mons[0]))
-            ranges = self._ranges_inductive()
-            if ranges == z3.unknown:  # a budget ran out before the first query
+            if not self._ranges_checked():  # a budget ran out before the first query
                 return self._timeout(0)
-            if ranges != z3.unsat:
-                raise InternalError("value ranges of the z3 encoding are not inductive")
         tried = 0  # deepest inductive step tried
         while covered < self.max_depth:
             if covered >= 0 and self._spacer_job is None and prove and self.spacer:
@@ -890,6 +891,14 @@ class _Search:
             "are an inductive invariant that excludes every bad state (checked by z3)",
             facts={"k": 1, "proof": "cover", "families": families},
         )
+
+    def _ranges_checked(self) -> bool:
+        """``_ranges_inductive`` before a proof relies on the ranges: False when a budget
+        stopped the query; an internal error when they are not inductive."""
+        ranges = self._ranges_inductive()
+        if ranges != z3.unsat and ranges != z3.unknown:
+            raise InternalError("value ranges of the z3 encoding are not inductive")
+        return bool(ranges == z3.unsat)
 
     def _ranges_inductive(self) -> z3.CheckSatResult:
         """Initial state in range, and range preserved by every transition: ``unsat``
