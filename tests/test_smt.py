@@ -331,6 +331,11 @@ def test_layers_enumerate_a_small_state_space(tunnel) -> None:  # type: ignore[n
     witness = SmtEngine(max_depth=24).check(system, up)
     assert witness.verdict is ExplicitEngine().check(system, up).verdict is Verdict.HOLDS
     assert witness.path is not None and witness.path.labels
+    down = Plan("down", "reachable", lambda s: s.a.p2 != UP, None)  # the initial state
+    for layers in (True, False):
+        at_once = SmtEngine(max_depth=24, layers=layers).check(system, down)
+        assert at_once.verdict is Verdict.HOLDS and at_once.path is not None
+        assert at_once.path.labels == ()
 
 
 def _agreement_report(engine: str):  # type: ignore[no-untyped-def]

@@ -1173,6 +1173,8 @@ class _Search:
     def _reached(self, path: list[PathStep], k: int, seconds: int, longest: int) -> int:
         """The first depth (k or later) at which ``path`` is at a violation within
         ``seconds``: the goal of the printed counterexample (``_found``)."""
+        if k == 0:  # the initial state itself (a path of the layers has no step then)
+            return 0
         spent = 0
         for d, piece in enumerate(path[:longest], start=1):
             spent += piece.seconds
