@@ -63,7 +63,8 @@ goes on alone. The IC3/PDR step (``proof``: Spacer, its invariant checked agains
 relation) runs alongside in a forked child process at the lowest CPU priority (it uses a
 free core and does not slow BMC on a busy one; not a thread, see ``_SpacerJob``), for up
 to ``SPACER_SECONDS``: from the start when the sample is partial and clean (Houdini
-rarely proves anything from a partial sample), else once the first BMC window is clean.
+rarely proves anything from a partial sample) or comes as families to check, else once
+the first BMC window is clean.
 A checked invariant is a proof (HOLDS, ``facts["proof"] == "spacer"``). No
 counterexample and no proof up to ``max_depth``: the engine waits for Spacer, else
 HOLDS_UP_TO with ``bound = max_depth`` steps (each step is at least zero seconds, so this
@@ -156,8 +157,10 @@ INDUCTION_STEP_MS = 2_000
 PARTIAL_SAMPLE_MS = 2_000
 
 #: Time cap of the check of a walk's families as an invariant (``_cover_proved``): the
-#: seeds need 1-3 s.
-COVER_MS = 10_000
+#: seeds need 1-3 s with their 62 families, seed-intended's no-blackhole (140 families, a
+#: few of them 1-3.6 s each) 6-11 s, so 10 s made its verdict depend on the machine's
+#: load. Spacer runs on the other core meanwhile.
+COVER_MS = 25_000
 
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
@@ -634,18 +637,17 @@ class _Search:
             points = sample(self.system, self.plan)
             sampled_hit = points.hit
             prove = not sampled_hit
-            if prove and not points.complete and self.spacer:
-                # a partial sample rarely gives Houdini the invariant: Spacer starts now,
-                # on the other core, rather than after the guessing and the first window
+            if prove and (not points.complete or points.families) and self.spacer:
+                # a partial sample rarely gives Houdini the invariant, and the families'
+                # check may fail or run out of its time: Spacer starts now, on the other
+                # core, rather than after them and the first window
                 self._spacer_job = self._spacer_start()
         if prove and points.families:
             if self._cover_proved(points) is True:
                 return self._proved_by_cover(len(points.families))
             # not inductive (or out of time): the families are no candidate for the
-            # bit-vector rounds below, which they would slow down, and Spacer starts now
+            # bit-vector rounds below, which they would slow down
             points = Sample(points.points, False, points.hit)
-            if self.spacer and self._spacer_job is None:
-                self._spacer_job = self._spacer_start()
         # layer by layer while the reachable pairs are few (``layers``): the shortest
         # counterexample, or every reachable pair (a proof: no guessing needed), or
         # depths without one for BMC to skip; when proving, past BMC's depth too
