@@ -13,12 +13,14 @@ so that ``tests/test_differential.py`` can
   by breadth-first search (:func:`shortest_counterexample`).
 
 What is shared with the z3 side and what is not. The *decisions* of the relation are
-transcribed: when a jump is possible (``Encoding.delay``: the phase has one traffic
-choice and does not end within 2 s, nothing is due before or after the first tick, no
-session is 1 s from expiry after it) and how long it is (:meth:`StepGraph.jump_length`,
-a twin of ``Encoding.jump_length``). The *effect* of a delay is not: it is executed as
-that many real ticks of ``Semantics.successors``, each of which must be the only
-successor of its state, and the property and its monitor are evaluated after every one
+transcribed: when a jump is possible (``Encoding.delay``: the phase does not end within
+2 s, nothing is due before or after the first tick, no session is 1 s from expiry after
+it; in a one-choice phase the jump then replaces the tick, in a phase with several
+choices it is offered next to it, the ``leap`` bit) and how long it is
+(:meth:`StepGraph.jump_length`, a twin of ``Encoding.jump_length``). The *effect* of a
+delay is not: it is executed as that many real ticks of ``Semantics.successors`` with the
+step's traffic (in a one-choice phase each the only successor of its state), and the
+property and its monitor are evaluated after every one
 of them (as the explicit engine does). So the twin checks the z3 side's ``shift``, its
 guard and its shortcut for the monitor over a delay, instead of repeating them.
 """
@@ -78,8 +80,8 @@ class StepGraph:
         return min(candidates) if candidates else self.cap
 
     def _guard(self, s: State, s1: State, d: int, before_last: State) -> bool:
-        """``Encoding.guard`` for a delay of ``d`` from ``s`` (the traffic choice is the
-        phase's only one: the caller checked)."""
+        """``Encoding.guard`` for a delay of ``d`` from ``s`` (the traffic choice is one
+        the phase allows: the caller took it from ``Semantics.successors``)."""
         return (
             d >= 2
             and (s.phase_left == NO_TIMER or s.phase_left > d)
@@ -90,30 +92,47 @@ class StepGraph:
 
     def jump_possible(self, s: State, s1: State) -> bool:
         """``Encoding.delay``'s first answer: a delay of 2 s from ``s`` would be allowed
-        (``s1`` is the state after the first tick). Then no 1 s tick is offered."""
-        return len(self.phases[s.phase].choices()) == 1 and self._guard(s, s1, 2, s1)
+        (``s1`` is the state after the first tick)."""
+        return self._guard(s, s1, 2, s1)
 
     # ------------------------------------------------------------------ steps
     def steps(self, s: State) -> list[Step]:
         """Every step from ``s`` with the states along it (see ``successors``)."""
         nxt = self.sem.successors(s)
-        if not self._no_due(s) or len(nxt) != 1 or not self.jump_possible(s, nxt[0][1]):
+        if not self._no_due(s):
             return [((label,), (s2,)) for label, s2 in nxt]
-        ((label, s1),) = nxt
+        if len(nxt) == 1:  # one traffic choice: the jump, where possible, is forced
+            ((label, s1),) = nxt
+            if not self.jump_possible(s, s1):
+                return [((label,), (s1,))]
+            jump = self._jump(s, label, s1)
+            return [] if jump is None else [jump]  # None: a deadlock, as in the z3 relation
+        out: list[Step] = []
+        for label, s1 in nxt:  # free traffic: each choice's tick, and its jump (``leap``)
+            out.append(((label,), (s1,)))
+            if self.jump_possible(s, s1):
+                jump = self._jump(s, label, s1)
+                if jump is not None:
+                    out.append(jump)
+        return out
+
+    def _jump(self, s: State, label: Label, s1: State) -> Step | None:
+        """The maximal delay from ``s`` holding the traffic of tick ``label`` (``s1`` is
+        the state after it), executed tick by tick; None where its guard fails."""
         d = self.jump_length(s, s1, bool(label.arg & 1), bool(label.arg & 2))
         along = [s1]
         while len(along) < d:
             cur = along[-1]
-            after = self.sem.successors(cur)
-            if len(after) != 1 or after[0][0] != label:
+            after = dict(self.sem.successors(cur))
+            if not self._no_due(cur) or label not in after:
                 raise InternalError(
-                    f"delay of {d} s from {s}: second {len(along) + 1} is not the only "
-                    f"tick {label} but {[lb for lb, _ in after]} (from {cur})"
+                    f"delay of {d} s from {s}: second {len(along) + 1} cannot tick "
+                    f"{label} (from {cur})"
                 )
-            along.append(after[0][1])
+            along.append(after[label])
         if not self._guard(s, s1, d, along[-2] if d >= 2 else s1):
-            return []  # as in the z3 relation: no step for this choice (a deadlock)
-        return [((label,) * d, tuple(along))]
+            return None
+        return ((label,) * d, tuple(along))
 
     def successors(self, s: State) -> list[tuple[tuple[Label, ...], State]]:
         """Steps from ``s``: each urgent event outcome when something is due (both ends'

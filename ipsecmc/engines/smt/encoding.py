@@ -33,9 +33,9 @@ Why it is the same relation (the soundness argument):
 The delay step (issue 4, "symbolic time") and why it is sound: ``delay(s, d)`` with
 ``d >= 2`` stands for ``d`` ticks with the same traffic choice and is enabled only if
 
-1. the traffic phase of ``s`` has exactly one choice (deterministic) and does not end
-   within the delay (``phase_left == -1`` or ``phase_left > d``), so all ``d`` ticks
-   use that one choice;
+1. the traffic choice of the step is one the phase of ``s`` allows and the phase does
+   not end within the delay (``phase_left == -1`` or ``phase_left > d``), so all ``d``
+   ticks may use that one choice;
 2. nothing is due in ``s`` (the first tick is enabled) nor in ``s_{d-1}``, the state
    before the last tick. Every ``due`` condition is monotone along a run of ticks from
    ``s_1`` on (discrete fields p1, p2, req, want_p2 are constant after the first
@@ -45,6 +45,14 @@ The delay step (issue 4, "symbolic time") and why it is sound: ``delay(s, d)`` w
    ``sess(s_1) > d - 1``), so the observation the atoms read (p1, p2, ``sess != 0``,
    sent, dpd_sent) is the same in ``s_1 .. s_d``: a property (or monitor) evaluated at
    ``s_d`` sees what it would see at every skipped state.
+
+Where the phase has one traffic choice the delay is forced when ``d >= 2`` is possible
+(the skipped ticks are then the only successors of their states). Where the traffic may
+change every second (``"any"``, a free direction) a delay with the step's choice held
+constant is offered *next to* the 1 s tick (the ``leap`` choice bit): the ticks keep
+every traffic pattern reachable, the delay reaches the states after a long steady wait
+in one step instead of one per second (a user's pair without a scenario: the
+violation a few dozen steps deep instead of hundreds).
 
 Under 1-3, ``s_d = shift(tick(s), d - 1)`` exactly: after the first tick, traffic in a
 fixed direction rewrites ``sent``, ``want_p2``, ``dpd_sent``/``dpd_timer`` (IKEv1
@@ -106,10 +114,18 @@ class Choices:
     ab: BoolT
     ba: BoolT
     pick: IntT
+    #: take the maximal delay rather than a 1 s tick where the phase lets the traffic
+    #: change every second (``transition``; in a one-choice phase the jump is forced)
+    leap: BoolT
 
 
 def fresh_choices(prefix: str, ints: Ints) -> Choices:
-    return Choices(z3.Bool(f"{prefix}.ab"), z3.Bool(f"{prefix}.ba"), ints.var(f"{prefix}.pick"))
+    return Choices(
+        z3.Bool(f"{prefix}.ab"),
+        z3.Bool(f"{prefix}.ba"),
+        ints.var(f"{prefix}.pick"),
+        z3.Bool(f"{prefix}.leap"),
+    )
 
 
 class Encoding:
@@ -326,7 +342,6 @@ class Encoding:
         """Conditions 1-3 of the module doc for a delay of ``d`` from ``s``."""
         parts = [
             d >= 2,
-            self.deterministic_phase(s),
             self.traffic_allowed(s, ch),
             z3.Or(s.phase_left == NO_TIMER, s.phase_left > d),
             self.no_due(s),
@@ -356,16 +371,18 @@ class Encoding:
         """(jump possible, guard of the delay of ``d``, result); ``s1 = tick(s)``,
         ``moving = self.moving(s1, ...)``.
 
-        ``d`` is ``jump_length`` (the maximal delay). When a jump of 2 is possible the
-        1 s tick is disabled (see ``transition``): every skipped tick is then the only
-        successor of its state and shows the same observation as the state the delay
-        ends in, so forcing the jump loses no violation (a bounded monitor only grows
-        over the skipped seconds; the replay cuts the trace at the first violating
-        second).
+        ``d`` is ``jump_length`` (the maximal delay). When a jump of 2 is possible in a
+        one-choice phase the 1 s tick is disabled (see ``transition``): every skipped
+        tick is then the only successor of its state and shows the same observation as
+        the state the delay ends in, so forcing the jump loses no violation (a bounded
+        monitor only grows over the skipped seconds; the replay cuts the trace at the
+        first violating second). In a phase with several choices the jump is taken only
+        under the ``leap`` choice and the tick stays.
         """
         before_last = self.shift(s1, d - 2, moving)
         result = self.shift(s1, d - 1, moving)
-        jump = self.guard(s, s1, self.ints.val(2), s1, ch)
+        possible = self.guard(s, s1, self.ints.val(2), s1, ch)
+        jump = z3.And(possible, z3.Or(self.deterministic_phase(s), ch.leap))
         return jump, self.guard(s, s1, d, before_last, ch), result
 
 
@@ -406,8 +423,9 @@ def transition(
     per step also lets ``solve-eqs`` substitute ``s'`` away and fold constants.
 
     ``with_delay=False`` is exactly ``Semantics.successors``; with delays, a 1 s tick is
-    taken only where no jump is possible (``Encoding.delay``); ``cap`` is the length of
-    a jump over a future in which no timer runs.
+    taken in a one-choice phase only where no jump is possible, in a phase with several
+    choices unless ``leap`` takes the jump (``Encoding.delay``); ``cap`` is the length
+    of a jump over a future in which no timer runs.
 
     The relation is built once per encoding, integer sort and options over template
     variables; each call substitutes its own state and choice variables into it.
@@ -433,6 +451,7 @@ def transition(
         (step.choices.ab, mine.ab),
         (step.choices.ba, mine.ba),
         (step.choices.pick, mine.pick),
+        (step.choices.leap, mine.leap),
         (step.order, z3.Bool(f"{prefix}.order")),
     ]
     keys = list(step.events)
