@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 pytest.importorskip("z3")
 
 from ipsecmc.engines.result import Budget, Plan, Verdict
+from ipsecmc.engines.smt import engine
 from ipsecmc.engines.smt.cover import cover
 from ipsecmc.engines.smt.engine import SmtEngine, _Search
 from ipsecmc.engines.smt.houdini import Guesses, _Linear
@@ -105,3 +106,16 @@ def test_a_cover_without_one_family_proves_nothing() -> None:
     for drop in (1, stepped, len(found.families) - 1):
         rest = found.families[:drop] + found.families[drop + 1 :]
         assert search._cover_proved(Sample((), True, False, rest)) is False
+
+
+def test_the_families_check_is_budgeted_in_work_not_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check's budget is z3's work count (``COVER_RLIMIT``), not seconds: out of it
+    the check answers None (no conclusion), whatever the machine's load; seed-fixed's
+    62 families need about 2 million units, far below the default."""
+    system, plan = _seed("seed-fixed", "agreement")
+    found = cover(system, plan)
+    whole = Sample((), True, False, found.families)
+    search = _Search(system, plan, Budget(), 60, True)
+    assert search._cover_proved(whole) is True
+    monkeypatch.setattr(engine, "COVER_RLIMIT", 10_000)
+    assert search._cover_proved(whole) is None

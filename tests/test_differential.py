@@ -89,8 +89,8 @@ class Depths:
         return min(shortest.steps + self.margin, self.cap)
 
 
-CI = Depths(cap=12, margin=0, holds=4, induction=True)
-SLOW = Depths(cap=20, margin=1, holds=4, induction=True, seconds=True)
+CI = Depths(cap=28, margin=0, holds=4, induction=True)
+SLOW = Depths(cap=60, margin=1, holds=4, induction=True, seconds=True)
 PROOFS = Depths(cap=6, margin=0, holds=10, induction=True)
 
 INVARIANTS = (
@@ -355,7 +355,7 @@ def test_engines_agree_on_behaviour_given_as_data() -> None:
 @pytest.mark.slow
 def test_engines_agree_1000() -> None:
     """Explicit (zones), the one-second search where zones apply, the step graph and z3
-    (BMC to 20 steps, proofs on) on 1,000 scenarios; z3 gives a real verdict on at
+    (BMC to 60 steps, proofs on) on 1,000 scenarios; z3 gives a real verdict on at
     least 80% of them."""
     counts = _run(1000, SLOW)
     real = real_verdicts(counts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,7 +20,7 @@ z3 = pytest.importorskip("z3")
 from ipsecmc.engines.explicit.search import ExplicitEngine  # noqa: E402
 from ipsecmc.engines.result import Budget, Plan, Verdict  # noqa: E402
 from ipsecmc.engines.smt.encoding import Encoding, transition  # noqa: E402
-from ipsecmc.engines.smt.engine import SmtEngine, _Search  # noqa: E402
+from ipsecmc.engines.smt.engine import SmtEngine, _Search, _SpacerJob  # noqa: E402
 from ipsecmc.engines.smt.terms import (  # noqa: E402
     Ints,
     needed_width,
@@ -440,3 +441,24 @@ def test_spacer_proves_seed_fixed_agreement() -> None:
     proof = _spacer(system, plan, 120)
     assert proof is not None and proof.verdict is Verdict.HOLDS
     assert proof.facts["proof"] == "spacer"
+
+
+class _Sleeper:
+    """A stand-in for ``SpacerProof`` whose attempt outlasts any test."""
+
+    def prove(self, budget_ms: int, tries: int) -> object:
+        time.sleep(60)
+        raise AssertionError("not reached: the job is stopped first")
+
+
+def test_the_wait_for_spacer_ends_with_the_callers_budget() -> None:
+    """At the end of a run the engine waits for Spacer's answer at most as long as its
+    own time budget has left (``_SpacerJob.wait``'s ``at_most``), not for the attempt's
+    whole share: a busy machine gives the child little CPU, and the engine overran its
+    60 s budget by half a minute waiting for it."""
+    job = _SpacerJob(_Sleeper, budget_ms=120_000, cpu_seconds=None, tries=1)  # type: ignore[arg-type]
+    try:
+        assert job.wait(at_most=0.0) is None
+        assert job.answer() is None
+    finally:
+        job.stop()

@@ -156,11 +156,13 @@ INDUCTION_STEP_MS = 2_000
 #: Time cap of the invariant search (``houdini``) when its sample is not exhaustive.
 PARTIAL_SAMPLE_MS = 2_000
 
-#: Time cap of the check of a walk's families as an invariant (``_cover_proved``): the
-#: seeds need 1-3 s with their 62 families, seed-intended's no-blackhole (140 families, a
-#: few of them 1-3.6 s each) 6-11 s, so 10 s made its verdict depend on the machine's
-#: load. Spacer runs on the other core meanwhile.
-COVER_MS = 25_000
+#: z3's work (its ``rlimit`` count) the check of a walk's families as an invariant may
+#: spend in all (``_cover_proved``). A count rather than a time, so the verdict is the
+#: same on a busy machine (with a 10 s cap, seed-intended's no-blackhole ended
+#: HOLDS_UP_TO in one run of three). The seeds need 1.8-2.0 million (62 families),
+#: seed-intended's no-blackhole 11.4 million (140 families); 100 million is about 25 s
+#: on a 2-core machine of 2026. Spacer runs on the other core meanwhile.
+COVER_RLIMIT = 100_000_000
 
 #: Default BMC depth (steps); the seed's counterexample needs 41.
 DEFAULT_DEPTH = 60
@@ -174,6 +176,9 @@ SPACER_SECONDS = 120
 #: 15 s runs rarely proved anything (``benchmarks/RESULTS.md``).
 SPACER_TRIES = 4
 SPACER_TRY_SECONDS = 30
+#: Seconds the engine waits for Spacer's answer past the attempt's (or the engine's)
+#: time budget: z3 notices a timeout between steps, and the answer must cross a pipe.
+SPACER_GRACE = 1.0
 
 #: Extra steps searched for a counterexample with fewer seconds (see ``_found``).
 SECONDS_SLACK = 2
@@ -184,6 +189,11 @@ STRIDE = 4
 #: Depths at which the inductive step runs (once BMC has covered them); it rarely closes
 #: deeper on these systems, where IC3/PDR is the proof that works.
 INDUCTION_DEPTHS = (1, 2, 3, 4, 6, 8, 12, 16)
+
+
+def _work(solver: z3.Solver) -> int:
+    """z3's work count so far (``rlimit count``: what a resource limit counts)."""
+    return int(solver.statistics().get_key_value("rlimit count"))
 
 
 class _SpacerJob:
@@ -213,6 +223,9 @@ class _SpacerJob:
         self.build = build
         self.budget_ms = budget_ms
         self.tries = tries
+        #: when the attempt's own time budget is spent (it ends then, give or take the
+        #: moment z3 notices)
+        self.deadline = time.perf_counter() + budget_ms / 1000
         self._answer: SpacerAnswer | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: Connection | None = None
@@ -242,13 +255,19 @@ class _SpacerJob:
         self._receive(0)
         return self._answer
 
-    def wait(self) -> SpacerAnswer | None:
-        """Until the attempt ends (its own time budget bounds it, plus a grace second)."""
+    def wait(self, at_most: float | None = None) -> SpacerAnswer | None:
+        """Until the attempt ends: its own time budget bounds the wait (plus
+        ``SPACER_GRACE`` seconds), and so does ``at_most`` seconds (the caller's time
+        budget left: a busy machine gives the child, at the lowest priority, little CPU,
+        and z3 may notice its timeout late)."""
         if self._process is None:
             if self._answer is None:
                 self._answer = self.build().prove(self.budget_ms, self.tries)
             return self._answer
-        self._receive(self.budget_ms / 1000 + 5)
+        timeout = max(0.0, self.deadline - time.perf_counter()) + SPACER_GRACE
+        if at_most is not None:
+            timeout = min(timeout, max(0.0, at_most))
+        self._receive(timeout)
         return self._answer
 
     def stop(self) -> None:
@@ -485,28 +504,38 @@ class _Search:
         self.strengthening: _Invariant | None = None
 
     # -------------------------------------------------------------- pieces
+    def _seconds_left(self, grace: float = 0.0) -> float | None:
+        """Wall-clock seconds left of the time budget (plus ``grace``), None without one."""
+        if self.budget.timeout_seconds is None:
+            return None
+        return self.budget.timeout_seconds - (time.perf_counter() - self.started) + grace
+
     def _deadline_ms(self) -> int | None:
         """Milliseconds a query may still run: the wall-clock budget left and the CPU
         budget left (z3 can only stop a query on the wall clock, so under load a query
         may stop before the CPU budget is spent, never after)."""
-        lefts = []
-        if self.budget.timeout_seconds is not None:
-            lefts.append(self.budget.timeout_seconds - (time.perf_counter() - self.started))
+        wall = self._seconds_left()
+        lefts = [] if wall is None else [wall]
         if self.budget.cpu_deadline is not None:
             lefts.append(self.budget.cpu_deadline - time.process_time())
         return max(1, int(min(lefts) * 1000)) if lefts else None
 
     def _check(
-        self, solver: z3.Solver, *assumptions: BoolT, cap_ms: int | None = None
+        self,
+        solver: z3.Solver,
+        *assumptions: BoolT,
+        cap_ms: int | None = None,
+        rlimit: int | None = None,
     ) -> z3.CheckSatResult:
         """One incremental query under the remaining time budgets (and ``cap_ms``) and
-        the per-query resource limit (``Budget.solver_rlimit``: deterministic)."""
+        the per-query resource limits (``Budget.solver_rlimit`` and ``rlimit``: z3's
+        deterministic count of work, the same on a busy machine)."""
         if self.budget.cpu_spent() is not None:
             return z3.unknown
         limits = [ms for ms in (self._deadline_ms(), cap_ms) if ms is not None]
         solver.set("timeout", min(limits) if limits else 4_294_967_295)
-        if self.budget.solver_rlimit is not None:
-            solver.set("rlimit", self.budget.solver_rlimit)
+        works = [r for r in (self.budget.solver_rlimit, rlimit) if r is not None]
+        solver.set("rlimit", min(works) if works else 0)
         return solver.check(*assumptions)
 
     def _encoders(
@@ -735,8 +764,9 @@ class _Search:
             else f"k-induction gave up at k={gave_up} (step query over "
             f"{INDUCTION_STEP_MS / 1000:g} s)"
         )
-        if prove and self.spacer:
-            induction += f"; IC3/PDR (Spacer) found no invariant within {SPACER_SECONDS} s"
+        if prove and self._spacer_job is not None:
+            share = self._spacer_job.budget_ms / 1000
+            induction += f"; IC3/PDR (Spacer) found no invariant within {share:.0f} s"
         if self.kind == "reachable":
             return EngineResult(
                 Verdict.INCONCLUSIVE,
@@ -810,8 +840,9 @@ class _Search:
         Checked over mathematical integers (the families' round counts are quotients by
         the period, which bit-blasting turns into division circuits: 183 s on seed-fixed
         against 3 s of linear arithmetic), one query per family (the states of one family
-        are either bad or step outside all of them), each within ``COVER_MS`` in all.
-        None: out of time."""
+        are either bad or step outside all of them), within ``COVER_RLIMIT`` units of
+        z3's work in all (a count, not a time: the verdict does not depend on the
+        machine's load). None: out of budget."""
         saved = (self.enc, self.pred, self.trigger, self.hold)
         try:
             self.enc = Encoding(self.system.params, self.system.semantics, ints=INTEGERS)
@@ -826,12 +857,14 @@ class _Search:
             solver = z3.SolverFor("QF_LIA")
             after = guessed.terms(states[1], mons[1])[0]
             solver.add(z3.Or(self._bad(states[0], mons[0]), z3.And(relation, z3.Not(after))))
-            stop = time.perf_counter() + COVER_MS / 1000
+            spent = 0
             for n, member in enumerate(guessed.family_terms(states[0], mons[0])):
-                left = int((stop - time.perf_counter()) * 1000)
+                left = COVER_RLIMIT - spent
                 chosen = z3.Bool(f"cover.{n}")
                 solver.add(z3.Implies(chosen, member))
-                answer = z3.unknown if left <= 0 else self._check(solver, chosen, cap_ms=left)
+                before = _work(solver)
+                answer = z3.unknown if left <= 0 else self._check(solver, chosen, rlimit=left)
+                spent += _work(solver) - before
                 if answer != z3.unsat:
                     return None if answer == z3.unknown else False
             return True
@@ -922,9 +955,8 @@ class _Search:
         (``_SpacerJob``) that builds and solves the problem, so BMC goes on meanwhile on
         the other core."""
         budget_ms = SPACER_SECONDS * 1000
-        wall = self.budget.timeout_seconds
-        if wall is not None:
-            left = wall - (time.perf_counter() - self.started)
+        left = self._seconds_left()
+        if left is not None:
             budget_ms = max(1, min(budget_ms, int(left * 1000)))
         cpu = self.budget.cpu_deadline
         cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
@@ -959,7 +991,7 @@ class _Search:
         job = self._spacer_job
         if job is None:
             return None
-        answer = job.wait() if wait else job.answer()
+        answer = job.wait(self._seconds_left(SPACER_GRACE)) if wait else job.answer()
         if answer is None or not answer.proved:
             return None
         stats = self._stats(0)
