@@ -88,7 +88,7 @@ def _expanded(families: list[_Linear]) -> set[tuple[int | bool, ...]]:
 @pytest.mark.parametrize("model", ["seed-fixed", "seed-literal"])
 def test_the_seeds_are_proved_from_the_families(model: str) -> None:
     system, plan = _seed(model, "agreement")
-    result = SmtEngine(Budget(timeout_seconds=120)).check(system, plan)
+    result = SmtEngine(Budget(cpu_seconds=120)).check(system, plan)
     assert result.verdict is Verdict.HOLDS
     assert result.facts["proof"] == "cover"
 
@@ -99,7 +99,7 @@ def test_a_cover_without_one_family_proves_nothing() -> None:
     system, plan = _seed("seed-fixed", "agreement")
     found = cover(system, plan)
     assert found.complete and not found.hit
-    search = _Search(system, plan, Budget(timeout_seconds=120), 60, True)
+    search = _Search(system, plan, Budget(cpu_seconds=120), 60, True)
     whole = Sample((), True, False, found.families)
     assert search._cover_proved(whole) is True
     stepped = [n for n, f in enumerate(found.families) if f.generators][len(found.families) // 8]

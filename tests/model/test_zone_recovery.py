@@ -39,9 +39,7 @@ def test_seed_intended_recovers_only_by_waiting_for_the_rekey_and_that_is_proved
     """site1 retries every few seconds for up to 43,200 s until site2's phase2 rekey: the
     exact pass needs a round per retry; the whole-node proof sees that site2's keylife
     runs through the retry loop without a reset, so the loop cannot last."""
-    result = ExplicitEngine(Budget(timeout_seconds=600)).check(
-        _free("seed-intended"), _recoverable()
-    )
+    result = ExplicitEngine(Budget(cpu_seconds=600)).check(_free("seed-intended"), _recoverable())
     assert result.verdict is Verdict.HOLDS
     assert "waiting out timer cycles" in result.reason
 

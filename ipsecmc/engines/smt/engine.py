@@ -215,17 +215,20 @@ class _SpacerJob:
         budget_ms: int,
         cpu_seconds: float | None,
         tries: int,
+        cpu: bool = False,
     ) -> None:
-        """``build``: makes the prover (in the child); ``budget_ms``: wall-clock time for
-        the attempt, shared by ``tries`` runs; ``cpu_seconds``: the CPU time the child may
-        use (a kernel limit, ``RLIMIT_CPU``: the attempt ends when it is spent, however
-        loaded the machine)."""
+        """``build``: makes the prover (in the child); ``budget_ms``: time for the
+        attempt, shared by ``tries`` runs, wall-clock time or, with ``cpu``, the child's
+        CPU time (the engine has a CPU budget and no wall-clock one: the same attempt on
+        a busy machine); ``cpu_seconds``: the CPU time the child may use at most (a
+        kernel limit, ``RLIMIT_CPU``: the attempt ends when it is spent)."""
         self.build = build
         self.budget_ms = budget_ms
         self.tries = tries
+        self.cpu = cpu
         #: when the attempt's own time budget is spent (it ends then, give or take the
-        #: moment z3 notices)
-        self.deadline = time.perf_counter() + budget_ms / 1000
+        #: moment z3 notices); None for a CPU-time budget: the child's end tells
+        self.deadline = None if cpu else time.perf_counter() + budget_ms / 1000
         self._answer: SpacerAnswer | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: Connection | None = None
@@ -234,7 +237,7 @@ class _SpacerJob:
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(
                 target=_spacer_child,
-                args=(build, budget_ms, cpu_seconds, tries, sender),
+                args=(build, budget_ms, cpu_seconds, tries, cpu, sender),
                 name="z3-spacer",
             )
             self._process.daemon = True
@@ -262,11 +265,13 @@ class _SpacerJob:
         and z3 may notice its timeout late)."""
         if self._process is None:
             if self._answer is None:
-                self._answer = self.build().prove(self.budget_ms, self.tries)
+                self._answer = self.build().prove(self.budget_ms, self.tries, self.cpu)
             return self._answer
-        timeout = max(0.0, self.deadline - time.perf_counter()) + SPACER_GRACE
+        timeout = None
+        if self.deadline is not None:
+            timeout = max(0.0, self.deadline - time.perf_counter()) + SPACER_GRACE
         if at_most is not None:
-            timeout = min(timeout, max(0.0, at_most))
+            timeout = max(0.0, at_most) if timeout is None else min(timeout, max(0.0, at_most))
         self._receive(timeout)
         return self._answer
 
@@ -285,6 +290,7 @@ def _spacer_child(
     budget_ms: int,
     cpu_seconds: float | None,
     tries: int,
+    cpu: bool,
     sender: Connection,
 ) -> None:
     """The forked proof process: lowest priority, at most ``cpu_seconds`` of CPU time
@@ -301,7 +307,7 @@ def _spacer_child(
             soft = int(used + cpu_seconds) + 1
             resource.setrlimit(resource.RLIMIT_CPU, (soft if hard < 0 else min(soft, hard), hard))
     try:
-        answer = build().prove(budget_ms, tries)
+        answer = build().prove(budget_ms, tries, cpu)
     except Exception:  # no conclusion; the parent goes on without a proof
         answer = SpacerAnswer(False, 0, 0.0)
     sender.send(answer)
@@ -960,8 +966,11 @@ class _Search:
             budget_ms = max(1, min(budget_ms, int(left * 1000)))
         cpu = self.budget.cpu_deadline
         cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
+        by_cpu = left is None and cpu_seconds is not None  # a CPU budget only
+        if by_cpu and cpu_seconds is not None:
+            budget_ms = max(1, min(budget_ms, int(cpu_seconds * 1000)))
         tries = max(1, min(SPACER_TRIES, budget_ms // (SPACER_TRY_SECONDS * 1000)))
-        return _SpacerJob(self._spacer_prover, budget_ms, cpu_seconds, tries)
+        return _SpacerJob(self._spacer_prover, budget_ms, cpu_seconds, tries, by_cpu)
 
     def _spacer_prover(self) -> SpacerProof:
         """The Spacer problem; the monitor and predicate terms come from ``self.enc`` and

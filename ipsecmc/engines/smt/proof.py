@@ -260,25 +260,54 @@ class SpacerProof:
             if self._current is not None:
                 self._current.interrupt()
 
-    def prove(self, timeout_ms: int | None, tries: int) -> SpacerAnswer:
+    def prove(self, timeout_ms: int | None, tries: int, cpu: bool = False) -> SpacerAnswer:
         """Up to ``tries`` runs with seeds ``seed``, ``seed + 1``, ...; each gets an equal
         share of the time left. Spacer's run time is heavy-tailed in its seed (2-35 s on
-        the seeds, sometimes over 120 s), so restarts beat one long run."""
+        the seeds, sometimes over 120 s), so restarts beat one long run. ``cpu``: the
+        time is this process's CPU time (``_cpu_limited``), so a run's share does not
+        shrink on a busy machine; else wall-clock time."""
         started = time.perf_counter()
+        clock = time.process_time if cpu else time.perf_counter
+        begun = clock()
         answer = SpacerAnswer(False, 0, 0.0)
         for n in range(tries):
             share = None
             if timeout_ms is not None:
-                left = timeout_ms - int(1000 * (time.perf_counter() - started))
+                left = timeout_ms - int(1000 * (clock() - begun))
                 if left <= 0:
                     break
                 share = max(1, left // (tries - n))
-            answer = self.run(share, self.seed + n)
+            if cpu and share is not None:
+                answer = self._cpu_limited(share, self.seed + n)
+            else:
+                answer = self.run(share, self.seed + n)
             if answer.proved or answer.refuted or self._cancelled:
                 break
         return SpacerAnswer(
             answer.proved, answer.lemmas, time.perf_counter() - started, answer.refuted
         )
+
+    def _cpu_limited(self, share_ms: int, seed: int) -> SpacerAnswer:
+        """``run`` without a z3 timeout, interrupted by a watchdog thread once it has used
+        ``share_ms`` of this process's CPU time (z3's own timeouts are wall-clock)."""
+        deadline = time.process_time() + share_ms / 1000
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.05):
+                if time.process_time() >= deadline:
+                    with self._lock:
+                        if self._current is not None:
+                            self._current.interrupt()
+                    return
+
+        watchdog = threading.Thread(target=watch, name="spacer-cpu-watchdog", daemon=True)
+        watchdog.start()
+        try:
+            return self.run(None, seed)
+        finally:
+            done.set()
+            watchdog.join()
 
     def run(self, timeout_ms: int | None, seed: int) -> SpacerAnswer:
         """One Spacer run with random seed ``seed``."""
