@@ -378,13 +378,16 @@ class SpacerProof:
     def verify(self, queries: dict[str, BoolT], timeout_ms: int | None, ctx: z3.Context) -> bool:
         """``init => Inv``, ``Inv /\\ T => Inv'``, ``Inv => not bad`` (module doc), each
         query the negation of one: True when all three are proved unsat, False when the
-        time budget ran out first."""
+        time budget ran out first (or the run was interrupted)."""
         for what, query in queries.items():
             solver = z3.Solver(ctx=ctx)
             if timeout_ms is not None:
                 solver.set("timeout", timeout_ms)
             solver.add(query)
-            verdict = solver.check()
+            try:
+                verdict = solver.check()
+            except z3.Z3Exception:  # interrupted: the run's CPU share ran out
+                return False
             if verdict == z3.sat:
                 raise InternalError(
                     f"Spacer's invariant does not hold for {what} (bug in the clauses or in z3)"
