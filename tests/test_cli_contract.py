@@ -174,8 +174,11 @@ main()
 def _sigint_once_sleeping(script: str, *args: str) -> tuple[int, str, str]:
     """Run ``script`` with ``args``; at its first ``test: sleeping`` line on stderr, send
     SIGINT to its whole process group (a terminal's Ctrl-C: workers included)."""
+    # as in a terminal: a shell starts background jobs with SIGINT ignored, and a child
+    # inherits that, so a suite run in the background would never see the Ctrl-C
+    terminal = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, *args],
+        [sys.executable, "-c", terminal + script, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
