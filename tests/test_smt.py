@@ -300,7 +300,7 @@ def _layers_compared(tunnel, seeds: Iterable[int]) -> tuple[int, int]:  # type: 
         rng = random.Random(1000 + seed)
         system = small_system(tunnel, rng)
         plan = _plan_disagree(rng.randint(3, 15))
-        layered = SmtEngine(max_depth=24, induction=False).check(system, plan)
+        layered = SmtEngine(max_depth=24, induction=False, past_depth=False).check(system, plan)
         unrolled = SmtEngine(max_depth=24, induction=False, layers=False).check(system, plan)
         if layered.verdict is Verdict.HOLDS:
             assert layered.facts["proof"] == "enumeration"
@@ -462,3 +462,21 @@ def test_the_wait_for_spacer_ends_with_the_callers_budget() -> None:
         assert job.answer() is None
     finally:
         job.stop()
+
+
+def test_layers_find_a_counterexample_deeper_than_the_bmc_depth(tunnel) -> None:  # type: ignore[no-untyped-def]
+    """seed-intended with a 60 s DPD interval: the counterexample is 79 steps deep, past
+    the default BMC depth of 60. The layers go past it (``past_depth``), so the engine
+    reports the violation (it said HOLDS_UP_TO 60 after a second); stopped at the depth,
+    it says HOLDS_UP_TO 60, knowing from its sample that a deeper violation exists."""
+    base = build(tunnel, "both:200,site1-to-site2")
+    ends = tuple(dataclasses.replace(e, dpd_retryinterval=60) for e in base.params.ends)
+    system = base.with_params(dataclasses.replace(base.params, ends=ends))
+    plan = plan_for(system, load_property("agreement"), None)
+    deep = SmtEngine().check(system, plan)
+    assert deep.verdict is Verdict.VIOLATED
+    assert deep.facts["steps"] == 79
+    assert ExplicitEngine().check(system, plan).verdict is Verdict.VIOLATED
+    shallow = SmtEngine(past_depth=False).check(system, plan)
+    assert shallow.verdict is Verdict.HOLDS_UP_TO and shallow.bound == 60
+    assert "a sampled run of the model violates it deeper" in shallow.reason

@@ -320,7 +320,10 @@ class SmtEngine:
     ``induction`` turns the proof attempts on (k-induction alongside BMC, then IC3/PDR
     unless ``spacer`` is False); without it the engine only looks for counterexamples.
     ``layers`` lets the search start layer by layer (``layers``) while the reachable
-    states are few; False searches the unrolling from the start.
+    states are few; False searches the unrolling from the start. ``past_depth``: the
+    layers may go past ``max_depth`` (a pair costs milliseconds, and a counterexample
+    deeper than BMC's depth is as real as any: 79 steps on seed-intended with a 60 s DPD
+    interval); False stops them there (a caller that asked for a shallow search).
     """
 
     name = "z3"
@@ -333,6 +336,7 @@ class SmtEngine:
         spacer_seed: int = 0,
         spacer: bool = True,
         layers: bool = True,
+        past_depth: bool = True,
     ) -> None:
         self.budget = budget or Budget()
         self.max_depth = max_depth
@@ -340,6 +344,7 @@ class SmtEngine:
         self.spacer_seed = spacer_seed
         self.spacer = spacer
         self.layers = layers
+        self.past_depth = past_depth
 
     def check(self, system: TransitionSystem, plan: Plan) -> EngineResult:
         if plan.kind not in ("invariant", "bounded", "reachable", "temporal"):
@@ -353,6 +358,7 @@ class SmtEngine:
         search.spacer_seed = self.spacer_seed
         search.spacer = self.spacer
         search.layer_nodes = LAYER_NODES if self.layers else 0
+        search.past_depth = self.past_depth
         return search.run()
 
 
@@ -504,6 +510,8 @@ class _Search:
         #: pairs the layered search may see before BMC over the unrolling takes over
         #: (0: the unrolling from the start)
         self.layer_nodes = LAYER_NODES
+        #: the layers may go deeper than ``max_depth`` (``SmtEngine``'s ``past_depth``)
+        self.past_depth = True
         self._spacer_job: _SpacerJob | None = None
         self._monitors: dict[int | None, DerivedMonitor] = {}
         #: inductive invariants every k-induction state satisfies (``_invariant``)
@@ -687,13 +695,17 @@ class _Search:
         # counterexample, or every reachable pair (a proof: no guessing needed), or
         # depths without one for BMC to skip; when proving, past BMC's depth too
         covered = -1  # no bad state at depths 0..covered
+        checked = self.max_depth  # the depth a HOLDS_UP_TO answer states
         if self.layer_nodes:
             layers = self._layers()
             cap = self.layer_nodes
             if prove and points.complete:
                 # the model's reachable set is small (sampled whole): so is the relation's
                 cap += len(points.points)
-            explored = layers.explore(None if prove else self.max_depth, cap)
+            # past BMC's depth too: a pair costs milliseconds, and a counterexample
+            # deeper than ``max_depth`` (79 steps on seed-intended with a 60 s DPD
+            # interval) is as real as any
+            explored = layers.explore(None if prove or self.past_depth else self.max_depth, cap)
             if explored.bad_at is not None:
                 return self._found_in_layers(layers, explored.bad_at)
             if explored.exhausted:
@@ -703,6 +715,7 @@ class _Search:
                     return self._timeout(explored.clean)
                 return self._proved_by_enumeration(explored.nodes, explored.clean)
             covered = min(explored.clean, self.max_depth)
+            checked = max(checked, explored.clean)
         if prove:
             invariant = self._invariant(points)
             if invariant is None:
@@ -759,7 +772,7 @@ class _Search:
             proof = self._spacer_answer(wait=True)
             if proof is not None:
                 return proof
-        stats = self._stats(self.max_depth)
+        stats = self._stats(checked)
         induction = (
             "a sampled run of the model violates it deeper than that, so no proof was tried"
             if sampled_hit
@@ -777,15 +790,15 @@ class _Search:
             return EngineResult(
                 Verdict.INCONCLUSIVE,
                 stats,
-                bound=self.max_depth,
-                reason=f"no witness up to {self.max_depth} steps; {induction}",
+                bound=checked,
+                reason=f"no witness up to {checked} steps; {induction}",
             )
         return EngineResult(
             Verdict.HOLDS_UP_TO,
             stats,
-            bound=self.max_depth,
-            reason=f"no counterexample up to {self.max_depth} steps (BMC); {induction}",
-            facts={"steps": self.max_depth},
+            bound=checked,
+            reason=f"no counterexample up to {checked} steps (BMC); {induction}",
+            facts={"steps": checked},
         )
 
     def _unroll_induction(
