@@ -8,6 +8,7 @@ benchmarks/.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -24,6 +25,7 @@ from ipsecmc.model.semantics import Label, Outcome
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.workflows.check import CheckOptions, check_paths
+from ipsecmc.workflows.tunnel_check import _free_traffic_hint
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -208,3 +210,16 @@ def test_cpu_budget_options_on_the_command_line() -> None:
     assert bad.exit_code == 2 and "--cpu-timeout" in bad.output
     bad = CliRunner().invoke(main, ["check", seed, "--z3-rlimit", "x"])
     assert bad.exit_code == 2 and "--z3-rlimit" in bad.output
+
+
+def test_the_free_traffic_hint_fits_the_engine_and_the_rekey_setting() -> None:
+    """An INCONCLUSIVE under free traffic says what to try: the z3 engine is pointed at the
+    explicit engine (its deep queries are hard there, with or without keylives); the
+    explicit engine at pinning the traffic, and at --no-rekey only while rekeying is on."""
+    system = build(load_scenario([str(MODELS / "seed-intended")]).tunnels[0], "any")
+    assert "use the explicit engine" in _free_traffic_hint(system, "z3")
+    assert "try --no-rekey" in _free_traffic_hint(system, "explicit")
+    assert "real keylife timers" in _free_traffic_hint(system, "explicit")
+    no_rekey = system.with_params(dataclasses.replace(system.params, rekey=False))
+    assert "--no-rekey" not in _free_traffic_hint(no_rekey, "explicit")
+    assert "keylife" not in _free_traffic_hint(no_rekey, "explicit")
