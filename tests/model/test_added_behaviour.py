@@ -117,7 +117,7 @@ def test_engines_agree_on_the_added_behaviour(kwargs: dict[str, object], bound: 
     explicit = ExplicitEngine().check(system, plan)
     seconds = ExplicitEngine(zones=False).check(system, plan)
     assert explicit.verdict is seconds.verdict
-    smt = SmtEngine(max_depth=6, induction=False).check(system, plan)
+    smt = SmtEngine(max_depth=6, induction=False, past_depth=False).check(system, plan)
     if smt.verdict is Verdict.VIOLATED:
         assert explicit.verdict is Verdict.VIOLATED
     elif explicit.verdict is Verdict.VIOLATED and explicit.path is not None:
