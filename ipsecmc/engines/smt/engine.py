@@ -267,12 +267,10 @@ class _SpacerJob:
             if self._answer is None:
                 self._answer = self.build().prove(self.budget_ms, self.tries, self.cpu)
             return self._answer
-        timeout = None
+        bounds = [] if at_most is None else [at_most]
         if self.deadline is not None:
-            timeout = max(0.0, self.deadline - time.perf_counter()) + SPACER_GRACE
-        if at_most is not None:
-            timeout = max(0.0, at_most) if timeout is None else min(timeout, max(0.0, at_most))
-        self._receive(timeout)
+            bounds.append(self.deadline - time.perf_counter() + SPACER_GRACE)
+        self._receive(max(0.0, min(bounds)) if bounds else None)
         return self._answer
 
     def stop(self) -> None:
@@ -979,8 +977,9 @@ class _Search:
             budget_ms = max(1, min(budget_ms, int(left * 1000)))
         cpu = self.budget.cpu_deadline
         cpu_seconds = None if cpu is None else max(1.0, cpu - time.process_time())
-        by_cpu = left is None and cpu_seconds is not None  # a CPU budget only
-        if by_cpu and cpu_seconds is not None:
+        by_cpu = False
+        if left is None and cpu_seconds is not None:  # a CPU budget only: CPU-time shares
+            by_cpu = True
             budget_ms = max(1, min(budget_ms, int(cpu_seconds * 1000)))
         tries = max(1, min(SPACER_TRIES, budget_ms // (SPACER_TRY_SECONDS * 1000)))
         return _SpacerJob(self._spacer_prover, budget_ms, cpu_seconds, tries, by_cpu)

@@ -85,8 +85,8 @@ class Explored:
 
 
 class _Packing:
-    """Terms (booleans and ``width``-bit integers) as one bit-vector: a pair is pinned
-    or blocked by one constant and read back from one value (the z3 Python API costs
+    """Terms (booleans and ``width``-bit integers) as one bit-vector: a successor is
+    blocked by one constant and read back from one value (the z3 Python API costs
     tens of microseconds per call, and a state has 28 fields)."""
 
     def __init__(self, terms: Sequence[Term], width: int) -> None:
@@ -97,14 +97,6 @@ class _Packing:
         self.term = z3.Concat(*parts)
         self.size = sum(1 if b else width for b in self.bools)
 
-    def value(self, values: Sequence[int | bool]) -> z3.BitVecNumRef:
-        """The constant packing ``values``."""
-        packed = 0
-        for v, b in zip(values, self.bools, strict=True):
-            bits = 1 if b else self.width
-            packed = (packed << bits) | (int(v) & ((1 << bits) - 1))
-        return z3.BitVecVal(packed, self.size)
-
     def unpack(self, packed: int) -> list[int | bool]:
         """The values a packed value holds (integers signed, as ``int_value`` reads)."""
         out: list[int | bool] = []
@@ -114,11 +106,6 @@ class _Packing:
             packed >>= bits
             out.append(bool(v) if b else v - (1 << bits) if v >> (bits - 1) else v)
         return out[::-1]
-
-
-def _values(node: Node) -> list[int | bool]:
-    state, mon = node
-    return [*state.a, *state.b, state.phase, state.phase_left, mon]
 
 
 def _node(values: Sequence[int | bool]) -> Node:

@@ -257,6 +257,11 @@ class SpacerProof:
         """Stop the run in progress and any further one (from any thread)."""
         with self._lock:
             self._cancelled = True
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        """Stop the run in progress, if any (its query raises; later runs go on)."""
+        with self._lock:
             if self._current is not None:
                 self._current.interrupt()
 
@@ -296,9 +301,7 @@ class SpacerProof:
         def watch() -> None:
             while not done.wait(0.05):
                 if time.process_time() >= deadline:
-                    with self._lock:
-                        if self._current is not None:
-                            self._current.interrupt()
+                    self._interrupt()
                     return
 
         watchdog = threading.Thread(target=watch, name="spacer-cpu-watchdog", daemon=True)
