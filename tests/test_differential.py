@@ -60,6 +60,7 @@ from tests.oracles.step_graph import (  # noqa: E402
     StepGraph,
     jump_cap,
     shortest_counterexample,
+    steps_spelling,
 )
 
 
@@ -154,27 +155,6 @@ def _assert_replays(system: TransitionSystem, plan: Plan, labels: tuple[Label, .
     assert _monitor_hit(system, plan, labels) == len(labels) - 1
 
 
-def _steps_of(graph: StepGraph, system: TransitionSystem, labels: tuple[Label, ...]) -> int:
-    """The fewest steps of the step relation that spell ``labels`` (the last may be cut
-    short); under free traffic a run of ticks is spelled by ticks or by a jump."""
-    layer: set[tuple[State, int]] = {(system.initial(), 0)}
-    seen = set(layer)
-    steps = 0
-    while layer:
-        if any(at >= len(labels) for _, at in layer):
-            return steps
-        nxt: set[tuple[State, int]] = set()
-        for state, at in layer:
-            rest = labels[at:]
-            for step_labels, end in graph.successors(state):
-                n = len(step_labels)
-                if rest[:n] == step_labels or (len(rest) < n and step_labels[: len(rest)] == rest):
-                    nxt.add((end, at + n))
-        layer, steps = nxt - seen, steps + 1
-        seen |= layer
-    raise AssertionError(f"labels {labels[:3]}... are no path of steps")
-
-
 def _seconds(labels: tuple[Label, ...]) -> int:
     return sum(1 if lb.kind == "tick" else lb.arg if lb.kind == "delay" else 0 for lb in labels)
 
@@ -222,7 +202,7 @@ def compare(
     graph = StepGraph(system, jump_cap(system.params, plan))
     if shortest is not None:
         _assert_replays(system, plan, shortest.labels)
-        assert _steps_of(graph, system, shortest.labels) == shortest.steps
+        assert steps_spelling(graph, shortest.labels) == shortest.steps
     induction = depths.induction and shortest is None
     smt = SmtEngine(
         max_depth=depths.for_run(shortest),
@@ -261,7 +241,7 @@ def _agree(
     _assert_replays(system, plan, smt.path.labels)
     assert smt.facts["seconds"] == _seconds(smt.path.labels)
     # the printed path: the fewest seconds among counterexamples of k .. k + slack steps
-    steps = _steps_of(graph, system, smt.path.labels)
+    steps = steps_spelling(graph, smt.path.labels)
     assert shortest.steps <= steps <= shortest.steps + SECONDS_SLACK
     assert _seconds(smt.path.labels) <= _seconds(shortest.labels)
 

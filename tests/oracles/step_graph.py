@@ -141,6 +141,28 @@ class StepGraph:
         return [(labels, states[-1]) for labels, states in self.steps(s)]
 
 
+def steps_spelling(graph: StepGraph, labels: tuple[Label, ...]) -> int:
+    """The fewest steps of the step relation that spell ``labels`` from the initial state
+    (the last step may be cut short); under free traffic a run of ticks is spelled by
+    ticks or by a jump. Breadth-first over (state, labels consumed)."""
+    layer: set[tuple[State, int]] = {(graph.system.initial(), 0)}
+    seen = set(layer)
+    steps = 0
+    while layer:
+        if any(at >= len(labels) for _, at in layer):
+            return steps
+        nxt: set[tuple[State, int]] = set()
+        for state, at in layer:
+            rest = labels[at:]
+            for step_labels, end in graph.successors(state):
+                n = len(step_labels)
+                if rest[:n] == step_labels or (len(rest) < n and step_labels[: len(rest)] == rest):
+                    nxt.add((end, at + n))
+        layer, steps = nxt - seen, steps + 1
+        seen |= layer
+    raise AssertionError(f"labels {labels[:3]}... are no path of steps")
+
+
 # ---------------------------------------------------------------------- shortest paths
 @dataclass(frozen=True, slots=True)
 class Shortest:
@@ -227,4 +249,11 @@ def _path(
     return tuple(label for chunk in reversed(chunks) for label in chunk)
 
 
-__all__ = ["Shortest", "StateBudgetExceeded", "StepGraph", "jump_cap", "shortest_counterexample"]
+__all__ = [
+    "Shortest",
+    "StateBudgetExceeded",
+    "StepGraph",
+    "jump_cap",
+    "shortest_counterexample",
+    "steps_spelling",
+]
