@@ -76,13 +76,21 @@ SYNTHESIS_PARAMS: tuple[str, ...] = tuple(_synthesis.PARAMS)
 
 
 def load(
-    paths: Sequence[str | Path], *, traffic: str | None = None, rekey: bool | None = None
+    paths: Sequence[str | Path],
+    *,
+    traffic: str | None = None,
+    rekey: bool | None = None,
+    faults: str | None = None,
+    fault_budget: int | None = None,
 ) -> LoadedModel:
     """Read config files or scenario folders and pair their tunnels, as ``ipsecmc
-    check`` does: ``scenario.toml`` gives the traffic profile and rekey setting unless
-    ``traffic`` / ``rekey`` are given. Bad input raises ``IpsecmcError`` (file, line,
+    check`` does: ``scenario.toml`` gives the traffic profile, rekey setting and faults
+    unless ``traffic`` / ``rekey`` / ``faults`` (``"reboot,loss"``, ``"all"``) and
+    ``fault_budget`` are given. Bad input raises ``IpsecmcError`` (file, line,
     column in the message)."""
-    return load_model([str(p) for p in paths], traffic, rekey)
+    return load_model(
+        [str(p) for p in paths], traffic, rekey, faults=faults, fault_budget=fault_budget
+    )
 
 
 def with_timers(model: LoadedModel, *, end: str | None = None, **timers: int | None) -> LoadedModel:

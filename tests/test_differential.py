@@ -460,7 +460,13 @@ def test_jump_length_twin() -> None:
                     continue
                 ab, ba = bool(label.arg & 1), bool(label.arg & 2)
                 s = enc.ints.const_state(state)
-                ch = Choices(z3.BoolVal(ab), z3.BoolVal(ba), enc.ints.val(0), z3.BoolVal(True))
+                ch = Choices(
+                    z3.BoolVal(ab),
+                    z3.BoolVal(ba),
+                    enc.ints.val(0),
+                    z3.BoolVal(True),
+                    enc.ints.val(0),
+                )
                 s1_term = enc.tick(s, ch.ab, ch.ba)
                 symbolic = enc.jump_length(s, s1_term, enc.moving(s1_term, ch.ab, ch.ba), cap)
                 assert _int(symbolic) == graph.jump_length(state, s1, ab, ba), state

@@ -183,6 +183,7 @@ def test_streamed_json_is_the_whole_document(hub: Hub) -> None:
         "tool": "ipsecmc",
         "traffic": report.traffic,
         "rekey": report.rekey,
+        "faults": {"kinds": [], "budget": 1},
         "inferences": list(report.scenario.inferences),
         "results": [result_dict(r) for r in report.results],
         "unknowns": [],

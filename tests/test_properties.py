@@ -48,6 +48,7 @@ GATEWAYS = ("site1", "site2")
 LIBRARY = (
     "agreement",
     "establishes",
+    "fault-recovery",
     "no-blackhole",
     "one-sided",
     "recoverable",

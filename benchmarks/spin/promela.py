@@ -201,6 +201,7 @@ def _options(mt: MonitorTerms, s: SState, mon: IntT) -> list[_Option]:
             (ch.ba, z3.BoolVal(ba)),
             (step.order, z3.BoolVal(order)),
             (ch.pick, INTEGERS.val(pick)),
+            (ch.fault, INTEGERS.val(0)),  # faults (``--faults``) are not in the SPIN model
         ]
         return z3.simplify(z3.substitute(term, *pairs))
 
@@ -281,6 +282,8 @@ def _kept(options: Sequence[_Option], s: SState, monitored: bool) -> list[int]:
 
 def promela(system: TransitionSystem, plan: Plan) -> SpinModel:
     """The Promela model of ``system`` checking ``plan`` (see the module docstring)."""
+    if system.params.faults.enabled:
+        raise ValueError("faults (--faults) are not part of the SPIN comparison model")
     mt = monitor_terms(system, plan)
     s = INTEGERS.fresh_state("s")
     mon = INTEGERS.var("mon")

@@ -8,6 +8,7 @@ Contract (scripts and CI depend on it; extend, never change)::
                   [--format text|json|sarif|junit|mermaid|svg] [--no-rekey] [--verbose]
                   [--jobs N]
                   [--assume-unknown NAME]...
+                  [--faults none|all|reboot,flush,loss] [--fault-budget N]
 
 Exit codes: 0 every checked property HOLDS (proved), 1 a property is VIOLATED, 2 bad
 input, 3 inconclusive (a budget ran out, or only a bounded HOLDS_UP_TO answer), 4 internal
@@ -66,6 +67,20 @@ FORMATS = ("text", "json", "sarif", "junit", "mermaid", "svg")
     help="Host traffic: any, none, both, A-to-B, phases like "
     "'both:200,site1-to-site2' (default: scenario.toml, else any).",
 )
+@click.option(
+    "--faults",
+    default=None,
+    metavar="KINDS",
+    help="Faults to explore: none, all, or some of reboot, flush, loss joined by commas "
+    "(default: scenario.toml, else none; a property with a 'faults:' line brings its own).",
+)
+@click.option(
+    "--fault-budget",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="At most N faults per run (default: scenario.toml, else 1).",
+)
 @click.option("--engine", type=click.Choice(ENGINES), default="explicit", show_default=True)
 @click.option(
     "--format",
@@ -109,6 +124,8 @@ def check(
     properties: tuple[str, ...],
     bound_seconds: int | None,
     traffic: str | None,
+    faults: str | None,
+    fault_budget: int | None,
     engine: str,
     max_states: int,
     timeout: float | None,
@@ -125,6 +142,8 @@ def check(
         properties=properties,
         bound_seconds=bound_seconds,
         traffic=traffic,
+        faults=faults,
+        fault_budget=fault_budget,
         engine=engine,
         max_states=max_states,
         timeout_seconds=timeout,

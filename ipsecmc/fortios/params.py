@@ -13,6 +13,7 @@ from __future__ import annotations
 from ipsecmc.fortios.admission import IKE_PORT, UDP, evaluate_ike_admission
 from ipsecmc.fortios.localin import NO_ASSUMPTIONS, Assumptions
 from ipsecmc.fortios.topology_types import Tunnel, TunnelEnd
+from ipsecmc.model.faults import NO_FAULTS, FaultModel
 from ipsecmc.model.params import Admission, Behaviour, EndParams, TunnelParams
 from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem
 from ipsecmc.model.traffic import TrafficProfile, parse_profile
@@ -107,11 +108,14 @@ def end_params(end: TunnelEnd, peer: TunnelEnd, rekey: bool) -> EndParams:
     )
 
 
-def tunnel_params(tunnel: Tunnel, traffic: TrafficProfile, rekey: bool = True) -> TunnelParams:
+def tunnel_params(
+    tunnel: Tunnel, traffic: TrafficProfile, rekey: bool = True, faults: FaultModel = NO_FAULTS
+) -> TunnelParams:
     return TunnelParams(
         ends=(end_params(tunnel.a, tunnel.b, rekey), end_params(tunnel.b, tunnel.a, rekey)),
         traffic=traffic,
         rekey=rekey,
+        faults=faults,
     )
 
 
@@ -124,7 +128,12 @@ class TunnelSystem(TransitionSystem):
         self.tunnel = tunnel
 
 
-def build(tunnel: Tunnel, traffic: str | None = None, rekey: bool = True) -> TunnelSystem:
+def build(
+    tunnel: Tunnel,
+    traffic: str | None = None,
+    rekey: bool = True,
+    faults: FaultModel = NO_FAULTS,
+) -> TunnelSystem:
     """Build the transition system of one tunnel (the ``build`` stage of the pipeline)."""
     profile = parse_profile(traffic or DEFAULT_TRAFFIC, tunnel.a.name, tunnel.b.name)
-    return TunnelSystem(tunnel, tunnel_params(tunnel, profile, rekey))
+    return TunnelSystem(tunnel, tunnel_params(tunnel, profile, rekey, faults))

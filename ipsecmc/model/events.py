@@ -93,10 +93,16 @@ class EventKind(Enum):
     ESP_DROPPED = "esp_dropped"  # ESP for an SA the end does not hold
     NEEDS_SA = "needs_sa"  # host traffic needs an IPsec SA
     TRAFFIC_CHANGES = "traffic_changes"  # the traffic profile's next phase (end -1)
+    # injected faults (``model.faults``; explored only when switched on)
+    REBOOTED = "rebooted"  # the gateway restarted: SAs, sessions, DPD state lost
+    FLUSHED = "flushed"  # an admin flushed the tunnel's SAs (no delete sent)
+    PACKET_LOST = "packet_lost"  # a packet to this end was lost on the wire (packet)
+    ANSWER_LOST = "answer_lost"  # the answer to this end's request was lost (packet)
 
     @property
     def category(self) -> str:
-        """The coarse category of the JSON/SARIF output: ike, session, sa, dpd, esp, traffic."""
+        """The coarse category of the JSON/SARIF output: ike, session, sa, dpd, esp,
+        traffic, fault."""
         return _CATEGORY[self]
 
     @property
@@ -138,6 +144,10 @@ _CATEGORY = {
     EventKind.ESP_DROPPED: "esp",
     EventKind.NEEDS_SA: "traffic",
     EventKind.TRAFFIC_CHANGES: "traffic",
+    **dict.fromkeys(
+        (EventKind.REBOOTED, EventKind.FLUSHED, EventKind.PACKET_LOST, EventKind.ANSWER_LOST),
+        "fault",
+    ),
 }
 _DIRECTION = {
     EventKind.SENT: ">",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ipsecmc.errors import SourceLoc
+from ipsecmc.model.faults import NO_FAULTS, FaultModel
 from ipsecmc.model.traffic import TrafficProfile
 
 
@@ -122,11 +123,13 @@ class EndParams:
 
 @dataclass(frozen=True, slots=True)
 class TunnelParams:
-    """Both ends (index 0 = ``tunnel.a``, 1 = ``tunnel.b``) and the traffic profile."""
+    """Both ends (index 0 = ``tunnel.a``, 1 = ``tunnel.b``), the traffic profile and the
+    faults explored (``ipsecmc.model.faults``; none by default)."""
 
     ends: tuple[EndParams, EndParams]
     traffic: TrafficProfile
     rekey: bool
+    faults: FaultModel = NO_FAULTS
 
     def default_bound(self) -> int:
         """Default T for bounded properties: how long a correct pair may disagree.

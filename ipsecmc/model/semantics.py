@@ -44,7 +44,11 @@ Simplifications (each documented in the README):
   when no end has something due now, and the order of simultaneous events of the two
   ends is explored in both interleavings.
 * Only the UDP 500 flow is modelled (no NAT between the peers, so NAT-T never moves IKE
-  to 4500); admin flushes are not part of the explored behaviour.
+  to 4500).
+* Faults (a reboot, an admin flush, a lost IKE packet) are explored only when switched on
+  (``params.faults``, ``ipsecmc.model.faults``), at most ``budget`` per run: a reboot or
+  flush starts a second (``Label.arg >> 2`` of a tick: 1 + its index in
+  ``FaultModel.tick_faults``), a loss is one more outcome of an exchange.
 
 ``successors(state)`` lists ``(Label, next_state)`` in a stable order; ``replay_step``
 re-executes one label with ``notes`` recording what happened, for traces: each a typed
@@ -74,6 +78,7 @@ from ipsecmc.model.events import (
     Sa,
     Urgent,
 )
+from ipsecmc.model.faults import Fault
 from ipsecmc.model.params import DpdMode, EndParams, TunnelParams
 from ipsecmc.model.state import (
     CONNECTING,
@@ -96,9 +101,10 @@ from ipsecmc.model.words import naming_end, phrase
 class Label(NamedTuple):
     """What a transition did, in a form that replays: kind, acting end, choice index.
 
-    ``kind`` is ``tick`` (``arg`` = traffic bits: 1 = a->b, 2 = b->a), ``delay`` (``arg``
-    = seconds) or an ``events.Urgent`` kind (``arg`` = index among the outcomes of
-    local-in nondeterminism).
+    ``kind`` is ``tick`` (``arg`` = traffic bits: 1 = a->b, 2 = b->a; ``arg >> 2``: the
+    fault starting the second, 0 for none, see ``FaultModel.tick_faults``), ``delay``
+    (``arg`` = seconds) or an ``events.Urgent`` kind (``arg`` = index among the outcomes
+    of local-in nondeterminism and, with packet loss on, of the losses).
     """
 
     kind: str
@@ -246,6 +252,7 @@ class Semantics:
             req_timer=NO_TIMER,
             want_p2=p.p2_auto_negotiate,
             sent=False,
+            faults=0,
         )
 
     @staticmethod
@@ -266,19 +273,34 @@ class Semantics:
         if out:
             return out
         phase = self.params.traffic.phases[state.phase]
-        for ab, ba in phase.choices():
-            bits = (1 if ab else 0) | (2 if ba else 0)
-            out.append((Label("tick", -1, bits), self._tick(state, ab, ba, Sink(False))))
+        for fault in self.fault_codes(state):
+            for ab, ba in phase.choices():
+                bits = (1 if ab else 0) | (2 if ba else 0) | fault << 2
+                label = Label("tick", -1, bits)
+                out.append((label, self._tick(state, ab, ba, Sink(False), fault)))
         return out
+
+    def fault_codes(self, state: State) -> tuple[int, ...]:
+        """The fault codes a second may start with in ``state``: 0 (none), and each of
+        ``FaultModel.tick_faults`` while the run's fault budget lasts."""
+        n = len(self.params.faults.tick_faults)
+        if n == 0 or not self.faults_left(state):
+            return (0,)
+        return tuple(range(n + 1))
+
+    def faults_left(self, state: State) -> bool:
+        """The run may suffer one more fault (symbolic-friendly: a comparison)."""
+        return state.a.faults + state.b.faults < self.params.faults.budget
 
     def handle(self, kind: str, state: State, i: int, sink: Sink) -> list[Outcome]:
         """The outcomes of urgent event ``kind`` at end ``i`` (one per local-in outcome of
         the packets it sends), in the order ``Label.arg`` numbers them."""
         return self._handlers[kind](state, i, sink)
 
-    def tick(self, state: State, ab: bool, ba: bool, sink: Sink) -> State:
-        """One second with host traffic ``ab`` (a to b) and ``ba`` (b to a)."""
-        return self._tick(state, ab, ba, sink)
+    def tick(self, state: State, ab: bool, ba: bool, sink: Sink, fault: int = 0) -> State:
+        """One second with host traffic ``ab`` (a to b) and ``ba`` (b to a), started by
+        fault ``fault`` (a code of ``fault_codes``; 0: none)."""
+        return self._tick(state, ab, ba, sink, fault)
 
     def replay_step(self, state: State, label: Label) -> Outcome:
         """Re-execute ``label`` from ``state``, recording notes. Raises if not enabled."""
@@ -289,12 +311,14 @@ class Semantics:
         if label.kind == "tick":
             if any(self.due(state, i) is not None for i in (0, 1)):
                 raise ValueError("tick replayed while an urgent event is due")
-            ab, ba = bool(label.arg & 1), bool(label.arg & 2)
+            ab, ba, fault = bool(label.arg & 1), bool(label.arg & 2), label.arg >> 2
             phase = self.params.traffic.phases[state.phase]
             if (ab, ba) not in phase.choices():
                 raise ValueError(f"traffic choice {label.arg} not allowed by the profile")
+            if fault not in self.fault_codes(state):
+                raise ValueError(f"fault {fault} not possible here")
             sink = Sink(True, ends=self.ends)
-            return sink.done(self._tick(state, ab, ba, sink))
+            return sink.done(self._tick(state, ab, ba, sink, fault))
         if self.due(state, label.end) != label.kind:
             raise ValueError(f"{label.kind} is not due at end {label.end}")
         outcomes = self.handle(label.kind, state, label.end, Sink(True, ends=self.ends))
@@ -304,8 +328,11 @@ class Semantics:
 
     # ------------------------------------------------------------------ time jumps
     def steady_choice(self, state: State) -> tuple[bool, bool] | None:
-        """The traffic choice if time may only tick one way from ``state``, else None."""
+        """The traffic choice if time may only tick one way from ``state``, else None
+        (a fault that may start the next second is another way)."""
         if self.due(state, 0) is not None or self.due(state, 1) is not None:
+            return None
+        if len(self.fault_codes(state)) > 1:
             return None
         choices = self.params.traffic.phases[state.phase].choices()
         return choices[0] if len(choices) == 1 else None
@@ -544,10 +571,45 @@ class Semantics:
         only when the peer's local-in outcome is not pinned down by the config.
         """
         j = 1 - i
-        p, q = self.ends[i], self.ends[j]
-        me, peer = s.end(i), s.end(j)
+        p = self.ends[i]
         sink.add(i, EventKind.SENT, packet=kind, attempt=attempt, attempts=attempts)
-        me = me._replace(sess=self._refresh(p))
+        me = s.end(i)._replace(sess=self._refresh(p))
+        if not (self.params.faults.loses_packets and self.faults_left(s)):
+            return self._arrive(s, i, me, kind, sink)
+        # with losses: the packet arrives (each outcome of that, and for a request also
+        # with the answer lost on its way back), or it is lost on the wire
+        arrived = self._arrive(s, i, me, kind, sink.fork())
+        results = list(arrived)
+        if kind not in (DELETE_P1, DELETE_P2):
+            for answered, out in arrived:
+                if answered:
+                    results.append((False, self._answer_lost(s, i, me, kind, out, sink)))
+        lost = sink.fork()
+        lost.add(j, EventKind.PACKET_LOST, packet=kind)
+        peer = s.end(j)._replace(faults=s.end(j).faults + 1)
+        results.append((False, lost.done(s.with_end(i, me).with_end(j, peer))))
+        return results
+
+    def _answer_lost(
+        self, s: State, i: int, me: EndState, kind: int, out: Outcome, sink: Sink
+    ) -> Outcome:
+        """``out`` (the peer answered) with the answer lost on the wire: the peer has
+        acted on the request, the sender (``me``, as it sent it) has not heard of it. Its
+        notes: the arrival's, but for what the answer did at the sender."""
+        j = 1 - i
+        first = len(sink.notes)
+        notes = sink.fork(out.notes[:first] + tuple(n for n in out.notes[first:] if n.end != i))
+        notes.add(i, EventKind.ANSWER_LOST, packet=kind)
+        peer = out.state.end(j)
+        return notes.done(s.with_end(i, me).with_end(j, peer._replace(faults=peer.faults + 1)))
+
+    def _arrive(
+        self, s: State, i: int, me: EndState, kind: int, sink: Sink
+    ) -> list[tuple[bool, Outcome]]:
+        """The packet ``me`` sent reaches the peer: its session or local-in decides."""
+        j = 1 - i
+        q = self.ends[j]
+        peer = s.end(j)
         if peer.sess != 0 and q.behaviour.session_before_local_in:
             sink.add(j, EventKind.SESSION_MATCH, packet=kind)
             peer = peer._replace(sess=self._refresh(q))
@@ -705,8 +767,11 @@ class Semantics:
         return SESSION_FOREVER if p.session_ttl is None else p.session_ttl
 
     # ------------------------------------------------------------------ time
-    def _tick(self, s: State, ab: bool, ba: bool, sink: Sink) -> State:
-        """One second: the host traffic of that second, then every timer moves by 1 s."""
+    def _tick(self, s: State, ab: bool, ba: bool, sink: Sink, fault: int = 0) -> State:
+        """One second: its fault if any, the host traffic of that second, then every
+        timer moves by 1 s."""
+        if self.params.faults.tick_faults:
+            s = self.inject(s, fault, sink)
         a, b = s.a, s.b
         a, b = self._traffic(0, a, b, ab, sink)
         b, a = self._traffic(1, b, a, ba, sink)
@@ -721,6 +786,20 @@ class Semantics:
                 left = nxt.duration if nxt.duration is not None else NO_TIMER
                 sink.add(-1, EventKind.TRAFFIC_CHANGES)
         return State(a, b, phase, left)
+
+    def inject(self, s: State, fault: int, sink: Sink) -> State:
+        """Fault ``fault`` (a code of ``fault_codes``) at the start of a second."""
+        for n, (kind, i) in enumerate(self.params.faults.tick_faults):
+            if fault == n + 1:  # control flow: a symbolic run forks per fault
+                p, e = self.ends[i], s.end(i)
+                if kind is Fault.REBOOT:
+                    sink.add(i, EventKind.REBOOTED)
+                    after = self._fresh_end(p)
+                else:
+                    sink.add(i, EventKind.FLUSHED)
+                    after = self._p1_down(p, self._p2_down(p, e))
+                return s.with_end(i, after._replace(faults=e.faults + 1))
+        return s
 
     def _traffic(
         self, i: int, me: EndState, peer: EndState, flows: bool, sink: Sink

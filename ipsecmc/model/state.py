@@ -40,6 +40,7 @@ class EndState(NamedTuple):
     req_timer: int  # seconds to the next retransmission or to giving up
     want_p2: bool  # traffic (or phase2 auto-negotiate) needs an IPsec SA
     sent: bool  # ESP was sent to the peer during the last second
+    faults: int  # injected faults this end suffered so far (``model.faults``; 0 when off)
 
 
 class State(NamedTuple):

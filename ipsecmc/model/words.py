@@ -157,6 +157,7 @@ _PEER_NAMED = frozenset(
         EventKind.VERSION_MISMATCH,
         EventKind.ANSWERED,
         EventKind.SA_REPLACED,
+        EventKind.PACKET_LOST,
     }
 )
 
@@ -265,5 +266,13 @@ def phrase(note: Note, ends: tuple[EndParams, EndParams], reason: str = "") -> s
         return f"link fail: peer declared dead after {note.attempt} unanswered {w.probes}"
     if kind is EventKind.ESP_DROPPED:
         return f"ESP from {peer.address} dropped: unknown SPI (no IPsec SA)"
+    if kind is EventKind.REBOOTED:
+        return "gateway reboots (fault): its SAs, UDP 500 session and DPD state are gone"
+    if kind is EventKind.FLUSHED:
+        return "admin flushes the tunnel (fault): IKE and IPsec SAs removed, no delete sent"
+    if kind is EventKind.PACKET_LOST:
+        return f"{message_name(note)} from {peer.address} lost on the wire (fault)"
+    if kind is EventKind.ANSWER_LOST:
+        return f"the answer to {message_name(note)} is lost on the wire (fault)"
     assert kind is EventKind.NEEDS_SA, kind
     return "host traffic for the tunnel: needs an IPsec SA"

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from ipsecmc.errors import InternalError, PropertyError, SourceLoc
+from ipsecmc.errors import InternalError, PropertyError, SourceLoc, UsageError
+from ipsecmc.model.faults import FaultModel, parse_faults
 from ipsecmc.properties.parse import INT_RE, Segment, parse_segments
 from ipsecmc.properties.syntax import (
     KINDS,
@@ -27,7 +28,7 @@ from ipsecmc.properties.syntax import (
     subexpressions,
 )
 
-_KEYS = ("name", "description", "kind", "formula", "bound")
+_KEYS = ("name", "description", "kind", "formula", "bound", "faults")
 _CONTINUABLE = frozenset({"description", "formula"})
 _PROP_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*", re.ASCII)
 
@@ -58,6 +59,10 @@ class Property:
     bound_loc: SourceLoc | None = None
     #: ``kind: temporal``: the operator around ``formula`` (then the goal ``Q``)
     temporal: Temporal | None = None
+    #: ``faults:`` line: the faults this property is about (``model.faults``), explored
+    #: whenever it is checked (unless ``--faults`` says which); such a property is not
+    #: in the default set (``library.default_set``): it is checked when named
+    faults: FaultModel | None = None
 
     @classmethod
     def from_text(cls, text: str, filename: str = "<text>") -> Property:
@@ -216,6 +221,16 @@ def parse_property(text: str, filename: str) -> Property:
             f"(it would have no effect; kind is at line {kind_loc.line})",
         )
 
+    faults: FaultModel | None = None
+    if "faults" in entries:
+        faults_seg = _single_line_value(entries["faults"], "faults", filename)
+        try:
+            faults = parse_faults(faults_seg.text)
+        except UsageError as exc:
+            raise PropertyError(
+                SourceLoc(filename, faults_seg.line, faults_seg.column), str(exc)
+            ) from None
+
     return Property(
         name=name_seg.text,
         description=description,
@@ -228,6 +243,7 @@ def parse_property(text: str, filename: str) -> Property:
         formula_loc=formula_loc,
         bound_loc=bound_loc,
         temporal=temporal,
+        faults=faults,
     )
 
 

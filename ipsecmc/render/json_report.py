@@ -32,6 +32,11 @@ value: ``sent``, ``dropped``, ``sa_up``, ``session_expired``, ...), ``packet`` (
 ``sa``, ``attempt``/``attempts`` (transmission or DPD probe number, of how many) and
 ``seconds`` (the TTL of an expired session, DPD's idle time, a request's give-up time).
 
+``faults`` (added within schema version 1, at the top and per result): the faults explored,
+``{"kinds": ["reboot", "flush", "loss"], "budget": int}``, kinds empty when none; a fault
+event has category ``fault`` and kind ``rebooted``, ``flushed``, ``packet_lost`` or
+``answer_lost``; a tick label's ``arg >> 2`` is the fault starting that second.
+
 ``path`` and ``loop_start_step`` (added within schema version 1) are the engine's path
 the trace replays: model labels (``kind`` ``tick``, ``delay`` or an urgent event, the
 acting ``end``, ``arg``: traffic bits, seconds or local-in outcome), run-length encoded
@@ -61,6 +66,7 @@ from typing import Any
 
 from ipsecmc.engines.result import Verdict
 from ipsecmc.model.events import Note
+from ipsecmc.model.faults import Fault, FaultModel
 from ipsecmc.model.semantics import Label
 from ipsecmc.trace import Trace, TraceEvent
 from ipsecmc.workflows.check import CheckReport, PropertyResult
@@ -142,6 +148,7 @@ def result_dict(r: PropertyResult, trace_to: TraceToDict = trace_dict) -> dict[s
         "verdict": r.verdict.value,
         "bound": r.bound,
         "engine": r.engine,
+        "faults": faults_json(r.system.params.faults),
         "reason": r.result.reason,
         "expected": r.expected,
         "stats": r.result.stats.as_dict(),
@@ -176,6 +183,12 @@ def condition_dict(c: Condition, trace_to: TraceToDict = trace_dict) -> dict[str
             for case in c.cases
         ],
     }
+
+
+def faults_json(faults: FaultModel) -> dict[str, object]:
+    """The faults explored: ``{"kinds": [...], "budget": int}`` (kinds empty: none)."""
+    kinds = [kind.value for kind in Fault if faults.enabled and kind in faults.kinds]
+    return {"kinds": kinds, "budget": faults.budget}
 
 
 def result_json(r: PropertyResult) -> str:
@@ -260,6 +273,7 @@ def iter_json(report: CheckReport) -> Iterator[str]:
         "tool": "ipsecmc",
         "traffic": report.traffic,
         "rekey": report.rekey,
+        "faults": faults_json(report.faults),
         "inferences": list(report.scenario.inferences),
         "results": None,
         "unknowns": [

@@ -68,6 +68,9 @@ def explanation_lines(r: PropertyResult, indent: str = "    ") -> list[str]:
 def _verdict_line(r: PropertyResult, colour: bool = False) -> str:
     v = r.verdict
     bound = f", T = {r.bound} s" if r.bound is not None else ""
+    faults = r.system.params.faults
+    if faults.enabled:
+        bound += f", faults: {faults.text}"
     text = v.value
     if v is Verdict.HOLDS:
         text = "HOLDS (proved: " + r.result.reason + ")"
@@ -204,7 +207,10 @@ def render_text(report: CheckReport, verbose: bool = False, colour: bool = False
             f" (its definition in {', '.join(u.defined_in)} is ignored)" if u.defined_in else ""
         )
         out.append(f"unknown: address '{u.name}'{defined}: each result says when it matters")
-    out.append(f"traffic profile: {report.traffic}; rekey {'on' if report.rekey else 'off'}")
+    faults = f"; faults: {report.faults.text}" if report.faults.enabled else ""
+    out.append(
+        f"traffic profile: {report.traffic}; rekey {'on' if report.rekey else 'off'}{faults}"
+    )
     current = None
     for r in report.results:
         if r.tunnel.name != current:

@@ -8,7 +8,7 @@ every counterexample or witness into a ``Trace``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ipsecmc.engines.result import Stats, Verdict
@@ -16,9 +16,10 @@ from ipsecmc.errors import UsageError
 from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.fortios.topology_types import Scenario
+from ipsecmc.model.faults import NO_FAULTS, FaultModel, parse_faults
 from ipsecmc.model.system import DEFAULT_TRAFFIC
 from ipsecmc.properties import Property
-from ipsecmc.workflows.parallel import SearchesInterrupted, check_systems
+from ipsecmc.workflows.parallel import SearchesInterrupted, check_pairs
 from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
 from ipsecmc.workflows.tunnel_check import (
     ENGINES,
@@ -44,6 +45,8 @@ class CheckReport:
     rekey: bool
     results: tuple[PropertyResult, ...]
     unknowns: tuple[UnknownName, ...] = ()
+    #: the faults explored for every property (one with a ``faults:`` line may add its own)
+    faults: FaultModel = NO_FAULTS
 
 
 class CheckInterrupted(KeyboardInterrupt):
@@ -72,6 +75,7 @@ class LoadedModel:
     traffic: str
     rekey: bool
     systems: tuple[TunnelSystem, ...]
+    faults: FaultModel = NO_FAULTS
 
 
 def load_model(
@@ -79,18 +83,33 @@ def load_model(
     traffic: str | None = None,
     rekey: bool | None = None,
     allow_undefined: bool = False,
+    faults: str | None = None,
+    fault_budget: int | None = None,
 ) -> LoadedModel:
-    """Read ``paths`` (config files or scenario folders); ``traffic`` and ``rekey``
-    override ``scenario.toml``'s, which override the defaults (``any``, rekey on).
-    ``allow_undefined``: names used but not defined are left for ``--assume-unknown``."""
+    """Read ``paths`` (config files or scenario folders); ``traffic``, ``rekey``,
+    ``faults`` and ``fault_budget`` override ``scenario.toml``'s, which override the
+    defaults (``any``, rekey on, no faults, budget 1). ``allow_undefined``: names used
+    but not defined are left for ``--assume-unknown``."""
     settings = read_settings(paths)
     scenario = load_scenario(paths, allow_undefined=allow_undefined)
     chosen_traffic = traffic or settings.traffic or DEFAULT_TRAFFIC
     chosen_rekey = (
         rekey if rekey is not None else (settings.rekey if settings.rekey is not None else True)
     )
-    systems = tuple(build(t, chosen_traffic, chosen_rekey) for t in scenario.tunnels)
-    return LoadedModel(scenario, settings, chosen_traffic, chosen_rekey, systems)
+    chosen_faults = parse_faults(
+        faults if faults is not None else settings.faults,
+        fault_budget if fault_budget is not None else settings.fault_budget,
+    )
+    systems = tuple(build(t, chosen_traffic, chosen_rekey, chosen_faults) for t in scenario.tunnels)
+    return LoadedModel(scenario, settings, chosen_traffic, chosen_rekey, systems, chosen_faults)
+
+
+def faulty(system: TunnelSystem, prop: Property) -> TunnelSystem:
+    """``system`` as ``prop`` is checked on: with the faults of its ``faults:`` line when
+    the run explores none of its own (``--faults`` / scenario.toml choose otherwise)."""
+    if prop.faults is None or system.params.faults.enabled:
+        return system
+    return system.with_params(replace(system.params, faults=prop.faults))  # type: ignore[return-value]
 
 
 def check_paths(
@@ -109,7 +128,12 @@ def check_paths(
     if options.engine not in ENGINES:
         raise UsageError(f"unknown engine {options.engine!r}; expected one of {', '.join(ENGINES)}")
     model = load_model(
-        paths, options.traffic, options.rekey, allow_undefined=bool(options.assume_unknown)
+        paths,
+        options.traffic,
+        options.rekey,
+        allow_undefined=bool(options.assume_unknown),
+        faults=options.faults,
+        fault_budget=options.fault_budget,
     )
     return check_model(model, options, progress, render=render)
 
@@ -132,11 +156,13 @@ def check_model(
     props = tuple(properties) if properties is not None else load_properties(options.properties)
 
     def report(results: Sequence[PropertyResult]) -> CheckReport:
-        return CheckReport(scenario, settings, model.traffic, model.rekey, tuple(results), unknowns)
+        return CheckReport(
+            scenario, settings, model.traffic, model.rekey, tuple(results), unknowns, model.faults
+        )
 
     if options.assume_unknown:  # per-tunnel case split (workflows.unknowns), here
         results: list[PropertyResult] = []
-        pairs = [(system, prop) for system in systems for prop in props]
+        pairs = [(faulty(system, prop), prop) for system in systems for prop in props]
         try:
             for system, prop in pairs:
                 expected = settings.expect.get(prop.name)
@@ -151,7 +177,8 @@ def check_model(
     # One system per tunnel; identical tunnels share a search, searches run in
     # ``options.jobs`` processes; results keep the tunnel-then-property order.
     try:
-        shared = check_systems(systems, props, options, settings.expect, progress, render=render)
+        pairs = [(faulty(system, prop), prop) for system in systems for prop in props]
+        shared = check_pairs(pairs, options, settings.expect, progress, render=render)
     except SearchesInterrupted as exc:
         raise CheckInterrupted(report(exc.results)) from None
     return report(shared)

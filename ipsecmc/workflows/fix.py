@@ -72,6 +72,7 @@ from ipsecmc.workflows.check import (
     CheckReport,
     PropertyResult,
     check_paths,
+    faulty,
     load_properties,
 )
 from ipsecmc.workflows.parallel import check_pairs
@@ -482,8 +483,9 @@ def verify_all(
         for i, r in todo:
             if (i, r.tunnel.name) not in systems:
                 tunnel = patched[i].tunnels[r.tunnel.name]
-                systems[i, r.tunnel.name] = build(tunnel, traffic, report.rekey)
-            pairs.append((systems[i, r.tunnel.name], props[r.prop.name]))
+                systems[i, r.tunnel.name] = build(tunnel, traffic, report.rekey, report.faults)
+            prop = props[r.prop.name]
+            pairs.append((faulty(systems[i, r.tunnel.name], prop), prop))
         for (i, r), checked in zip(todo, check_pairs(pairs, judging, {}, progress), strict=True):
             after[i][_key(r)] = checked.verdict
     return [_fix_result(p, ordered, after[i]) for i, p in enumerate(patched)]

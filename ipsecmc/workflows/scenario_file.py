@@ -5,6 +5,8 @@ A scenario folder may say which host traffic it is about and which verdicts it e
 
     traffic = "both:200,site1-to-site2"   # see ipsecmc.model.traffic
     rekey = true
+    faults = "reboot,flush"               # explored faults (ipsecmc.model.faults); default none
+    fault_budget = 1                      # at most this many faults per run
 
     [expect]
     agreement = "VIOLATED"
@@ -17,10 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ipsecmc.errors import ConfigError, SourceLoc
+from ipsecmc.errors import ConfigError, SourceLoc, UsageError
+from ipsecmc.model.faults import parse_faults
 
 FILE_NAME = "scenario.toml"
-_KEYS = {"traffic", "rekey", "expect", "description"}
+_KEYS = {"traffic", "rekey", "expect", "description", "faults", "fault_budget"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class ScenarioSettings:
     rekey: bool | None = None
     expect: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
+    faults: str | None = None
+    fault_budget: int | None = None
 
 
 def read_settings(paths: Iterable[str | Path]) -> ScenarioSettings:
@@ -64,4 +69,17 @@ def _parse(path: Path) -> ScenarioSettings:
         raise ConfigError(loc, "rekey must be true or false")
     if not isinstance(expect, dict) or not all(isinstance(v, str) for v in expect.values()):
         raise ConfigError(loc, "[expect] maps property names to verdict strings")
-    return ScenarioSettings(traffic, rekey, dict(expect), str(path))
+    faults = data.get("faults")
+    budget = data.get("fault_budget")
+    if faults is not None and not isinstance(faults, str):
+        raise ConfigError(loc, 'faults must be a string such as "reboot,loss" or "all"')
+    if budget is not None and (
+        isinstance(budget, bool) or not isinstance(budget, int) or budget < 0
+    ):
+        raise ConfigError(loc, "fault_budget must be a whole number >= 0")
+    if faults is not None:
+        try:
+            parse_faults(faults, budget)
+        except UsageError as exc:
+            raise ConfigError(loc, str(exc)) from None
+    return ScenarioSettings(traffic, rekey, dict(expect), str(path), faults, budget)

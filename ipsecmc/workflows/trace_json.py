@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path as FilePath
 from typing import Any
 
 from ipsecmc.engines.result import Path, Verdict
 from ipsecmc.errors import IpsecmcError, SourceLoc, UsageError
 from ipsecmc.model.events import URGENT_KINDS, EventKind, Note, Packet, Sa
+from ipsecmc.model.faults import parse_faults
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.trace import Trace, TraceEvent, replay
@@ -192,6 +193,27 @@ def trace_from_dict(
     )
 
 
+def _with_saved_faults(
+    r: _Reader, system: TransitionSystem, raw: object, where: str
+) -> TransitionSystem:
+    """``system`` with the faults a result was checked under (its ``faults`` object), so
+    that a path with fault labels replays; no object: the system as it is."""
+    if raw is None:
+        return system
+    saved = r.obj(raw, where)
+    kinds = [str(r.text(k, f"{where}.kinds")) for k in r.seq(saved.get("kinds", []), where)]
+    budget = saved.get("budget", 1)
+    if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
+        raise r.fail(f"{where}.budget", "a whole number >= 0", budget)
+    try:
+        faults = parse_faults(",".join(kinds) or None, budget)
+    except UsageError as exc:
+        raise r.fail(f"{where}.kinds", "fault names", str(exc)) from None
+    if faults == system.params.faults:
+        return system
+    return system.with_params(replace(system.params, faults=faults))
+
+
 def results_from_json(
     text: str, systems: Sequence[TransitionSystem] = (), source: str = "<json>"
 ) -> tuple[SavedResult, ...]:
@@ -220,8 +242,11 @@ def results_from_json(
         raw_trace = res.get("trace")
         trace = None
         if raw_trace is not None:
+            system = by_name.get(tunnel)
+            if system is not None:
+                system = _with_saved_faults(r, system, res.get("faults"), f"{where}.faults")
             trace = trace_from_dict(
-                raw_trace, by_name.get(tunnel), ends=ends, source=source, where=f"{where}.trace"
+                raw_trace, system, ends=ends, source=source, where=f"{where}.trace"
             )
         prop = str(r.text(r.get(res, "property", where), f"{where}.property"))
         out.append(SavedResult(tunnel, prop, verdict, trace))

@@ -52,6 +52,10 @@ class CheckOptions:
     cpu_seconds: float | None = None  # CPU time per property (``Budget.cpu_seconds``)
     solver_rlimit: int | None = None  # z3 resource limit per query
     rekey: bool | None = None  # None: scenario.toml's, else True
+    #: ``--faults`` (``model.faults.parse_faults`` text); None: scenario.toml's, else none
+    #: (a property with a ``faults:`` line brings its own)
+    faults: str | None = None
+    fault_budget: int | None = None  # None: scenario.toml's, else 1
     assume_unknown: tuple[str, ...] = ()
     jobs: int = 1  # worker processes for the distinct searches (ipsecmc.workflows.parallel)
     #: report the worst disagreement next to agreement's verdict (``ipsecmc.workflows.longest``);
@@ -146,8 +150,10 @@ def interrupted_result(
 
 
 def load_properties(names: Sequence[str]) -> tuple[Property, ...]:
+    """The named properties, or the default set: the library's properties but those
+    about faults (a ``faults:`` line), which are checked when named."""
     if not names:
-        return load_all()
+        return tuple(p for p in load_all() if p.faults is None)
     return tuple(load_property(n) for n in names)
 
 

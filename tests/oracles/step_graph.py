@@ -101,7 +101,7 @@ class StepGraph:
         nxt = self.sem.successors(s)
         if not self._no_due(s):
             return [((label,), (s2,)) for label, s2 in nxt]
-        if len(nxt) == 1:  # one traffic choice: the jump, where possible, is forced
+        if len(nxt) == 1:  # one traffic choice, no fault: the jump, where possible, is forced
             ((label, s1),) = nxt
             if not self.jump_possible(s, s1):
                 return [((label,), (s1,))]
@@ -110,7 +110,8 @@ class StepGraph:
         out: list[Step] = []
         for label, s1 in nxt:  # free traffic: each choice's tick, and its jump (``leap``)
             out.append(((label,), (s1,)))
-            if self.jump_possible(s, s1):
+            faulted = label.arg >> 2 != 0  # a second a fault starts is no part of a delay
+            if not faulted and self.jump_possible(s, s1):
                 jump = self._jump(s, label, s1)
                 if jump is not None:
                     out.append(jump)

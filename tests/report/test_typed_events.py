@@ -147,7 +147,15 @@ def test_every_event_kind_has_a_sentence_in_both_versions() -> None:
                     note = Note(0, kind, "", None, packet, 2, 1, 3, sa, 20, version)
                     said = phrase(note, v_ends, "policy 2 matches")
                     assert said and not any(w in said for w in theirs), (kind, said)
-                    assert kind.category in {"ike", "session", "sa", "dpd", "esp", "traffic"}
+                    assert kind.category in {
+                        "ike",
+                        "session",
+                        "sa",
+                        "dpd",
+                        "esp",
+                        "traffic",
+                        "fault",
+                    }
                     assert kind.direction in {"", "<", ">"}
         assert mine.packets.keys() == {int(p) for p in Packet}
         assert mine.plurals.keys() == {int(p) for p in Packet}

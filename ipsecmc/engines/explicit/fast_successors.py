@@ -59,11 +59,21 @@ def _seconds_left(duration: int | None) -> int:
 class FastSuccessors:
     """``successors(state)`` equal to ``Semantics.successors(state)``, memoized per end."""
 
-    __slots__ = ("_choices", "_due", "_forget_sent", "_next_phase", "_sem", "_stand_in", "_tick")
+    __slots__ = (
+        "_choices",
+        "_due",
+        "_faulty",
+        "_forget_sent",
+        "_next_phase",
+        "_sem",
+        "_stand_in",
+        "_tick",
+    )
 
     def __init__(self, semantics: Semantics, forget_sent: bool = False) -> None:
         self._sem = semantics
         self._forget_sent = forget_sent
+        self._faulty = bool(semantics.params.faults.tick_faults)
         fresh = semantics.initial().a
         # Stand-ins for "the other end", differing only in what a tick reads of it (p2).
         self._stand_in = (fresh._replace(p2=DOWN), fresh._replace(p2=UP))
@@ -125,6 +135,8 @@ class FastSuccessors:
         a, b, phase, left = state
         if self.due(a, 0) is not None or self.due(b, 1) is not None:
             return self._sem.successors(state)
+        if self._faulty and len(self._sem.fault_codes(state)) > 1:
+            return self._sem.successors(state)  # a fault may start the second
         if left != NO_TIMER:
             left -= 1
             if left == 0:

@@ -89,7 +89,8 @@ class ChoicePoint:
 
     kind: Literal["order", "pick", "traffic"]
     count: int = 2
-    choices: tuple[tuple[bool, bool], ...] = ()
+    #: ``traffic``: (a to b, b to a, fault code) per alternative (``Semantics.successors``)
+    choices: tuple[tuple[bool, bool, int], ...] = ()
 
     def alternatives(self, step: Step) -> list[BoolT]:
         """The alternatives as literals of ``step``'s choice bits."""
@@ -97,12 +98,15 @@ class ChoicePoint:
             return [step.order, z3.Not(step.order)]
         if self.kind == "pick":
             return [step.choices.pick == n for n in range(self.count)]
+        # a fault is a choice only where one is possible (else ``fault`` is not read)
+        faulty = any(fault for _, _, fault in self.choices)
         return [
             z3.And(
                 step.choices.ab if ab else z3.Not(step.choices.ab),
                 step.choices.ba if ba else z3.Not(step.choices.ba),
+                step.choices.fault == fault if faulty else z3.BoolVal(True),
             )
-            for ab, ba in self.choices
+            for ab, ba, fault in self.choices
         ]
 
 
@@ -123,7 +127,11 @@ def choice_points(
         if count > 1:
             out.append(ChoicePoint("pick", count))
         return out
-    choices = tuple(phases[here.phase].choices())
+    choices = tuple(
+        (ab, ba, fault)
+        for fault in semantics.fault_codes(here)
+        for ab, ba in phases[here.phase].choices()
+    )
     if len(choices) > 1:
         out.append(ChoicePoint("traffic", len(choices), choices))
     return out

@@ -165,10 +165,10 @@ def path_condition(
         elif label.kind == "tick":
             if any(sem.due(state, i) is not None for i in (0, 1)):
                 raise InternalError("concolic replay: a tick while an urgent event is due")
-            ab, ba = bool(label.arg & 1), bool(label.arg & 2)
+            ab, ba, fault = bool(label.arg & 1), bool(label.arg & 2), label.arg >> 2
             if (ab, ba) not in sem.params.traffic.phases[int(state.phase)].choices():
                 raise InternalError("concolic replay: traffic the profile does not allow")
-            after = sem.tick(state, ab, ba, Sink(False))
+            after = sem.tick(state, ab, ba, Sink(False), fault)
             step = label
         else:
             if sem.due(state, label.end) != label.kind:

@@ -154,10 +154,18 @@ class Derived:
                 after = _merge([p.map(lambda r: _select(r, self.pick)) for p in outcomes])
                 count = _merge_int([p.map(len) for p in outcomes], ints)
                 self._handlers[(kind, i)] = (after, count)
+        self.fault = ints.var(f"{PREFIX}.fault")
+        faulty = bool(sem.params.faults.tick_faults)
         ticks = self._run(
             inside,
             lambda s, x: _term_state(
-                sem.tick(s, SymBool(self.ab, x), SymBool(self.ba, x), Sink(False)),  # type: ignore[arg-type]
+                sem.tick(
+                    s,
+                    SymBool(self.ab, x),  # type: ignore[arg-type]
+                    SymBool(self.ba, x),  # type: ignore[arg-type]
+                    Sink(False),
+                    SymInt(self.fault, x) if faulty else 0,  # type: ignore[arg-type]
+                ),
                 ints,
             ),
         )
@@ -200,15 +208,18 @@ class Derived:
             return self.ints.val(1)
         return self._substitute(self._handlers[(kind, i)][1], s)
 
-    def tick(self, s: SState, ab: BoolT, ba: BoolT) -> SState:
-        """``Semantics.tick(s, ab, ba)``."""
-        return self._substitute_state(self._tick, s, [(self.ab, ab), (self.ba, ba)])
+    def tick(self, s: SState, ab: BoolT, ba: BoolT, fault: IntT) -> SState:
+        """``Semantics.tick(s, ab, ba, fault=fault)``."""
+        return self._substitute_state(
+            self._tick, s, [(self.ab, ab), (self.ba, ba), (self.fault, fault)]
+        )
 
     def tick_clock(self, s: SState, ab: BoolT, ba: BoolT, i: int, field: str) -> IntT:
         """Clock ``field`` of end ``i`` after ``Semantics.tick(s, ab, ba)``: the part of a
         second tick a delay needs."""
         term = getattr(self._tick.end(i), field)
-        return self._substitute(term, s, [(self.ab, ab), (self.ba, ba)])
+        no_fault = (self.fault, self.ints.val(0))
+        return self._substitute(term, s, [(self.ab, ab), (self.ba, ba), no_fault])
 
     def ticks_always_move(self, i: int, clock: Clock, p: EndParams) -> bool:
         """Whether every tick from a domain state in which ``clock`` of end ``i`` runs
@@ -223,7 +234,7 @@ class Derived:
             value = getattr(self.template.end(i), clock.field)
             after = getattr(self._tick.end(i), clock.field)
             solver = z3.Solver()
-            solver.add(self.inside, runs, after != clock.moved(value, 1))
+            solver.add(self.inside, runs, after != clock.moved(value, 1), self.fault == 0)
             self._always_moves[key] = solver.check() == z3.unsat
         return self._always_moves[key]
 

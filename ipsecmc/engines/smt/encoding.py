@@ -117,6 +117,8 @@ class Choices:
     #: take the maximal delay rather than a 1 s tick where the phase lets the traffic
     #: change every second (``transition``; in a one-choice phase the jump is forced)
     leap: BoolT
+    #: the fault starting a tick (``Semantics.fault_codes``; 0: none)
+    fault: IntT
 
 
 def fresh_choices(prefix: str, ints: Ints) -> Choices:
@@ -125,6 +127,7 @@ def fresh_choices(prefix: str, ints: Ints) -> Choices:
         z3.Bool(f"{prefix}.ba"),
         ints.var(f"{prefix}.pick"),
         z3.Bool(f"{prefix}.leap"),
+        ints.var(f"{prefix}.fault"),
     )
 
 
@@ -190,6 +193,8 @@ class Encoding:
                 e.dpd_timer <= dpd_wait,
                 e.quiet >= NO_TIMER,
                 e.quiet <= p.dpd_retryinterval,
+                e.faults >= 0,
+                e.faults <= self.params.faults.budget,
             ]
             out.append(
                 e.sess == SESSION_FOREVER
@@ -228,9 +233,9 @@ class Encoding:
         """How many outcomes urgent event ``kind`` at end ``i`` has."""
         return self.derived.count(kind, s, i)
 
-    def tick(self, s: SState, ab: BoolT, ba: BoolT) -> SState:
-        """One second (``Semantics.tick``)."""
-        return self.derived.tick(s, ab, ba)
+    def tick(self, s: SState, ab: BoolT, ba: BoolT, fault: IntT | None = None) -> SState:
+        """One second (``Semantics.tick``), started by ``fault`` (default: none)."""
+        return self.derived.tick(s, ab, ba, self.ints.val(0) if fault is None else fault)
 
     def urgent(self, s: SState, i: int, pick: IntT) -> SState:
         """Outcome ``pick`` of the urgent event ``Semantics.due`` picks at end ``i`` (when
@@ -251,9 +256,29 @@ class Encoding:
 
     # ------------------------------------------------------------------ time
     # ------------------------------------------------------------------ time
+    def faults_left(self, s: SState) -> BoolT:
+        """``Semantics.faults_left``: a fault may still happen in this run."""
+        return evaluate(lambda x: self.semantics.faults_left(wrap_state(s, x)), self.ints)
+
+    def fault_possible(self, s: SState) -> BoolT:
+        """A fault may start the next second (``Semantics.fault_codes`` has more than 0)."""
+        if not self.params.faults.tick_faults:
+            return z3.BoolVal(False)
+        return self.faults_left(s)
+
+    def no_fault(self, ch: Choices) -> BoolT:
+        """The step starts no fault (true when faults are off: then no term reads it)."""
+        return ch.fault == 0 if self.params.faults.tick_faults else z3.BoolVal(True)
+
     def traffic_allowed(self, s: SState, ch: Choices) -> BoolT:
-        """The traffic bits are one of ``phase.choices()`` of the current phase."""
+        """The traffic bits are one of ``phase.choices()`` of the current phase, and the
+        fault one of ``Semantics.fault_codes``."""
+        n = len(self.params.faults.tick_faults)
         out: list[BoolT] = []
+        if n:  # else ``fault`` is no choice: nothing reads it (terms stay as without faults)
+            out.append(
+                z3.Or(ch.fault == 0, z3.And(ch.fault >= 1, ch.fault <= n, self.faults_left(s)))
+            )
         for k, ph in enumerate(self.phases):
             conds: list[BoolT] = []
             for bit, flow in ((ch.ab, ph.a_to_b), (ch.ba, ph.b_to_a)):
@@ -265,9 +290,14 @@ class Encoding:
         return z3.And(out)
 
     def deterministic_phase(self, s: SState) -> BoolT:
-        return z3.Or(
-            [s.phase == k for k, ph in enumerate(self.phases) if len(ph.choices()) == 1]
-            or [z3.BoolVal(False)]
+        """Time may only tick one way from ``s`` (``Semantics.steady_choice``): a phase
+        with one traffic choice and no fault possible."""
+        return z3.And(
+            z3.Or(
+                [s.phase == k for k, ph in enumerate(self.phases) if len(ph.choices()) == 1]
+                or [z3.BoolVal(False)]
+            ),
+            z3.Not(self.fault_possible(s)),
         )
 
     # ------------------------------------------------------------------ delay
@@ -381,7 +411,7 @@ class Encoding:
         """
         before_last = self.shift(s1, d - 2, moving)
         result = self.shift(s1, d - 1, moving)
-        possible = self.guard(s, s1, self.ints.val(2), s1, ch)
+        possible = z3.And(self.guard(s, s1, self.ints.val(2), s1, ch), self.no_fault(ch))
         jump = z3.And(possible, z3.Or(self.deterministic_phase(s), ch.leap))
         return jump, self.guard(s, s1, d, before_last, ch), result
 
@@ -452,6 +482,7 @@ def transition(
         (step.choices.ba, mine.ba),
         (step.choices.pick, mine.pick),
         (step.choices.leap, mine.leap),
+        (step.choices.fault, mine.fault),
         (step.order, z3.Bool(f"{prefix}.order")),
     ]
     keys = list(step.events)
@@ -477,7 +508,7 @@ def _build_transition(
     first = z3.And(urgent[0], z3.Or(z3.Not(urgent[1]), order))
     take = (first, z3.And(urgent[1], z3.Not(first)))
     timed = z3.And(z3.Not(urgent[0]), z3.Not(urgent[1]))
-    s1 = enc.tick(s, ch.ab, ch.ba)
+    s1 = enc.tick(s, ch.ab, ch.ba, ch.fault if enc.params.faults.tick_faults else None)
     moving = enc.moving(s1, ch.ab, ch.ba)
     d = enc.jump_length(s, s1, moving, cap)
     counts: IntT = enc.ints.val(1)

@@ -1276,7 +1276,9 @@ class _Search:
             if kind in ("tick", "delay"):
                 ab = piece.holds(step.choices.ab)
                 ba = piece.holds(step.choices.ba)
-                bits = (1 if ab else 0) | (2 if ba else 0)
+                faulty = kind == "tick" and self.system.params.faults.tick_faults
+                fault = piece.value(step.choices.fault) if faulty else 0
+                bits = (1 if ab else 0) | (2 if ba else 0) | fault << 2
                 n = 1 if kind == "tick" else piece.value(step.d)
                 labels += [Label("tick", -1, bits)] * n
                 state = here

@@ -41,7 +41,7 @@ from ipsecmc.engines.smt.z3_api import BoolT, IntT, z3
 from ipsecmc.model.state import NO_TIMER
 
 #: Discrete fields of an end, read as they are.
-_END_DISCRETE = ("p1", "p2", "req", "req_sent", "dpd_sent", "want_p2", "sent")
+_END_DISCRETE = ("p1", "p2", "req", "req_sent", "dpd_sent", "want_p2", "sent", "faults")
 #: Clocks of an end (``NO_TIMER`` when not running; ``sess`` 0 when there is none).
 _END_CLOCKS = ("p1_life", "p2_life", "sess", "quiet", "dpd_timer", "req_timer")
 

@@ -120,8 +120,9 @@ def clauses(enc: Encoding, s: SState, c: IntT, monitor: MonitorFn) -> tuple[list
     no, yes = z3.BoolVal(False), z3.BoolVal(True)
     dues = (enc.due(s, 0), enc.due(s, 1))
     timed = z3.And(dues[0] == 0, dues[1] == 0, enc.traffic_allowed(s, ch))
-    s1 = enc.tick(s, ch.ab, ch.ba)
+    s1 = enc.tick(s, ch.ab, ch.ba, ch.fault if enc.params.faults.tick_faults else None)
     bounds, shifted = _linear_delay(enc, s, s1, d, ch.ab, ch.ba)
+    bounds.append(enc.no_fault(ch))  # a delay is seconds without a fault
     out = [
         Clause("tick", timed, s1, monitor(s, s1, c, yes, no, enc.ints.val(1))),
         Clause("delay", z3.And(timed, *bounds), shifted, monitor(s, shifted, c, no, yes, d)),

@@ -35,6 +35,7 @@ INT_FIELDS = (
     "req",
     "req_sent",
     "req_timer",
+    "faults",
 )
 BOOL_FIELDS = ("want_p2", "sent")
 
@@ -55,6 +56,7 @@ class SEnd(NamedTuple):
     req_timer: IntT
     want_p2: BoolT
     sent: BoolT
+    faults: IntT
 
 
 class SState(NamedTuple):

@@ -307,13 +307,14 @@ class Lifter:
         return result
 
     def traffic(self, d: State, bits: int) -> Step:
-        """The traffic part of one second (``Semantics._tick`` before aging)."""
+        """The traffic part of one second (``Semantics._tick`` before aging), after the
+        fault that starts it (``bits >> 2``; 0: none)."""
         try:
             return self._traffic[(d, bits)]
         except KeyError:
             pass
-        s = self.symbolic(d)
         sink = Sink(False)
+        s = self.sem.inject(self.symbolic(d), bits >> 2, sink)
         a, b = self.sem._traffic(0, s.a, s.b, bool(bits & 1), sink)
         b, a = self.sem._traffic(1, b, a, bool(bits & 2), sink)
         after, ops = self.discretize(State(a, b, s.phase, s.phase_left), self.running(d))

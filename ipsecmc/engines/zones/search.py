@@ -341,8 +341,13 @@ class ZoneExplorer(BudgetedSearch):
                 return found
         mon = (MONITOR_CLOCK,) if monitor and self.counts else ()
         done: list[Step] = []
-        for ab, ba in self.phases[d.phase].choices():
-            bits = (1 if ab else 0) | (2 if ba else 0)
+        seconds = [
+            (ab, ba, fault)
+            for fault in self.lifter.sem.fault_codes(d)
+            for ab, ba in self.phases[d.phase].choices()
+        ]
+        for ab, ba, fault in seconds:
+            bits = (1 if ab else 0) | (2 if ba else 0) | fault << 2
             if bits == 0 and not _sent(d):
                 continue  # seconds without traffic are inside the closed zone already
             step = self.lifter.traffic(d, bits)
