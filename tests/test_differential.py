@@ -447,7 +447,7 @@ def test_jump_length_twin() -> None:
     equals the step graph's twin."""
     compared: list[int] = []
 
-    @settings(derandomize=True, database=None, max_examples=25, deadline=None)
+    @settings(derandomize=True, database=None, max_examples=15, deadline=None)
     @given(small_scenarios(), st.randoms(use_true_random=False), st.integers(2, 40))
     def check(scenario: GeneratedScenario, rng: Random, cap: int) -> None:
         system = scenario.system()

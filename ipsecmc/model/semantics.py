@@ -207,6 +207,8 @@ class Semantics:
     def __init__(self, params: TunnelParams) -> None:
         self.params = params
         self.ends = params.ends
+        #: (kind, end) of the faults that may start a second (``FaultModel.tick_faults``)
+        self.tick_faults = params.faults.tick_faults
         self._last_mode: tuple[State, Moving | None, tuple[bool, bool]] | None = None
         # Each urgent kind: when it is due, and what it does. ``due`` asks the guards in
         # ``URGENT_KINDS`` order (the priority), never in this table's.
@@ -283,7 +285,7 @@ class Semantics:
     def fault_codes(self, state: State) -> tuple[int, ...]:
         """The fault codes a second may start with in ``state``: 0 (none), and each of
         ``FaultModel.tick_faults`` while the run's fault budget lasts."""
-        n = len(self.params.faults.tick_faults)
+        n = len(self.tick_faults)
         if n == 0 or not self.faults_left(state):
             return (0,)
         return tuple(range(n + 1))
@@ -770,7 +772,7 @@ class Semantics:
     def _tick(self, s: State, ab: bool, ba: bool, sink: Sink, fault: int = 0) -> State:
         """One second: its fault if any, the host traffic of that second, then every
         timer moves by 1 s."""
-        if self.params.faults.tick_faults:
+        if self.tick_faults:
             s = self.inject(s, fault, sink)
         a, b = s.a, s.b
         a, b = self._traffic(0, a, b, ab, sink)
@@ -789,7 +791,7 @@ class Semantics:
 
     def inject(self, s: State, fault: int, sink: Sink) -> State:
         """Fault ``fault`` (a code of ``fault_codes``) at the start of a second."""
-        for n, (kind, i) in enumerate(self.params.faults.tick_faults):
+        for n, (kind, i) in enumerate(self.tick_faults):
             if fault == n + 1:  # control flow: a symbolic run forks per fault
                 p, e = self.ends[i], s.end(i)
                 if kind is Fault.REBOOT:

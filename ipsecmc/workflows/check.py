@@ -106,10 +106,18 @@ def load_model(
 
 def faulty(system: TunnelSystem, prop: Property) -> TunnelSystem:
     """``system`` as ``prop`` is checked on: with the faults of its ``faults:`` line when
-    the run explores none of its own (``--faults`` / scenario.toml choose otherwise)."""
-    if prop.faults is None or system.params.faults.enabled:
+    the run explores none of its own (``--faults`` / scenario.toml choose otherwise);
+    without faults for a ``recoverable`` property, whose way back must not be a fault (a
+    reboot or flush would unstick every stuck state; each result states its faults)."""
+    if prop.kind == "recoverable":
+        faults = NO_FAULTS
+    elif prop.faults is not None and not system.params.faults.enabled:
+        faults = prop.faults
+    else:
         return system
-    return system.with_params(replace(system.params, faults=prop.faults))  # type: ignore[return-value]
+    if faults == system.params.faults:
+        return system
+    return system.with_params(replace(system.params, faults=faults))  # type: ignore[return-value]
 
 
 def check_paths(

@@ -144,7 +144,7 @@ def test_a_lost_packet_and_a_lost_answer_are_outcomes_of_the_exchange() -> None:
 @settings(
     derandomize=True,
     database=None,
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
@@ -268,3 +268,26 @@ def test_saved_json_with_a_fault_replays_on_the_configs() -> None:
     assert result.verdict is Verdict.VIOLATED and result.trace is not None
     assert EventKind.PACKET_LOST in [e.note.kind for e in result.trace.events]
     assert all(e.after is not None for e in result.trace.events)
+
+
+def test_recoverable_is_checked_without_faults(tmp_path: Path) -> None:
+    """A flush would be a way back from any stuck state: ``recoverable`` runs without
+    faults under ``--faults`` and says so (its result's faults are empty), while the
+    other properties of the run explore them."""
+    for conf in (MODELS / "seed-intended").glob("*.conf"):
+        (tmp_path / conf.name).write_text(conf.read_text())
+    out = CliRunner().invoke(
+        main,
+        [
+            *("check", str(tmp_path), "--faults", "flush", "--format", "json"),
+            *("--property", "recoverable", "--property", "agreement"),
+        ],
+    )
+    plain = CliRunner().invoke(
+        main, ["check", str(tmp_path), "--property", "recoverable", "--format", "json"]
+    )
+    results = {r["property"]: r for r in json.loads(out.stdout)["results"]}
+    (alone,) = json.loads(plain.stdout)["results"]
+    assert results["recoverable"]["faults"]["kinds"] == []
+    assert results["recoverable"]["verdict"] == alone["verdict"]
+    assert results["agreement"]["faults"]["kinds"] == ["flush"]
