@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ipsecmc.errors import SourceLoc
 from ipsecmc.model.events import EventKind, Packet
-from ipsecmc.model.words import plural
+from ipsecmc.model.words import message_name, plural
 from ipsecmc.trace import Trace, TraceEvent, lead_drops, tunnel_up_at
 from ipsecmc.workflows.suspects import Suspect
 
@@ -56,16 +56,45 @@ def _final(trace: Trace) -> str:
     return " while ".join(parts)
 
 
+def _fault(events: Sequence[TraceEvent], names: Sequence[str]) -> str | None:
+    """What the first injected fault of the trace did (``--faults``), if it has one."""
+    ev = next((e for e in events if e.note.kind.category == "fault"), None)
+    if ev is None:
+        return None
+    at = ev.gateway or "?"
+    peer = _peer(names, at)
+    kind = ev.note.kind
+    if kind is EventKind.REBOOTED:
+        return (
+            f"{at} reboots at {ev.time} s (an injected fault) and loses its SAs; "
+            f"{peer} keeps its own"
+        )
+    if kind is EventKind.FLUSHED:
+        return (
+            f"an admin flushes the tunnel at {at} at {ev.time} s (an injected fault); "
+            f"{peer} keeps its SAs"
+        )
+    if kind is EventKind.PACKET_LOST:
+        return (
+            f"{peer}'s {message_name(ev.note)} to {at} is lost at {ev.time} s (an injected fault)"
+        )
+    return (
+        f"the answer to {at}'s {message_name(ev.note)} is lost at {ev.time} s (an injected fault)"
+    )
+
+
 def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()) -> str:
     """The paragraph for ``trace`` of a tunnel whose two ends are ``names``; ``suspects``
     (``ipsecmc.workflows.suspects``): the address objects that made an accept policy miss the
     dropped packets, named right after the drop."""
     events = trace.events
+    fault = _fault(events, names)
     # The story starts once the tunnel is up: a drop before that did not stop it coming
     # up (the other side's own negotiation did), so it is not what went wrong.
     later = lead_drops(events)
     if not later:
-        return f"At the end of the trace ({trace.duration} s) {_final(trace)}."
+        end = f"at the end of the trace ({trace.duration} s) {_final(trace)}."
+        return f"{fault}; {end}" if fault else end[0].upper() + end[1:]
     up_at = tunnel_up_at(events)
     first_i = later[0]
     first = events[first_i]
@@ -100,7 +129,7 @@ def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()
         )
     else:
         head += f" from {first.time} s on"
-    sentence = [head, *(s.sentence() for s in suspects)]
+    sentence = [*([fault] if fault else []), head, *(s.sentence() for s in suspects)]
     if dead_i is not None:
         dead = events[dead_i]
         sentence.append(f"at {dead.time} s {sender} declares {dropper} dead and deletes the SA")

@@ -291,3 +291,27 @@ def test_recoverable_is_checked_without_faults(tmp_path: Path) -> None:
     assert results["recoverable"]["faults"]["kinds"] == []
     assert results["recoverable"]["verdict"] == alone["verdict"]
     assert results["agreement"]["faults"]["kinds"] == ["flush"]
+
+
+def test_stale_sa_from_config_text(tmp_path: Path) -> None:
+    """The classic stale SA from FortiOS text: seed-fixed's pair with DPD and phase1
+    auto-negotiate off at both ends holds ``agreement`` and fails ``fault-recovery``; the
+    paragraph names the fault, the trace shows it."""
+    for conf in (MODELS / "seed-fixed").glob("*.conf"):  # no scenario.toml: free traffic
+        text = conf.read_text()
+        gw = "        set remote-gw "
+        assert text.count(gw) == 1
+        at = text.index("\n", text.index(gw))
+        extra = "\n        set dpd disable\n        set auto-negotiate disable"
+        (tmp_path / conf.name).write_text(text[:at] + extra + text[at:])
+    out = CliRunner().invoke(
+        main, ["check", str(tmp_path), "--property", "agreement", "--property", "fault-recovery"]
+    )
+    assert out.exit_code == 1, out.output
+    assert "agreement (bounded, T = 110 s): HOLDS" in out.output
+    assert (
+        "fault-recovery (bounded, T = 110 s, faults: reboot,flush,loss (at most 1)): VIOLATED"
+        in (out.output)
+    )
+    assert "(an injected fault)" in out.output
+    assert "(fault)" in out.output.split("counterexample")[1]
