@@ -315,3 +315,35 @@ def test_stale_sa_from_config_text(tmp_path: Path) -> None:
     )
     assert "(an injected fault)" in out.output
     assert "(fault)" in out.output.split("counterexample")[1]
+
+
+@settings(
+    derandomize=True,
+    database=None,
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    st.fixed_dictionaries(
+        small_system_strategies(
+            ttl=(4, 10),
+            interval=(2, 4),
+            keylives=[None, 12],
+            traffic=["both", "none:7,both", "end_a-to-end_b", "both:9,end_b-to-end_a"],
+        )
+    ),
+    st.sampled_from(["reboot", "flush", "reboot,flush"]),
+    st.integers(0, 10),
+)
+def test_free_traffic_proof_agrees_with_the_profile_search(
+    kwargs: dict[str, object], faults: str, bound: int
+) -> None:
+    """A pinned profile with faults: the explicit engine first tries the zone search on
+    free traffic (a superset of the profile's runs; only its HOLDS counts). Its verdict
+    is the one-second search's on the profile itself."""
+    system = _with_faults(small_system(**kwargs), faults)  # type: ignore[arg-type]
+    plan = plan_for(system, load_property("agreement"), bound)
+    assert ExplicitEngine().check(system, plan).verdict is (
+        ExplicitEngine(zones=False).check(system, plan).verdict
+    )

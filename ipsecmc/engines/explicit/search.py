@@ -44,6 +44,7 @@ from ipsecmc.engines.zones.model import Lifter
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
+from ipsecmc.model.traffic import TrafficPhase, TrafficProfile
 
 Key = tuple[State, int]  # model state x monitor value
 ProgressFn = Callable[[Stats], None]
@@ -168,11 +169,16 @@ class ExplicitEngine:
     def _search(
         self, system: TransitionSystem, plan: Plan, started: float, budget: Budget
     ) -> EngineResult:
-        """The zone search where it applies and lifts the model, else the one-second one."""
+        """The zone search where it applies and lifts the model, else the one-second one
+        (after a try on the free-traffic superset, see ``_free_traffic_proof``)."""
         if self.zones and zone_search.applicable(system, plan):
             found = self._zone_searches(system, plan, started, budget)
             if found is not None:
                 return found
+        elif self.zones:
+            proof = self._free_traffic_proof(system, plan, started, budget)
+            if proof is not None:
+                return proof
         search = _Search(
             system,
             plan,
@@ -184,6 +190,32 @@ class ExplicitEngine:
             self.cycles and self.accelerate,
         )
         return search.run()
+
+    def _free_traffic_proof(
+        self, system: TransitionSystem, plan: Plan, started: float, budget: Budget
+    ) -> EngineResult | None:
+        """HOLDS for a pinned traffic profile with faults, proved on free traffic.
+
+        Why: a reboot or flush may start any second, so the one-second search cannot
+        jump over time before the fault (43,200 s keylives: out of budget), and the zone
+        search needs a traffic-free second in every phase. Every run of a profile is a run
+        of ``any`` (the same choices each second; no atom reads the phase), so an invariant
+        or bounded property that holds under ``any`` holds under the profile: the zone
+        search of the free-traffic system is a proof. Its violations need not be runs of
+        the profile, so anything but HOLDS falls through to the profile's own search."""
+        if plan.kind not in ("invariant", "bounded") or not system.params.faults.tick_faults:
+            return None
+        free = system.with_params(replace(system.params, traffic=FREE_TRAFFIC))
+        if not zone_search.applicable(free, plan):
+            return None
+        found = self._zone_searches(free, plan, started, budget)
+        if found is None or found.verdict is not Verdict.HOLDS:
+            return None
+        reason = (
+            f"{found.reason}, under free traffic ('any'), which has every run of the "
+            f"profile {system.params.traffic.text!r}"
+        )
+        return replace(found, reason=reason)
 
     def _zone_searches(
         self, system: TransitionSystem, plan: Plan, started: float, budget: Budget
@@ -262,6 +294,8 @@ class ExplicitEngine:
 
 
 _EARLY_HIT_KINDS = ("invariant", "bounded", "reachable", "temporal")
+#: ``any``: each direction may or may not carry traffic each second, forever.
+FREE_TRAFFIC = TrafficProfile("any", (TrafficPhase("maybe", "maybe", None),))
 
 
 def _cut_after_longest_wait(labels: list[Label], goals: list[bool]) -> list[Label]:
