@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from ipsecmc.engines.explicit.search import ExplicitEngine
@@ -47,6 +48,18 @@ def variant(tmp_path: Path, model: str, edits: dict[str, list[tuple[str, str]]])
 
 def seed_tunnel():  # type: ignore[no-untyped-def]
     return load_scenario([str(MODELS / "seed-intended")]).tunnels[0]
+
+
+def drawn(examples: int) -> settings:
+    """Hypothesis settings of the engine comparisons: ``examples`` draws, the same ones on
+    every run (``derandomize``), no deadline (a search may take seconds)."""
+    return settings(
+        derandomize=True,
+        database=None,
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def small_system_strategies(

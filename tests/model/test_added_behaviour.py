@@ -11,7 +11,7 @@ are given, and must agree with each other on it, as they do on the reference beh
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ipsecmc.engines.explicit.search import ExplicitEngine
@@ -24,7 +24,7 @@ from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import load_property, parse_property
 from ipsecmc.workflows.check import plan_for
-from tests.model.helpers import small_system, small_system_strategies
+from tests.model.helpers import drawn, small_system, small_system_strategies
 
 
 class Reboots(Semantics):
@@ -93,13 +93,7 @@ def _labels_and_states(
     return out
 
 
-@settings(
-    derandomize=True,
-    database=None,
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@drawn(15)
 @given(
     st.fixed_dictionaries(
         small_system_strategies(

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, run_state_machine_as_test
 
@@ -33,7 +33,7 @@ from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import load_property, parse_property
 from ipsecmc.workflows.check import plan_for
 from ipsecmc.workflows.scenario_file import read_settings
-from tests.model.helpers import MODELS, small_system, small_system_strategies
+from tests.model.helpers import MODELS, drawn, small_system, small_system_strategies
 from tests.oracles.step_graph import StepGraph
 from tests.test_differential import StepRelationMachine, Z3Successors
 
@@ -141,13 +141,7 @@ def test_a_lost_packet_and_a_lost_answer_are_outcomes_of_the_exchange() -> None:
     assert len(sem.handle(Urgent.REQUEST, spent, 0, Sink(False))) == len(plain)
 
 
-@settings(
-    derandomize=True,
-    database=None,
-    max_examples=3,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@drawn(3)
 @given(
     st.fixed_dictionaries(
         small_system_strategies(ttl=(4, 10), interval=(2, 4), keylives=[None], traffic=["any"])
@@ -243,14 +237,7 @@ def test_z3_relation_has_the_faults_of_the_semantics() -> None:
     _FaultyWalk.seen.clear()
     run_state_machine_as_test(  # type: ignore[no-untyped-call]
         _FaultyWalk,
-        settings=settings(
-            derandomize=True,
-            database=None,
-            max_examples=10,
-            stateful_step_count=10,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-        ),
+        settings=settings(drawn(10), stateful_step_count=10),
     )
     assert _FaultyWalk.seen["faulted"] > 0  # the walks met faults
 
@@ -317,13 +304,7 @@ def test_stale_sa_from_config_text(tmp_path: Path) -> None:
     assert "(fault)" in out.output.split("counterexample")[1]
 
 
-@settings(
-    derandomize=True,
-    database=None,
-    max_examples=6,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@drawn(6)
 @given(
     st.fixed_dictionaries(
         small_system_strategies(
