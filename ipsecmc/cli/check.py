@@ -23,7 +23,13 @@ import sys
 import click
 
 from ipsecmc.cli.app import handle_errors, interrupted, main
-from ipsecmc.cli.options import budget_options, jobs_option, progress_line, worker_count
+from ipsecmc.cli.options import (
+    budget_options,
+    fault_options,
+    jobs_option,
+    progress_line,
+    worker_count,
+)
 from ipsecmc.render.json_report import iter_json, result_json
 from ipsecmc.render.junit import render_junit
 from ipsecmc.render.mermaid import render_mermaid
@@ -67,20 +73,7 @@ FORMATS = ("text", "json", "sarif", "junit", "mermaid", "svg")
     help="Host traffic: any, none, both, A-to-B, phases like "
     "'both:200,site1-to-site2' (default: scenario.toml, else any).",
 )
-@click.option(
-    "--faults",
-    default=None,
-    metavar="KINDS",
-    help="Faults to explore: none, all, or some of reboot, flush, loss joined by commas "
-    "(default: scenario.toml, else none; a property with a 'faults:' line brings its own).",
-)
-@click.option(
-    "--fault-budget",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="N",
-    help="At most N faults per run (default: scenario.toml, else 1).",
-)
+@fault_options("; a property with a 'faults:' line brings its own")
 @click.option("--engine", type=click.Choice(ENGINES), default="explicit", show_default=True)
 @click.option(
     "--format",

@@ -4,7 +4,7 @@ Contract (new with issue 4; extend, never change)::
 
     ipsecmc measure PATH... [--quantity disagreement|blackhole] [--traffic PROFILE]
                     [--no-rekey] [--max-states N] [--timeout S] [--format text|json]
-                    [--full-trace]
+                    [--full-trace] [--faults KINDS] [--fault-budget N]
 
 Exit codes: 0 every tunnel measured (an exact figure, or unbounded with a lasso), 2 bad
 input, 3 inconclusive (a budget ran out: the figure is a lower bound, with its trace).
@@ -17,7 +17,7 @@ import sys
 import click
 
 from ipsecmc.cli.app import handle_errors, main
-from ipsecmc.cli.options import budget_options, progress_line
+from ipsecmc.cli.options import budget_options, fault_options, progress_line
 from ipsecmc.render.measure_json import render_measure_json
 from ipsecmc.render.measure_text import render_measure_text
 from ipsecmc.render.text import use_colour
@@ -48,6 +48,7 @@ from ipsecmc.workflows.measure import QUANTITIES, MeasureOptions, exit_code, mea
     show_default=True,
 )
 @click.option("--full-trace", is_flag=True, help="Print every trace line (no folding).")
+@fault_options()
 @budget_options("tunnel", "a lower bound (exit 3)")
 @handle_errors
 def measure(
@@ -59,6 +60,8 @@ def measure(
     timeout: float | None,
     fmt: str,
     full_trace: bool,
+    faults: str | None,
+    fault_budget: int | None,
 ) -> None:
     """The longest time the ends of each tunnel in PATH can disagree, with its trace.
 
@@ -71,6 +74,8 @@ def measure(
         rekey=False if no_rekey else None,
         max_states=max_states,
         timeout_seconds=timeout,
+        faults=faults,
+        fault_budget=fault_budget,
     )
     report = measure_paths(paths, options, progress_line)
     if fmt == "json":

@@ -37,6 +37,29 @@ def budget_options(per: str, when_hit: str) -> Callable[[F], F]:
     return apply
 
 
+def fault_options(default_note: str = "") -> Callable[[F], F]:
+    """``--faults`` and ``--fault-budget`` (``ipsecmc.model.faults``); ``default_note``
+    ends the ``--faults`` help (what else may choose the faults)."""
+
+    def apply(f: F) -> F:
+        f = click.option(
+            "--fault-budget",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="N",
+            help="At most N faults per run (default: scenario.toml, else 1).",
+        )(f)
+        return click.option(
+            "--faults",
+            default=None,
+            metavar="KINDS",
+            help="Faults to explore: none, all, or some of reboot, flush, loss joined by "
+            f"commas (default: scenario.toml, else none{default_note}).",
+        )(f)
+
+    return apply
+
+
 #: Default wall-clock budget of one search, in seconds: the default path (two configs, free
 #: traffic, real keylives) answers in seconds (benchmarks/default_path.py), so a search
 #: still running after a minute is one a user should hear about (INCONCLUSIVE, exit 3)

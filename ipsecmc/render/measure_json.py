@@ -3,6 +3,7 @@ never change it). Same schema version and trace object as ``check``'s JSON::
 
     {"version": 1, "tool": "ipsecmc", "kind": "measure", "quantity": str,
      "formula": str, "description": str, "traffic": str, "rekey": bool,
+     "faults": {"kinds": [str], "budget": int},   # added within version 1 (--faults)
      "inferences": [str], "results": [{
         "tunnel": str, "ends": [str, str],
         "status": "exact" | "unbounded" | "lower_bound",
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ipsecmc.render.json_report import SCHEMA_VERSION, trace_dict
+from ipsecmc.render.json_report import SCHEMA_VERSION, faults_json, trace_dict
 from ipsecmc.workflows.measure import MeasureReport, TunnelMeasure, hms
 
 
@@ -54,6 +55,7 @@ def render_measure_json(report: MeasureReport) -> str:
         "description": q.description,
         "traffic": report.traffic,
         "rekey": report.rekey,
+        "faults": faults_json(report.faults),
         "inferences": list(report.scenario.inferences),
         "results": [measure_result_dict(r) for r in report.results],
     }

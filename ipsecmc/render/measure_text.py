@@ -37,7 +37,10 @@ def render_measure_text(
 ) -> str:
     q = report.quantity
     out: list[str] = [f"note: {n}" for n in report.scenario.inferences]
-    out.append(f"traffic profile: {report.traffic}; rekey {'on' if report.rekey else 'off'}")
+    faults = f"; faults: {report.faults.text}" if report.faults.enabled else ""
+    out.append(
+        f"traffic profile: {report.traffic}; rekey {'on' if report.rekey else 'off'}{faults}"
+    )
     out.append(f"quantity: {q.name}: the longest time {q.description} (formula: {q.formula})")
     for r in report.results:
         m = r.measurement

@@ -18,11 +18,10 @@ from pathlib import Path
 from ipsecmc.engines.explicit.measure import Measurement, Status, measure
 from ipsecmc.engines.result import Budget, Stats
 from ipsecmc.errors import UsageError
-from ipsecmc.fortios.params import TunnelSystem, build
-from ipsecmc.fortios.topology import load_scenario
+from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.fortios.topology_types import Scenario, Tunnel
+from ipsecmc.model.faults import NO_FAULTS, FaultModel
 from ipsecmc.model.state import State
-from ipsecmc.model.system import DEFAULT_TRAFFIC
 from ipsecmc.properties import (
     STANDARD_ATOMS,
     Atom,
@@ -32,8 +31,8 @@ from ipsecmc.properties import (
     validate,
 )
 from ipsecmc.trace import Trace, replay
-from ipsecmc.workflows.check import LoadedModel
-from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
+from ipsecmc.workflows.check import LoadedModel, load_model
+from ipsecmc.workflows.scenario_file import ScenarioSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +71,8 @@ class MeasureOptions:
     max_states: int = 2_000_000
     timeout_seconds: float | None = None
     cpu_seconds: float | None = None
+    faults: str | None = None  # as ``CheckOptions.faults``
+    fault_budget: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class MeasureReport:
     rekey: bool
     quantity: Quantity
     results: tuple[TunnelMeasure, ...]
+    #: the faults explored (``--faults``): the worst case then includes a fault's aftermath
+    faults: FaultModel = NO_FAULTS
 
 
 def predicate_for(system: TunnelSystem, quantity: Quantity) -> Callable[[State], bool]:
@@ -173,7 +176,7 @@ def measure_model(
         validate(prop, STANDARD_ATOMS, system.names)
     results = tuple(measure_tunnel(s, quantity, options, progress) for s in model.systems)
     return MeasureReport(
-        model.scenario, model.settings, model.traffic, model.rekey, quantity, results
+        model.scenario, model.settings, model.traffic, model.rekey, quantity, results, model.faults
     )
 
 
@@ -188,19 +191,14 @@ def measure_paths(
         raise UsageError(
             f"unknown quantity {options.quantity!r}; expected one of {', '.join(QUANTITIES)}"
         )
-    settings = read_settings(paths)
-    scenario = load_scenario(paths)
-    traffic = options.traffic or settings.traffic or DEFAULT_TRAFFIC
-    rekey = (
-        options.rekey
-        if options.rekey is not None
-        else (settings.rekey if settings.rekey is not None else True)
+    model = load_model(
+        paths,
+        options.traffic,
+        options.rekey,
+        faults=options.faults,
+        fault_budget=options.fault_budget,
     )
-    results = tuple(
-        measure_tunnel(build(tunnel, traffic, rekey), quantity, options, progress)
-        for tunnel in scenario.tunnels
-    )
-    return MeasureReport(scenario, settings, traffic, rekey, quantity, results)
+    return measure_model(model, quantity, options, progress)
 
 
 def exit_code(report: MeasureReport) -> int:

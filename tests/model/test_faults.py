@@ -328,3 +328,18 @@ def test_free_traffic_proof_agrees_with_the_profile_search(
     assert ExplicitEngine().check(system, plan).verdict is (
         ExplicitEngine(zones=False).check(system, plan).verdict
     )
+
+
+def test_measure_takes_faults(tmp_path: Path) -> None:
+    """``ipsecmc measure --faults``: the worst case then includes a fault's aftermath; the
+    report says which faults (a bad name: exit 2)."""
+    runner = CliRunner()
+    seed = str(MODELS / "seed-intended")
+    out = runner.invoke(
+        main, ["measure", seed, "--faults", "reboot", "--format", "json", "--timeout", "2"]
+    )
+    doc = json.loads(out.stdout)
+    assert doc["faults"] == {"kinds": ["reboot"], "budget": 1}
+    assert doc["results"][0]["status"] in ("exact", "unbounded", "lower_bound")
+    bad = runner.invoke(main, ["measure", seed, "--faults", "gremlins"])
+    assert bad.exit_code == 2 and "unknown fault 'gremlins'" in bad.output
