@@ -44,7 +44,7 @@ from ipsecmc.engines.zones.model import Lifter
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
-from ipsecmc.model.traffic import TrafficPhase, TrafficProfile
+from ipsecmc.model.traffic import parse_profile
 
 Key = tuple[State, int]  # model state x monitor value
 ProgressFn = Callable[[Stats], None]
@@ -205,7 +205,8 @@ class ExplicitEngine:
         the profile, so anything but HOLDS falls through to the profile's own search."""
         if plan.kind not in ("invariant", "bounded") or not system.params.faults.tick_faults:
             return None
-        free = system.with_params(replace(system.params, traffic=FREE_TRAFFIC))
+        free_traffic = parse_profile("any", *system.names)
+        free = system.with_params(replace(system.params, traffic=free_traffic))
         if not zone_search.applicable(free, plan):
             return None
         found = self._zone_searches(free, plan, started, budget)
@@ -294,8 +295,6 @@ class ExplicitEngine:
 
 
 _EARLY_HIT_KINDS = ("invariant", "bounded", "reachable", "temporal")
-#: ``any``: each direction may or may not carry traffic each second, forever.
-FREE_TRAFFIC = TrafficProfile("any", (TrafficPhase("maybe", "maybe", None),))
 
 
 def _cut_after_longest_wait(labels: list[Label], goals: list[bool]) -> list[Label]:
