@@ -37,8 +37,8 @@ from pathlib import Path
 
 from ipsecmc.engines.result import Budget, EngineResult, Verdict
 from ipsecmc.errors import IpsecmcError, UsageError
-from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.properties import Property, load_all, load_property
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.trace import Trace
 from ipsecmc.workflows import synthesize as _synthesis
 from ipsecmc.workflows.check import (

@@ -59,7 +59,7 @@ except ModuleNotFoundError as missing:  # pragma: no cover - depends on the inst
         name=missing.name,
     ) from missing
 
-from ipsecmc.fortios.params import BEHAVIOURS, TunnelSystem, build
+from ipsecmc.fortios.params import BEHAVIOURS
 from ipsecmc.fortios.resolver import read_text
 from ipsecmc.fortios.strategies_text import (
     DESTINATION_ADDRESSES,
@@ -79,6 +79,7 @@ from ipsecmc.fortios.strategies_text import (
 from ipsecmc.fortios.topology import pair
 from ipsecmc.fortios.topology_types import Scenario, Tunnel
 from ipsecmc.model.params import TunnelParams
+from ipsecmc.systems import TunnelSystem, build
 from ipsecmc.workflows.check import LoadedModel
 from ipsecmc.workflows.scenario_file import ScenarioSettings
 

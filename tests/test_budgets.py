@@ -19,11 +19,11 @@ from ipsecmc.engines import meter
 from ipsecmc.engines.explicit.search import ExplicitEngine, confirm_path
 from ipsecmc.engines.result import Budget, Plan, Stats, Verdict
 from ipsecmc.engines.result import Path as TracePath
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.semantics import Label, Outcome
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
+from ipsecmc.systems import build
 from ipsecmc.workflows.check import CheckOptions, check_paths
 from ipsecmc.workflows.tunnel_check import _free_traffic_hint
 

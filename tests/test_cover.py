@@ -21,11 +21,11 @@ from ipsecmc.engines.smt.houdini import Guesses, _Linear
 from ipsecmc.engines.smt.samples import Sample
 from ipsecmc.engines.smt.terms import Ints
 from ipsecmc.engines.smt.z3_api import z3
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import load_property
 from ipsecmc.strategies import GeneratedScenario, small_scenarios
+from ipsecmc.systems import build
 from ipsecmc.workflows.check import plan_for
 from tests.test_differential import plans
 from tests.test_houdini import SETTINGS, reachable

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ipsecmc.fortios.lint import lint_gateways
+from ipsecmc.fortios.lint import lint_scenario
 from ipsecmc.fortios.resolver import read_text
 from ipsecmc.fortios.serialize import (
     SCHEMA_VERSION,
@@ -24,13 +24,13 @@ from ipsecmc.fortios.serialize import (
     gateway_to_dict,
     scenario_to_dict,
 )
-from ipsecmc.fortios.topology import pair
+from ipsecmc.inputs import load_scenario
 from tests.conftest import MODELS, REPO
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("IPSECMC_UPDATE_GOLDEN") == "1"
 FILES = sorted(MODELS.glob("*/*.conf"))
-FOLDERS = sorted({f.parent for f in FILES})
+FOLDERS = sorted(p for p in MODELS.iterdir() if p.is_dir())
 
 
 def _rel(path: Path) -> str:
@@ -54,13 +54,14 @@ def test_normalized_config_golden(path: Path) -> None:
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
-def test_pairing_and_lint_golden(folder: Path) -> None:
-    gws = tuple(g for f in sorted(folder.glob("*.conf")) for g in read_text(f.read_text(), _rel(f)))
-    scenario = pair(gws)
+def test_pairing_and_lint_golden(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each model folder as ``ipsecmc check`` reads it (strongSwan hosts included)."""
+    monkeypatch.chdir(REPO)
+    scenario = load_scenario([folder.relative_to(REPO)])
     _check(
         f"{folder.name}__lint.json",
         {
             "scenario": scenario_to_dict(scenario),
-            "findings": [finding_to_dict(f) for f in lint_gateways(gws)],
+            "findings": [finding_to_dict(f) for f in lint_scenario(scenario)],
         },
     )

@@ -16,7 +16,6 @@ from benchmarks.hub_gen import TIMER_CLASSES, Hub, generate
 from ipsecmc.cli import main
 from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.fortios.config import GatewayConfig
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import (
     _Candidate,
     _candidates,
@@ -25,6 +24,7 @@ from ipsecmc.fortios.topology import (
     load_scenario,
 )
 from ipsecmc.render.json_report import SCHEMA_VERSION, iter_json, render_json, result_dict
+from ipsecmc.systems import build
 from ipsecmc.workflows.check import CheckOptions, check_paths, load_properties
 from ipsecmc.workflows.parallel import SHARED_FACT, _Failure, check_systems, symmetry_key
 from tests.test_topology import gw

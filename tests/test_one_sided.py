@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from ipsecmc.cli import main
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan, Stats, Verdict
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.properties import STANDARD_ATOMS, Atom, parse_property, validate
+from ipsecmc.systems import build
 from ipsecmc.workflows.check import CheckOptions, check_paths, load_properties, plan_for
 from ipsecmc.workflows.longest import MAX_PROBES, Longest, longest_stretch
 from ipsecmc.workflows.measure import MeasureOptions, measure_paths

@@ -27,11 +27,7 @@ from ipsecmc.engines.smt.terms import (  # noqa: E402
     read_state,
     states_equal,
 )
-from ipsecmc.fortios.params import (  # noqa: E402
-    BEHAVIOURS,
-    TunnelSystem,
-    build,
-)
+from ipsecmc.fortios.params import BEHAVIOURS  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.params import (  # noqa: E402
     Admission,
@@ -42,6 +38,7 @@ from ipsecmc.model.state import UP, State  # noqa: E402
 from ipsecmc.model.system import TransitionSystem  # noqa: E402
 from ipsecmc.model.traffic import parse_profile  # noqa: E402
 from ipsecmc.properties import load_property  # noqa: E402
+from ipsecmc.systems import TunnelSystem, build  # noqa: E402
 from ipsecmc.workflows.check import plan_for  # noqa: E402
 from tests.model.helpers import small_system as seed_shaped  # noqa: E402
 

@@ -28,13 +28,13 @@ from ipsecmc.engines.smt.terms import (  # noqa: E402
     states_equal,
 )
 from ipsecmc.errors import InternalError  # noqa: E402
-from ipsecmc.fortios.params import TunnelSystem, build  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.choice import when  # noqa: E402
 from ipsecmc.model.params import Admission  # noqa: E402
 from ipsecmc.model.semantics import Semantics, Sink  # noqa: E402
 from ipsecmc.model.state import EndState, State  # noqa: E402
 from ipsecmc.model.system import TransitionSystem  # noqa: E402
+from ipsecmc.systems import TunnelSystem, build  # noqa: E402
 
 SEED = Path(__file__).resolve().parent.parent / "models" / "seed-intended"
 NAMES = {0: "none", 1: "one", 2: "two", 3: "three"}

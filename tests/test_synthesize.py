@@ -20,9 +20,9 @@ from ipsecmc.cli import main
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Budget, Verdict
 from ipsecmc.engines.smt.z3_api import z3
-from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.properties import load_property
 from ipsecmc.strategies import small_systems
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.workflows.regions import Lin, atom_text, union_formula
 from ipsecmc.workflows.synthesize import Axis, SynthesisOptions, retimed, synthesize_property
 from ipsecmc.workflows.tunnel_check import plan_for

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from ipsecmc.cli import main
 from ipsecmc.engines.result import EngineResult, Stats, Verdict
 from ipsecmc.errors import ConfigError
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.resolver import read_gateways
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.render.json_report import render_json, result_dict, result_json
 from ipsecmc.render.text import render_text
+from ipsecmc.systems import build
 from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths, exit_code
 from ipsecmc.workflows.unknowns import CaseOutcome, Condition, Symbol, split
 from tests.conftest import MODELS

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ipsecmc.errors import SourceLoc
 from ipsecmc.fortios.config import Action
 from ipsecmc.fortios.localin import NO_ASSUMPTIONS, Assumptions, LocalInDecision, evaluate
-from ipsecmc.fortios.topology_types import TunnelEnd
+from ipsecmc.fortios.topology_types import End, TunnelEnd
 
 IKE_PORT = 500
 UDP = 17
@@ -33,7 +33,7 @@ class AdmissionOutcome:
 
 
 def ike_decision(
-    end: TunnelEnd, peer: TunnelEnd, assume: Assumptions = NO_ASSUMPTIONS
+    end: TunnelEnd, peer: End, assume: Assumptions = NO_ASSUMPTIONS
 ) -> LocalInDecision:
     """The local-in lookup at ``end`` for a new IKE packet (peer:500 -> own:500)."""
     return evaluate(
@@ -49,7 +49,7 @@ def ike_decision(
 
 
 def evaluate_ike_admission(
-    end: TunnelEnd, peer: TunnelEnd, assume: Assumptions = NO_ASSUMPTIONS
+    end: TunnelEnd, peer: End, assume: Assumptions = NO_ASSUMPTIONS
 ) -> tuple[AdmissionOutcome, ...]:
     """Possible local-in outcomes at ``end`` for a new IKE packet sent by ``peer``."""
     decision = ike_decision(end, peer, assume)

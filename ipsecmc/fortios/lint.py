@@ -33,7 +33,7 @@ from ipsecmc.fortios.config import Action, GatewayConfig, LocalInPolicy
 from ipsecmc.fortios.localin import UDP, evaluate, intf_matches
 from ipsecmc.fortios.references import undefined_references
 from ipsecmc.fortios.topology import load_gateways, pair
-from ipsecmc.fortios.topology_types import Scenario, Tunnel, TunnelEnd
+from ipsecmc.fortios.topology_types import End, Scenario, Tunnel, TunnelEnd
 
 Severity = Literal["error", "warning", "info"]
 _RANK = {"error": 0, "warning": 1, "info": 2}
@@ -72,8 +72,7 @@ def lint_references(gw: GatewayConfig) -> list[Finding]:
 # --- per tunnel -------------------------------------------------------------------------
 
 
-def _proposals(t: Tunnel) -> list[Finding]:
-    a, b = t.a, t.b
+def _proposals(a: TunnelEnd, b: TunnelEnd) -> list[Finding]:
     out: list[Finding] = []
     if not set(a.phase1.proposal) & set(b.phase1.proposal):
         out.append(
@@ -143,7 +142,7 @@ def _policy_line(p: LocalInPolicy | None) -> str:
     return "the implicit deny (policy 0)" if p is None else f"local-in policy {p.policyid}"
 
 
-def _ike_denied(x: TunnelEnd, y: TunnelEnd) -> list[Finding]:
+def _ike_denied(x: TunnelEnd, y: End) -> list[Finding]:
     """Does ``x`` drop a new IKE packet from its peer ``y``? One finding per deciding policy."""
     gw, p1 = x.gateway, x.phase1
     ports = (500,) if p1.nattraversal == "disable" else (500, 4500)
@@ -218,7 +217,7 @@ def _catch_all(p: LocalInPolicy) -> bool:
     )
 
 
-def _intf_oddity(x: TunnelEnd, y: TunnelEnd) -> list[Finding]:
+def _intf_oddity(x: TunnelEnd, y: End) -> list[Finding]:
     gw = x.gateway
     tunnel_intfs = {p.interface for p in gw.phase1s}
     policies = gw.local_in_policies
@@ -250,10 +249,13 @@ def _intf_oddity(x: TunnelEnd, y: TunnelEnd) -> list[Finding]:
 
 
 def lint_tunnel(t: Tunnel) -> list[Finding]:
-    out = _proposals(t)
+    """The FortiOS findings of a tunnel: per FortiGate end, and its proposals when both
+    ends are FortiGates (a strongSwan end is not linted)."""
+    out = _proposals(t.a, t.b) if isinstance(t.a, TunnelEnd) and isinstance(t.b, TunnelEnd) else []
     for x, y in ((t.a, t.b), (t.b, t.a)):
-        out.extend(_ike_denied(x, y))
-        out.extend(_intf_oddity(x, y))
+        if isinstance(x, TunnelEnd):
+            out.extend(_ike_denied(x, y))
+            out.extend(_intf_oddity(x, y))
     return out
 
 

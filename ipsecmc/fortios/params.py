@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from ipsecmc.fortios.admission import IKE_PORT, UDP, evaluate_ike_admission
 from ipsecmc.fortios.localin import NO_ASSUMPTIONS, Assumptions
-from ipsecmc.fortios.topology_types import Tunnel, TunnelEnd
-from ipsecmc.model.faults import NO_FAULTS, FaultModel
-from ipsecmc.model.params import Admission, Behaviour, EndParams, TunnelParams
-from ipsecmc.model.system import DEFAULT_TRAFFIC, TransitionSystem
-from ipsecmc.model.traffic import TrafficProfile, parse_profile
+from ipsecmc.fortios.topology_types import End, TunnelEnd
+from ipsecmc.model.params import Admission, Behaviour, EndParams
 
 #: name -> (value, source). Retransmission offsets are seconds after the first send.
 TIMING: dict[str, tuple[tuple[int, ...], str]] = {
@@ -75,7 +72,7 @@ def _session_ttl(end: TunnelEnd) -> tuple[int | None, str]:
 
 
 def admissions(
-    end: TunnelEnd, peer: TunnelEnd, assume: Assumptions = NO_ASSUMPTIONS
+    end: TunnelEnd, peer: End, assume: Assumptions = NO_ASSUMPTIONS
 ) -> tuple[Admission, ...]:
     """Possible local-in outcomes at ``end`` for a new IKE packet from ``peer``."""
     return tuple(
@@ -84,7 +81,7 @@ def admissions(
     )
 
 
-def end_params(end: TunnelEnd, peer: TunnelEnd, rekey: bool) -> EndParams:
+def end_params(end: TunnelEnd, peer: End, rekey: bool) -> EndParams:
     p1 = end.phase1
     p2s = end.phase2s
     ttl, ttl_source = _session_ttl(end)
@@ -106,34 +103,3 @@ def end_params(end: TunnelEnd, peer: TunnelEnd, rekey: bool) -> EndParams:
         session_ttl_source=ttl_source,
         behaviour=BEHAVIOURS[p1.ike_version],
     )
-
-
-def tunnel_params(
-    tunnel: Tunnel, traffic: TrafficProfile, rekey: bool = True, faults: FaultModel = NO_FAULTS
-) -> TunnelParams:
-    return TunnelParams(
-        ends=(end_params(tunnel.a, tunnel.b, rekey), end_params(tunnel.b, tunnel.a, rekey)),
-        traffic=traffic,
-        rekey=rekey,
-        faults=faults,
-    )
-
-
-class TunnelSystem(TransitionSystem):
-    """The transition system of a tunnel read from FortiOS configs, with the configs'
-    objects (``tunnel``) that reports point at; the engines see a ``TransitionSystem``."""
-
-    def __init__(self, tunnel: Tunnel, params: TunnelParams) -> None:
-        super().__init__(tunnel.name, params)
-        self.tunnel = tunnel
-
-
-def build(
-    tunnel: Tunnel,
-    traffic: str | None = None,
-    rekey: bool = True,
-    faults: FaultModel = NO_FAULTS,
-) -> TunnelSystem:
-    """Build the transition system of one tunnel (the ``build`` stage of the pipeline)."""
-    profile = parse_profile(traffic or DEFAULT_TRAFFIC, tunnel.a.name, tunnel.b.name)
-    return TunnelSystem(tunnel, tunnel_params(tunnel, profile, rekey, faults))

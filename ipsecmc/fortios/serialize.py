@@ -22,7 +22,7 @@ from ipsecmc.fortios.config import (
 )
 from ipsecmc.fortios.lexer import REDACTED
 from ipsecmc.fortios.lint import Finding
-from ipsecmc.fortios.topology_types import Scenario, TunnelEnd
+from ipsecmc.fortios.topology_types import End, Scenario, TunnelEnd
 
 SCHEMA_VERSION = 1
 
@@ -194,13 +194,16 @@ def gateway_to_dict(gw: GatewayConfig) -> JSON:
     }
 
 
-def _end(e: TunnelEnd) -> JSON:
+def _end(e: End) -> JSON:
+    """One tunnel end; ``vendor`` (added in schema 1) is ``fortios`` or ``strongswan``,
+    whose ``phase1`` is the swanctl connection's name."""
     return {
         "gateway": e.name,
-        "vdom": e.gateway.vdom,
-        "phase1": e.phase1.name,
+        "vdom": e.gateway.vdom if isinstance(e, TunnelEnd) else None,
+        "phase1": e.conn_name,
         "address": str(e.address),
         "address_inferred": e.address_inferred,
+        "vendor": "fortios" if isinstance(e, TunnelEnd) else "strongswan",
     }
 
 

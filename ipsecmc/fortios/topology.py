@@ -42,7 +42,7 @@ from typing import Literal
 from ipsecmc.errors import ConfigError, IpsecmcError
 from ipsecmc.fortios.config import GatewayConfig, IPv4Address, Phase1
 from ipsecmc.fortios.resolver import read_gateways
-from ipsecmc.fortios.topology_types import Scenario, Tunnel, TunnelEnd
+from ipsecmc.fortios.topology_types import Scenario, Tunnel, TunnelEnd, end_key
 
 Link = Literal["direct", "inferred", "dynamic"]
 
@@ -68,7 +68,7 @@ def end_address(gw: GatewayConfig, p1: Phase1) -> IPv4Address | None:
     return ends[0] if ends else None
 
 
-def _why_no_tunnel(gw: GatewayConfig, p1: Phase1) -> str | None:
+def why_no_tunnel(gw: GatewayConfig, p1: Phase1) -> str | None:
     """Why ``p1`` can carry no tunnel ipsecmc can model (interface down, DHCP address)."""
     iface = gw.interface_by_name.get(p1.interface)
     if iface is None:
@@ -87,16 +87,16 @@ def _why_no_tunnel(gw: GatewayConfig, p1: Phase1) -> str | None:
     return None
 
 
-def _may_infer(gw: GatewayConfig, p1: Phase1) -> bool:
+def may_infer(gw: GatewayConfig, p1: Phase1) -> bool:
     """Whether ``p1`` may be assumed to own an address (no known and no run-time one)."""
-    return not end_addresses(gw, p1) and _why_no_tunnel(gw, p1) is None
+    return not end_addresses(gw, p1) and why_no_tunnel(gw, p1) is None
 
 
 def _gw_key(gw: GatewayConfig) -> tuple[str, str, str]:
     return (gw.hostname, gw.vdom or "", gw.path)
 
 
-def _label(gw: GatewayConfig) -> str:
+def gateway_label(gw: GatewayConfig) -> str:
     return f"{gw.hostname}[{gw.vdom}]" if gw.vdom not in (None, "root") else gw.hostname
 
 
@@ -111,7 +111,7 @@ def _points_at(
 
     ``dst_addrs`` is kept for the callers' symmetry: only ``dp``'s own end addresses count.
     """
-    if _why_no_tunnel(dst, dp) is not None:
+    if why_no_tunnel(dst, dp) is not None:
         return None
     if sp.remote_gw is None:
         if sp.type == "dynamic" and end_address(dst, dp) is not None and dp.remote_gw is not None:
@@ -121,7 +121,7 @@ def _points_at(
         return None
     if sp.remote_gw in end_addresses(dst, dp):
         return "direct"
-    if _may_infer(dst, dp) and dp.remote_gw != sp.remote_gw:
+    if may_infer(dst, dp) and dp.remote_gw != sp.remote_gw:
         return "inferred"
     return None
 
@@ -157,7 +157,7 @@ def _candidates(gws: Sequence[GatewayConfig]) -> list[_Candidate]:
         for m, q in enumerate(gw.phase1s):
             for address in end_addresses(gw, q):
                 ends[address].append((j, m))
-            if _may_infer(gw, q):
+            if may_infer(gw, q):
                 unknown.append((j, m))
     found: dict[tuple[int, int, int, int], _Candidate] = {}
     for i, a in enumerate(gws):
@@ -241,10 +241,10 @@ def _ambiguous(
     """
     others = [(c.j, c.q) if c.i == gi else (c.i, c.p) for c in group]
     listed = ", ".join(
-        sorted(f"{_label(gws[j])}/{q.name} ({_describe_end(gws[j], q)})" for j, q in others)
+        sorted(f"{gateway_label(gws[j])}/{q.name} ({_describe_end(gws[j], q)})" for j, q in others)
     )
     without = sorted(
-        f"{_label(gws[j])}/{q.name}" for j, q in others if not end_addresses(gws[j], q)
+        f"{gateway_label(gws[j])}/{q.name}" for j, q in others if not end_addresses(gws[j], q)
     )
     if without:
         hint = (
@@ -261,7 +261,7 @@ def _ambiguous(
     mine = "" if p1.remote_gw is None else f" (remote-gw {p1.remote_gw})"
     return ConfigError(
         p1.where("remote-gw"),
-        f"ambiguous pairing: phase1 '{p1.name}' of {_label(gws[gi])}{mine} could pair with "
+        f"ambiguous pairing: phase1 '{p1.name}' of {gateway_label(gws[gi])}{mine} could pair with "
         f"{listed}; {hint}",
     )
 
@@ -276,11 +276,27 @@ def _end(
     note = None
     if back == "inferred":
         note = (
-            f"{_label(gw)}: phase1 '{p.name}' has no address on interface '{p.interface}'; "
-            f"assumed {address}, the remote-gw of {_label(peer)}'s phase1 '{q.name}' "
+            f"{gateway_label(gw)}: phase1 '{p.name}' has no address on interface '{p.interface}'; "
+            f"assumed {address}, the remote-gw of {gateway_label(peer)}'s phase1 '{q.name}' "
             f"({q.where('remote-gw')})"
         )
     return TunnelEnd(gw, p, gw.phase2s_of(p.name), address, back == "inferred"), note
+
+
+def unpaired_prefix(gw: GatewayConfig, p: Phase1) -> str:
+    """How ``Scenario.unpaired`` names a phase1, up to the reason."""
+    return f"{gateway_label(gw)}/{p.name} ({p.loc}): "
+
+
+def no_tunnel_error(labels: Sequence[str]) -> ConfigError:
+    """The error when the inputs hold no tunnel at all."""
+    names = ", ".join(labels) or "no gateways"
+    return ConfigError(
+        None,
+        f"no tunnel found between {names}: a tunnel needs two ends (phase1s or swanctl "
+        "connections) whose remote address points at each other's gateway; check remote-gw "
+        "/ remote_addrs and the interface addresses / local_addrs",
+    )
 
 
 def pair(gateways: Iterable[GatewayConfig], *, require_tunnel: bool = True) -> Scenario:
@@ -301,12 +317,10 @@ def pair(gateways: Iterable[GatewayConfig], *, require_tunnel: bool = True) -> S
         inferences.extend(n for n in (a_note, b_note) if n is not None and n not in inferences)
         paired.add((c.i, c.p.name))
         paired.add((c.j, c.q.name))
-    tunnels.sort(
-        key=lambda t: (_gw_key(t.a.gateway), t.a.phase1.name, _gw_key(t.b.gateway), t.b.phase1.name)
-    )
+    tunnels.sort(key=lambda t: (end_key(t.a), end_key(t.b)))
     unpaired = tuple(
-        f"{_label(gw)}/{p.name} ({p.loc}): "
-        + (_why_no_tunnel(gw, p) or "no peer among the inputs points back at it")
+        unpaired_prefix(gw, p)
+        + (why_no_tunnel(gw, p) or "no peer among the inputs points back at it")
         for i, gw in enumerate(gws)
         for p in gw.phase1s
         if (i, p.name) not in paired
@@ -322,12 +336,7 @@ def pair(gateways: Iterable[GatewayConfig], *, require_tunnel: bool = True) -> S
                 notes.append(text)
     inferences = notes + [i for i in inferences if i not in notes]
     if require_tunnel and not tunnels:
-        names = ", ".join(_label(g) for g in gws) or "no gateways"
-        raise ConfigError(
-            None,
-            f"no tunnel found between {names}: a tunnel needs two phase1s whose remote-gw "
-            "point at each other's gateway; check remote-gw and the interface addresses",
-        )
+        raise no_tunnel_error([gateway_label(g) for g in gws])
     return Scenario(
         tuple(gws), tuple(tunnels), tuple(inferences), unpaired, tuple(warnings), tuple(notes)
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ipsecmc.errors import SourceLoc
 from ipsecmc.fortios.config import GatewayConfig, IPv4Address, Phase1, Phase2
+from ipsecmc.strongswan.host import SwanEnd, SwanHost
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,38 @@ class TunnelEnd:
         """The gateway's display name (hostname, or the file stem)."""
         return self.gateway.hostname
 
+    @property
+    def conn_name(self) -> str:
+        """The name of this end's tunnel definition (the phase1)."""
+        return self.phase1.name
+
+    @property
+    def loc(self) -> SourceLoc:
+        return self.phase1.loc
+
+
+#: One side of a tunnel, whichever vendor: a FortiGate phase1 or a strongSwan connection.
+End = TunnelEnd | SwanEnd
+
+
+def end_key(e: End) -> tuple[str, str, str, str]:
+    """The order of ends in reports: gateway name, VDOM, file, then phase1/connection."""
+    if isinstance(e, TunnelEnd):
+        return (e.gateway.hostname, e.gateway.vdom or "", e.gateway.path, e.phase1.name)
+    return (e.name, "", e.host.path, e.conn_name)
+
 
 @dataclass(frozen=True)
 class Tunnel:
-    """A pair of mutually pointing phase1s. ``a`` sorts before ``b`` by gateway name."""
+    """A pair of mutually pointing ends (phase1s or strongSwan connections). ``a`` sorts
+    before ``b`` by gateway name."""
 
-    a: TunnelEnd
-    b: TunnelEnd
+    a: End
+    b: End
 
     @property
     def name(self) -> str:
-        return f"{self.a.name}/{self.a.phase1.name}<->{self.b.name}/{self.b.phase1.name}"
+        return f"{self.a.name}/{self.a.conn_name}<->{self.b.name}/{self.b.conn_name}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,8 @@ class Scenario:
     #: every note of the reader (warnings and assumptions such as the release whose
     #: defaults were applied), as they appear among ``inferences``
     read_notes: tuple[str, ...] = ()
+    #: strongSwan hosts read (``ipsecmc.strongswan``), next to the FortiOS ``gateways``
+    hosts: tuple[SwanHost, ...] = ()
 
     @property
     def pairing_inferences(self) -> tuple[str, ...]:

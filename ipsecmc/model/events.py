@@ -191,6 +191,7 @@ class Note:
     sa: Sa | None = None  # the SA a ``sa`` event is about
     seconds: int | None = None  # the duration the event states (TTL, idle time, give-up)
     ike_version: int = 1  # the version whose words name ``packet`` (the initiator's)
+    rule: str = ""  # the filter rule that decided, in its vendor's words ("" = ``policy``)
 
     @property
     def category(self) -> str:
@@ -199,6 +200,16 @@ class Note:
     @property
     def direction(self) -> str:
         return self.kind.direction
+
+    @property
+    def rule_name(self) -> str:
+        """The filter rule that accepted or dropped a packet here, as reports name it:
+        FortiOS ``local-in policy N``, an nftables rule, the built-in rules."""
+        if self.rule:
+            return self.rule
+        if self.policy is None:
+            return "the built-in local-in rules"
+        return f"local-in policy {self.policy}"
 
     @property
     def dropped_by(self) -> int | None:

@@ -77,6 +77,15 @@ class Admission:
     policy_id: int | None
     loc: SourceLoc | None
     reason: str
+    #: the deciding rule in the vendor's words ("" = FortiOS's ``local-in policy N``)
+    rule: str = ""
+
+    @property
+    def name(self) -> str:
+        """The rule that decides, as reports name it."""
+        if self.rule:
+            return self.rule
+        return f"local-in policy {self.policy_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,12 @@ class EndParams:
     phase1_loc: SourceLoc
     session_ttl_source: str
     behaviour: Behaviour
+    #: outbound traffic with no IPsec SA starts a negotiation (FortiOS always; strongSwan
+    #: with a trap policy); else only ``*_auto_negotiate``/``starts_at_boot`` start one
+    on_traffic: bool = True
+    #: negotiates once when the end starts (boots), even without ``p2_auto_negotiate``
+    #: (strongSwan ``start_action = start``)
+    starts_at_boot: bool = False
 
     @property
     def request_sends(self) -> tuple[int, ...]:

@@ -153,6 +153,7 @@ class Sink:
         sa: Sa | None = None,
         seconds: int | None = None,
         reason: str = "",
+        rule: str = "",
     ) -> None:
         """Record event ``kind`` at ``end`` with its fields (``events.Note``); ``reason``
         only goes into the sentence (the local-in evaluation's words for a drop)."""
@@ -172,6 +173,7 @@ class Sink:
             sa,
             seconds,
             self.ends[speaker].ike_version if speaker >= 0 else 1,
+            rule,
         )
         self.notes.append(replace(note, text=phrase(note, self.ends, reason)))
 
@@ -252,7 +254,7 @@ class Semantics:
             req=REQ_NONE,
             req_sent=0,
             req_timer=NO_TIMER,
-            want_p2=p.p2_auto_negotiate,
+            want_p2=p.p2_auto_negotiate or p.starts_at_boot,
             sent=False,
             faults=0,
         )
@@ -620,7 +622,14 @@ class Semantics:
         for adm in q.admissions:
             branch = sink.fork() if len(q.admissions) > 1 else sink
             if adm.accepted:
-                branch.add(j, EventKind.ADMITTED, packet=kind, policy=adm.policy_id, loc=adm.loc)
+                branch.add(
+                    j,
+                    EventKind.ADMITTED,
+                    packet=kind,
+                    policy=adm.policy_id,
+                    loc=adm.loc,
+                    rule=adm.rule,
+                )
                 new_peer = peer._replace(sess=self._refresh(q))
                 results.append(self._deliver(s, i, me, new_peer, kind, branch))
             else:
@@ -631,6 +640,7 @@ class Semantics:
                     policy=adm.policy_id,
                     loc=adm.loc,
                     reason=adm.reason,
+                    rule=adm.rule,
                 )
                 results.append((False, branch.done(s.with_end(i, me).with_end(j, peer))))
         return results
@@ -810,6 +820,8 @@ class Semantics:
         if not flows:
             return me._replace(sent=False), peer
         if me.p2 != UP:
+            if not p.on_traffic:  # no trap policy: the packets find no SA and are dropped
+                return me._replace(sent=False), peer
             sink.add_if(me.want_p2 is False, i, EventKind.NEEDS_SA)
             return me._replace(sent=False, want_p2=True), peer
         quiet = me.quiet

@@ -226,17 +226,10 @@ def phrase(note: Note, ends: tuple[EndParams, EndParams], reason: str = "") -> s
             f"session refreshed to {_ttl_text(me)}"
         )
     if kind is EventKind.ADMITTED:
-        via = (
-            f"local-in policy {note.policy}"
-            if note.policy is not None
-            else "the built-in local-in rules (IKE allowed)"
-        )
+        via = note.rule_name + (" (IKE allowed)" if note.policy is None and not note.rule else "")
         return f"{name}: no UDP 500 session, {via} accepts it; new session, TTL {_ttl_text(me)}"
     if kind is EventKind.DROPPED:
-        return (
-            f"{name} dropped by local-in policy {note.policy} "
-            f"(no UDP 500 session to match): {reason}"
-        )
+        return f"{name} dropped by {note.rule_name} (no UDP 500 session to match): {reason}"
     if kind is EventKind.IGNORED:
         what = "rekey" if note.packet is Packet.REKEY_P1 else "message"
         return f"no IKE SA with the peer: {what} ignored"

@@ -115,7 +115,9 @@ def explain(trace: Trace, names: Sequence[str], suspects: Sequence[Suspect] = ()
     )
     before_dead = [i for i in same if dead_i is None or i < dead_i]
     kinds = _kinds([events[i] for i in before_dead if not _is_delete(events[i])])
-    head = f"{dropper}'s local-in policy {policy}{where} drops {sender}'s {_join(kinds)}"
+    rule = first.note.rule_name
+    by = f"{rule} on {dropper}" if first.note.rule else f"{dropper}'s {rule}"
+    head = f"{by}{where} drops {sender}'s {_join(kinds)}"
     expiry: tuple[TraceEvent, int] | None = None
     for i in range(max(up_at, 0), first_i):
         note = events[i].note

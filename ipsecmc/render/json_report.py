@@ -17,7 +17,7 @@ Schema version 1::
                                      "in_loop": bool, "kind": str, "packet": str|null,
                                      "policy": int|null, "sa": "ike"|"ipsec"|null,
                                      "attempt": int|null, "attempts": int|null,
-                                     "seconds": int|null}],
+                                     "seconds": int|null, "rule": str|null}],
                          "final_state": {gateway: {...}},
                          "loop_start_step": int|null,
                          "path": [{"kind": str, "end": int, "arg": int, "repeat": int}]},
@@ -30,7 +30,9 @@ value: ``sent``, ``dropped``, ``sa_up``, ``session_expired``, ...), ``packet`` (
 ``p2``, ``rekey_p1``, ``rekey_p2``, ``probe``, ``delete_p2``, ``delete_p1``), ``policy``
 (the local-in policy that accepted or dropped the packet; null: the built-in rules),
 ``sa``, ``attempt``/``attempts`` (transmission or DPD probe number, of how many) and
-``seconds`` (the TTL of an expired session, DPD's idle time, a request's give-up time).
+``seconds`` (the TTL of an expired session, DPD's idle time, a request's give-up time)
+and ``rule`` (the filter rule that accepted or dropped the packet when it is not a FortiOS
+local-in policy, e.g. ``nftables rule 3 of chain inet filter/input``; else null).
 
 ``faults`` (added within schema version 1, at the top and per result): the faults explored,
 ``{"kinds": ["reboot", "flush", "loss"], "budget": int}``, kinds empty when none; a fault
@@ -89,6 +91,7 @@ def _typed(note: Note) -> tuple[tuple[str, str | int | None], ...]:
         ("attempt", note.attempt),
         ("attempts", note.attempts),
         ("seconds", note.seconds),
+        ("rule", note.rule or None),
     )
 
 

@@ -88,7 +88,7 @@ def sequence_steps(trace: Trace, names: Sequence[str]) -> list[Step]:
                             dropped_by = nxt.note.dropped_by
                             loc = nxt.note.loc
                             if dropped_by is not None:
-                                why = f"dropped by local-in policy {dropped_by}"
+                                why = f"dropped by {nxt.note.rule_name}"
                         break
             steps.append(
                 Message(

@@ -56,7 +56,7 @@ def blame(r: PropertyResult) -> SourceLoc:
             loc = r.trace.events[i].note.loc
             if loc is not None:
                 return loc
-    return r.tunnel.a.phase1.loc
+    return r.tunnel.a.loc
 
 
 def _event_text(ev: TraceEvent) -> str:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from ipsecmc.engines.result import Stats, Verdict
 from ipsecmc.errors import UsageError
-from ipsecmc.fortios.params import TunnelSystem, build
-from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.fortios.topology_types import Scenario
+from ipsecmc.inputs import load_scenario
 from ipsecmc.model.faults import NO_FAULTS, FaultModel, parse_faults
 from ipsecmc.model.system import DEFAULT_TRAFFIC
 from ipsecmc.properties import Property
+from ipsecmc.systems import TunnelSystem, build
 from ipsecmc.workflows.parallel import SearchesInterrupted, check_pairs
 from ipsecmc.workflows.scenario_file import ScenarioSettings, read_settings
 from ipsecmc.workflows.tunnel_check import (

@@ -25,7 +25,7 @@ TunnelKey = frozenset[tuple[str, str]]
 
 def tunnel_key(t: Tunnel) -> TunnelKey:
     """(phase1 name, address) of both ends, order-free."""
-    return frozenset({(t.a.phase1.name, str(t.a.address)), (t.b.phase1.name, str(t.b.address))})
+    return frozenset({(t.a.conn_name, str(t.a.address)), (t.b.conn_name, str(t.b.address))})
 
 
 @dataclass(frozen=True)

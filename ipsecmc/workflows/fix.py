@@ -59,14 +59,14 @@ from typing import Any
 from ipsecmc.engines.result import Stats, Verdict
 from ipsecmc.errors import UsageError
 from ipsecmc.fortios.config import Action, GatewayConfig, LocalInPolicy
-from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.parser import Value
 from ipsecmc.fortios.resolver import read_gateways, read_text
 from ipsecmc.fortios.topology import expand_paths, pair
-from ipsecmc.fortios.topology_types import Tunnel, TunnelEnd
+from ipsecmc.fortios.topology_types import End, Tunnel, TunnelEnd
 from ipsecmc.fortios.writer import quote
 from ipsecmc.model.params import DpdMode
 from ipsecmc.model.system import DEFAULT_TRAFFIC
+from ipsecmc.systems import TunnelSystem, build
 from ipsecmc.workflows.check import (
     CheckOptions,
     CheckReport,
@@ -93,7 +93,7 @@ class Cause:
 
     tunnel: Tunnel
     end: TunnelEnd
-    peer: TunnelEnd
+    peer: End
     policy: LocalInPolicy
 
 
@@ -174,6 +174,8 @@ def causes_of(report: CheckReport) -> tuple[Cause, ...]:
             seen.add(key)
             t = r.tunnel
             end, peer = (t.a, t.b) if t.a.name == ev.gateway else (t.b, t.a)
+            if not isinstance(end, TunnelEnd):  # fixes are written for FortiOS only
+                continue
             policy = next((p for p in end.gateway.local_in_policies if p.policyid == pid), None)
             if policy is not None:
                 out.append(Cause(t, end, peer, policy))

@@ -18,7 +18,6 @@ from pathlib import Path
 from ipsecmc.engines.explicit.measure import Measurement, Status, measure
 from ipsecmc.engines.result import Budget, Stats
 from ipsecmc.errors import UsageError
-from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.fortios.topology_types import Scenario, Tunnel
 from ipsecmc.model.faults import NO_FAULTS, FaultModel
 from ipsecmc.model.state import State
@@ -30,6 +29,7 @@ from ipsecmc.properties import (
     parse_property,
     validate,
 )
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.trace import Trace, replay
 from ipsecmc.workflows.check import LoadedModel, load_model
 from ipsecmc.workflows.scenario_file import ScenarioSettings

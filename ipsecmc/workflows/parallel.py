@@ -58,9 +58,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ipsecmc.engines.result import EngineResult, Stats, Verdict
 from ipsecmc.errors import IpsecmcError, SourceLoc
-from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.model.params import EndParams, TunnelParams
 from ipsecmc.properties import STANDARD_ATOMS, Property, validate
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.trace import Trace
 from ipsecmc.workflows import tunnel_check
 from ipsecmc.workflows.tunnel_check import CheckOptions, PropertyResult, ResultRenderer

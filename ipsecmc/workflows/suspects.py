@@ -24,7 +24,7 @@ from pathlib import Path
 from ipsecmc.errors import SourceLoc
 from ipsecmc.fortios.config import Action, GatewayConfig, IPv4Address, LocalInPolicy
 from ipsecmc.fortios.localin import LocalInDecision, evaluate
-from ipsecmc.fortios.topology_types import Tunnel, TunnelEnd
+from ipsecmc.fortios.topology_types import End, Tunnel, TunnelEnd
 from ipsecmc.trace import Trace, TraceEvent, lead_drops
 
 IKE_PORT = 500
@@ -88,13 +88,13 @@ def _widened(policy: LocalInPolicy, fields: tuple[str, ...]) -> LocalInPolicy:
     return replace(policy, srcaddr=src, dstaddr=dst)
 
 
-def _lookup(gw: GatewayConfig, end: TunnelEnd, peer: TunnelEnd) -> LocalInDecision:
+def _lookup(gw: GatewayConfig, end: TunnelEnd, peer: End) -> LocalInDecision:
     """The local-in lookup on ``gw`` (``end``'s table, maybe changed) for ``peer``'s new
     IKE packet, as the model does it (``ipsecmc.fortios.admission``)."""
     return evaluate(gw, end.phase1.interface, peer.address, end.address, UDP, IKE_PORT, IKE_PORT)
 
 
-def _drops(gw: GatewayConfig, end: TunnelEnd, peer: TunnelEnd, dropped_by: int) -> bool:
+def _drops(gw: GatewayConfig, end: TunnelEnd, peer: End, dropped_by: int) -> bool:
     """Whether the file's own table can drop the packet with policy ``dropped_by``."""
     return any(
         o.action is Action.DENY and (o.policy.policyid if o.policy else 0) == dropped_by
@@ -102,7 +102,7 @@ def _drops(gw: GatewayConfig, end: TunnelEnd, peer: TunnelEnd, dropped_by: int) 
     )
 
 
-def suspects(end: TunnelEnd, peer: TunnelEnd, dropped_by: int) -> tuple[Suspect, ...]:
+def suspects(end: TunnelEnd, peer: End, dropped_by: int) -> tuple[Suspect, ...]:
     """The address objects to blame for ``end`` dropping ``peer``'s new IKE with policy
     ``dropped_by`` (module doc); empty when no accept policy before it nearly matched."""
     gw = end.gateway
@@ -169,6 +169,8 @@ def suspects_in(tunnel: Tunnel, trace: Trace | None) -> tuple[Suspect, ...]:
     if ev is None or ev.note.dropped_by is None:
         return ()
     end, peer = (tunnel.a, tunnel.b) if tunnel.a.name == ev.gateway else (tunnel.b, tunnel.a)
+    if not isinstance(end, TunnelEnd):  # suspects are FortiOS address objects
+        return ()
     return suspects(end, peer, ev.note.dropped_by)
 
 

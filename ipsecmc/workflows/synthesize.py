@@ -43,9 +43,9 @@ from ipsecmc.engines.result import Budget, EngineResult, Plan, Verdict
 from ipsecmc.engines.smt.concolic import PathCondition, path_condition
 from ipsecmc.engines.smt.z3_api import BoolT, Term, z3
 from ipsecmc.errors import InternalError, UsageError
-from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.properties import STANDARD_ATOMS, Property, compile_formula, validate
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.workflows.check import LoadedModel
 from ipsecmc.workflows.parallel import check_systems
 from ipsecmc.workflows.regions import (

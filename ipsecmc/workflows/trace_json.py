@@ -147,6 +147,7 @@ def _event(r: _Reader, raw: Any, names: Sequence[str], where: str) -> TraceEvent
         attempts=r.integer(ev.get("attempts"), f"{where}.attempts", optional=True),
         sa=_enum(r, Sa, ev.get("sa"), f"{where}.sa"),
         seconds=r.integer(ev.get("seconds"), f"{where}.seconds", optional=True),
+        rule=str(r.text(ev.get("rule"), f"{where}.rule", optional=True) or ""),
     )
     time = r.integer(r.get(ev, "time", where), f"{where}.time")
     in_loop = ev.get("in_loop", False)

@@ -16,7 +16,6 @@ from ipsecmc.engines.base import Engine
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Budget, EngineResult, Obligation, Plan, Stats, Verdict
 from ipsecmc.errors import InternalError, UsageError
-from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.fortios.topology_types import Tunnel
 from ipsecmc.model.params import TunnelParams
 from ipsecmc.model.state import State
@@ -32,6 +31,7 @@ from ipsecmc.properties import (
     subexpressions,
     validate,
 )
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.trace import Trace, replay
 from ipsecmc.workflows.longest import REPORTED, longest_stretch
 from ipsecmc.workflows.unknowns import CaseOutcome, Condition, overall, split

@@ -45,11 +45,12 @@ from ipsecmc.errors import UsageError
 from ipsecmc.fortios.admission import ike_decision
 from ipsecmc.fortios.config import GatewayConfig, IPv4Address
 from ipsecmc.fortios.localin import Assumptions
-from ipsecmc.fortios.params import TunnelSystem, admissions
+from ipsecmc.fortios.params import admissions
 from ipsecmc.fortios.references import split_references
 from ipsecmc.fortios.resolver import undefined_error
-from ipsecmc.fortios.topology_types import Scenario, TunnelEnd
+from ipsecmc.fortios.topology_types import End, Scenario, TunnelEnd
 from ipsecmc.model.params import Admission
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.trace import Trace
 from ipsecmc.workflows.boolmin import Formula, minimise
 
@@ -143,7 +144,7 @@ _EndTable = dict[int, tuple[Admission, ...]]
 
 
 def _end_table(
-    end: TunnelEnd, peer: TunnelEnd, names: frozenset[str], asked: Sequence[tuple[str, IPv4Address]]
+    end: TunnelEnd, peer: End, names: frozenset[str], asked: Sequence[tuple[str, IPv4Address]]
 ) -> _EndTable:
     """Admissions at ``end`` for every assignment (bit i = answer to ``asked[i]``)."""
     table: _EndTable = {}
@@ -162,9 +163,12 @@ def split(system: TunnelSystem, names: frozenset[str]) -> Split:
     """The case split of ``system``'s tunnel over the unknown ``names`` (module doc)."""
     tunnel = system.tunnel
     # per end: its relevant questions (indices into what it asked) and its table
-    per_end: list[tuple[TunnelEnd, tuple[int, ...], list[tuple[str, IPv4Address]], _EndTable]]
+    per_end: list[tuple[End, tuple[int, ...], list[tuple[str, IPv4Address]], _EndTable]]
     per_end = []
-    for end, peer in ((tunnel.a, tunnel.b), (tunnel.b, tunnel.a)):
+    for k, (end, peer) in enumerate(((tunnel.a, tunnel.b), (tunnel.b, tunnel.a))):
+        if not isinstance(end, TunnelEnd):  # no FortiOS address object can be unknown
+            per_end.append((end, (), [], {0: system.params.ends[k].admissions}))
+            continue
         asked = list(ike_decision(end, peer, Assumptions(names)).asked)
         if len(asked) > MAX_ASKED:
             raise UsageError(

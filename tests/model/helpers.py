@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan
-from ipsecmc.fortios.params import BEHAVIOURS, TunnelSystem
+from ipsecmc.fortios.params import BEHAVIOURS
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.params import Admission, DpdMode, TunnelParams
 from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem
 from ipsecmc.model.traffic import parse_profile
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.workflows.check import CheckOptions, CheckReport, check_paths
 
 REPO = Path(__file__).resolve().parents[2]
@@ -123,7 +124,7 @@ def small_system(
 
 
 def _params(tunnel, traffic):  # type: ignore[no-untyped-def]
-    from ipsecmc.fortios.params import tunnel_params
+    from ipsecmc.systems import tunnel_params
 
     return tunnel_params(tunnel, parse_profile(traffic, tunnel.a.name, tunnel.b.name))
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Plan, Verdict
-from ipsecmc.fortios.params import TunnelSystem
 from ipsecmc.model.state import REQ_REKEY_P1, REQ_REKEY_P2, State
 from ipsecmc.properties import load_property
+from ipsecmc.systems import TunnelSystem
 from ipsecmc.trace import replay
 from ipsecmc.workflows.check import load_model
 from ipsecmc.workflows.tunnel_check import plan_for

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from ipsecmc.engines.explicit.fast_successors import FastSuccessors
 from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import EngineResult, Plan, Verdict
-from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.state import State
 from ipsecmc.model.system import TransitionSystem
+from ipsecmc.systems import TunnelSystem, build
 from ipsecmc.trace import replay
 from tests.model.helpers import MODELS, both_up, small_system
 from tests.model.test_acceleration import PAIRS

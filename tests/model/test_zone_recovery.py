@@ -14,11 +14,11 @@ from ipsecmc.engines.explicit.search import ExplicitEngine
 from ipsecmc.engines.result import Budget, Plan, Verdict
 from ipsecmc.engines.zones import recovery as zone_recovery
 from ipsecmc.engines.zones.engine import ZoneSearch
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.semantics import Sink
 from ipsecmc.model.state import REQ_REKEY_P2, UP
 from ipsecmc.model.system import TransitionSystem
+from ipsecmc.systems import build
 from tests.model.helpers import MODELS
 
 ENGINEER = MODELS.parent / "tests" / "engineer_data"

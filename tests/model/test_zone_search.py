@@ -23,11 +23,11 @@ from ipsecmc.engines.zones import model as zone_model
 from ipsecmc.engines.zones.dbm import Zone, point_zone
 from ipsecmc.engines.zones.engine import ZoneSearch, applicable
 from ipsecmc.engines.zones.model import Sym, Undecided
-from ipsecmc.fortios.params import TunnelSystem, build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.params import DpdMode, TunnelParams
 from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem
+from ipsecmc.systems import TunnelSystem, build
 from ipsecmc.trace import replay
 from tests.model.helpers import MODELS, small_system, small_system_strategies
 

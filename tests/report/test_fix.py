@@ -10,7 +10,7 @@ import pytest
 
 from ipsecmc.cli.extra import render_fix_text
 from ipsecmc.engines.result import Verdict
-from ipsecmc.fortios.params import build
+from ipsecmc.systems import build
 from ipsecmc.workflows.check import CheckOptions, check_paths, check_tunnel, load_properties
 from ipsecmc.workflows.fix import (
     FixReport,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.semantics import Label
 from ipsecmc.model.state import UP, State
 from ipsecmc.model.system import TransitionSystem
+from ipsecmc.systems import build
 from tests.conftest import MODELS
 from tests.report.helpers import run
 

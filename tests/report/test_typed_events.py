@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ipsecmc.engines.smt import terms as smt_terms
-from ipsecmc.fortios.params import BEHAVIOURS, build
+from ipsecmc.fortios.params import BEHAVIOURS
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.model.events import URGENT_KINDS, EventKind, Note, Packet, Sa, Urgent
 from ipsecmc.model.semantics import Label, Sink
@@ -23,6 +23,7 @@ from ipsecmc.render.explain import explain
 from ipsecmc.render.fold import Fold, fold
 from ipsecmc.render.mermaid import Mark, sequence_steps
 from ipsecmc.render.sarif import blame
+from ipsecmc.systems import build
 from ipsecmc.trace import Trace
 from ipsecmc.workflows.check import PropertyResult
 from ipsecmc.workflows.suspects import first_drop, suspects_in

@@ -232,7 +232,12 @@ class _SpacerJob:
         self._answer: SpacerAnswer | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._receiver: Connection | None = None
-        if "fork" in multiprocessing.get_all_start_methods():
+        # a worker of ``check --jobs`` is daemonic and may not have children: there the
+        # attempt runs in this process when waited for (as where fork is missing)
+        if (
+            "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon
+        ):
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(
