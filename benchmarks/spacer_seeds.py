@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ipsecmc.engines.result import Budget
 from ipsecmc.engines.smt.engine import SmtEngine
-from ipsecmc.fortios.params import build
 from ipsecmc.fortios.topology import load_scenario
 from ipsecmc.properties import load_property
+from ipsecmc.systems import build
 from ipsecmc.workflows.check import plan_for
 
 REPO = Path(__file__).resolve().parents[1]

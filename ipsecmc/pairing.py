@@ -103,6 +103,8 @@ def _fortios_maker(gw: GatewayConfig, p: Phase1) -> Callable[[IPv4Address, bool]
 def _swan_sides(host: SwanHost) -> list[_Side]:
     sides: list[_Side] = []
     for conn in host.connections:
+        if not conn.children:
+            continue
 
         def make(address: IPv4Address, inferred: bool, conn=conn) -> End:  # type: ignore[no-untyped-def]
             return SwanEnd(host, conn, address, inferred)
@@ -230,6 +232,13 @@ def pair_hosts(scenario: Scenario, hosts: Sequence[SwanHost]) -> Scenario:
                 else "no peer among the inputs points back at it"
             )
             unpaired.append(f"{side.label} ({side.loc}): {why}")
+    for host in hosts:
+        for conn in host.connections:
+            if not conn.children:
+                unpaired.append(
+                    f"{host.hostname}/{conn.name} ({conn.loc}): it has no children, so it "
+                    "carries no IPsec SA (a template, or an IKE-only connection)"
+                )
     tunnels.sort(key=lambda t: (end_key(t.a), end_key(t.b)))
     return replace(
         scenario,

@@ -305,9 +305,10 @@ def behaviours(draw: st.DrawFn) -> Behaviour:
 
 def test_engines_agree_on_behaviour_given_as_data() -> None:
     """The vendor seam (issue 13, item 3): an end's IKE behaviour is data
-    (``model.params.Behaviour``), read by the one semantics; the explicit engine, the
-    zones, the z3 relation derived from the handlers and the step-graph twin all follow
-    a behaviour drawn here, with no engine code written for it."""
+    (``model.params.Behaviour``, and how negotiation starts: ``on_traffic``,
+    ``starts_at_boot``, which strongSwan's start actions set), read by the one semantics;
+    the explicit engine, the zones, the z3 relation derived from the handlers and the
+    step-graph twin all follow a behaviour drawn here, with no engine code written for it."""
     tally = Tally(Counter())
 
     @settings(
@@ -322,7 +323,12 @@ def test_engines_agree_on_behaviour_given_as_data() -> None:
         scenario = data.draw(small_scenarios(), label="scenario")
         system = scenario.system()
         ends = tuple(
-            replace(e, behaviour=data.draw(behaviours(), label=f"behaviour {e.name}"))
+            replace(
+                e,
+                behaviour=data.draw(behaviours(), label=f"behaviour {e.name}"),
+                on_traffic=data.draw(st.booleans(), label=f"on_traffic {e.name}"),
+                starts_at_boot=data.draw(st.booleans(), label=f"starts_at_boot {e.name}"),
+            )
             for e in system.params.ends
         )
         system = system.with_params(replace(system.params, ends=ends))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from ipsecmc.fortios.lint import Finding, lint_gateways, lint_paths
+from ipsecmc.findings import Finding
+from ipsecmc.fortios.lint import lint_gateways, lint_paths
 from ipsecmc.fortios.resolver import read_text
 from tests.conftest import MODELS
 

@@ -35,11 +35,11 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 from benchmarks.spin.promela import SpinModel, agreement_plan, promela  # noqa: E402
 from ipsecmc.engines.monitor import Monitor  # noqa: E402
 from ipsecmc.engines.result import Plan  # noqa: E402
-from ipsecmc.fortios.params import TunnelSystem, build  # noqa: E402
 from ipsecmc.fortios.topology import load_scenario  # noqa: E402
 from ipsecmc.model.params import EndParams  # noqa: E402
 from ipsecmc.model.state import State  # noqa: E402
 from ipsecmc.model.system import TransitionSystem  # noqa: E402
+from ipsecmc.systems import TunnelSystem, build  # noqa: E402
 
 
 def load_system(scenario: str | Path, rekey: bool) -> TunnelSystem:

@@ -143,7 +143,22 @@ def render_fix_text(f: FixReport, colour: bool = False) -> str:
         out.append(_style(f"{r.tunnel.name}: {r.prop.name} VIOLATED", colour, fg="red"))
         out.extend(explanation_lines(r, "  "))
     if not f.causes:
-        out.append("no violation is caused by a local-in policy: no fix to propose")
+        other = sorted(
+            {
+                f"{ev.note.rule_name} on {ev.gateway}"
+                for r in f.violated
+                if r.trace is not None
+                for ev in r.trace.events
+                if ev.note.dropped_by is not None and ev.note.rule
+            }
+        )
+        if other:
+            out.append(
+                f"the drops are by {', '.join(other)}: ipsecmc fix writes FortiOS CLI only; "
+                "ipsecmc lint names the rule to add"
+            )
+        else:
+            out.append("no violation is caused by a local-in policy: no fix to propose")
         return "\n".join(out) + "\n"
     for cause in f.causes:
         out.append(

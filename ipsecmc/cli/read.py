@@ -8,8 +8,9 @@ from dataclasses import replace
 import click
 
 from ipsecmc.cli.app import EXIT_FINDINGS, EXIT_OK, FORMAT, _emit_json, handle_errors, main
+from ipsecmc.findings import Finding
 from ipsecmc.fortios.config import GatewayConfig
-from ipsecmc.fortios.lint import Finding, lint_paths
+from ipsecmc.fortios.lint import lint_paths
 from ipsecmc.fortios.resolver import read_gateways
 from ipsecmc.fortios.serialize import finding_to_dict, gateway_to_dict
 from ipsecmc.fortios.topology import expand_paths

@@ -24,39 +24,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from ipsecmc.errors import SourceLoc
+from ipsecmc.findings import RANK, Finding, Severity
 from ipsecmc.fortios.config import Action, GatewayConfig, LocalInPolicy
 from ipsecmc.fortios.localin import UDP, evaluate, intf_matches
 from ipsecmc.fortios.references import undefined_references
-from ipsecmc.fortios.topology import load_gateways, pair
+from ipsecmc.fortios.topology import pair
 from ipsecmc.fortios.topology_types import End, Scenario, Tunnel, TunnelEnd
-
-Severity = Literal["error", "warning", "info"]
-_RANK = {"error": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One lint result. ``loc`` is None only for findings about no single line."""
-
-    severity: Severity
-    code: str
-    message: str
-    loc: SourceLoc | None
-    hint: str
-
-    def __str__(self) -> str:
-        where = f"{self.loc}: " if self.loc is not None else ""
-        return f"{where}{self.severity}: {self.message} ({self.hint})"
+from ipsecmc.inputs import load_scenario
+from ipsecmc.strongswan import lint as strongswan_lint
 
 
 def _sort_key(f: Finding) -> tuple[str, int, int, int, str, str]:
     loc = f.loc or SourceLoc("", 0, 0)
-    return (loc.file, loc.line, loc.column, _RANK[f.severity], f.code, f.message)
+    return (loc.file, loc.line, loc.column, RANK[f.severity], f.code, f.message)
 
 
 # --- per gateway ------------------------------------------------------------------------
@@ -249,13 +232,15 @@ def _intf_oddity(x: TunnelEnd, y: End) -> list[Finding]:
 
 
 def lint_tunnel(t: Tunnel) -> list[Finding]:
-    """The FortiOS findings of a tunnel: per FortiGate end, and its proposals when both
-    ends are FortiGates (a strongSwan end is not linted)."""
+    """The findings of a tunnel: per end (FortiGate local-in, strongSwan host's
+    nftables), and the proposals when both ends are FortiGates."""
     out = _proposals(t.a, t.b) if isinstance(t.a, TunnelEnd) and isinstance(t.b, TunnelEnd) else []
     for x, y in ((t.a, t.b), (t.b, t.a)):
         if isinstance(x, TunnelEnd):
             out.extend(_ike_denied(x, y))
             out.extend(_intf_oddity(x, y))
+        else:
+            out.extend(strongswan_lint.lint_end(x, y))
     return out
 
 
@@ -299,5 +284,6 @@ def lint_gateways(gateways: Iterable[GatewayConfig]) -> tuple[Finding, ...]:
 
 
 def lint_paths(paths: Iterable[str | Path]) -> tuple[Finding, ...]:
-    """Read files/folders leniently (undefined names become findings) and lint them."""
-    return lint_gateways(load_gateways(paths, allow_undefined=True))
+    """Read files/folders (strongSwan hosts too) leniently (undefined names become
+    findings) and lint them."""
+    return lint_scenario(load_scenario(paths, allow_undefined=True, require_tunnel=False))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ipsecmc.errors import SourceLoc
+from ipsecmc.findings import Finding
 from ipsecmc.fortios.config import (
     Address,
     GatewayConfig,
@@ -21,7 +22,6 @@ from ipsecmc.fortios.config import (
     Service,
 )
 from ipsecmc.fortios.lexer import REDACTED
-from ipsecmc.fortios.lint import Finding
 from ipsecmc.fortios.topology_types import End, Scenario, TunnelEnd
 
 SCHEMA_VERSION = 1

@@ -608,7 +608,7 @@ def _addr_in(addr: IPv4Address, tok: Token) -> bool:
 def _port_in(port: int, tok: Token) -> bool:
     text = tok.text
     try:
-        if "-" in text:
+        if "-" in text and text not in _SERVICES:
             lo, hi = (_port(p, tok) for p in text.split("-", 1))
             return lo <= port <= hi
         return _port(text, tok) == port

@@ -15,9 +15,10 @@ with backslash escapes) may hold anything and span lines. Every key and section 
 its ``file:line:col``. ``include`` of a pattern that matches nothing is not an error
 (as in strongSwan); a missing plain file name is.
 
-Secrets: values under a ``secrets`` section (swanctl's PSKs, EAP and private-key
-passphrases) are never stored: the tree keeps ``<redacted>`` and the safe-text scope
-remembers their digests, so no error message can show them.
+Secrets: the secret values under a ``secrets`` section (swanctl's PSKs, EAP and
+private-key passphrases, PINs: ``is_secret_key``) are never stored: the tree keeps
+``<redacted>`` and the safe-text scope remembers their digests, so no message can show
+them.
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ class Section:
         """Each distinct subsection once (merged), in order of first appearance."""
         names = dict.fromkeys(s.name for s in self.sections)
         return tuple(s for s in (self.section(n) for n in names) if s is not None)
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether ``key`` (in a ``secrets`` section) holds a secret: swanctl's ``secret``
+    (PSK, EAP/XAuth password, private key passphrase) and ``pin`` (smartcard); the
+    ``id``/``file``/``handle`` keys beside them are not."""
+    lowered = key.lower()
+    return lowered in ("secret", "pin") or "secret" in lowered or "pass" in lowered
 
 
 class _Reader:
@@ -171,7 +180,7 @@ class _Reader:
             if ch == "=":
                 self.advance()
                 value = self.value()
-                if self.secret:
+                if self.secret and is_secret_key(key):
                     note_secrets([digest(value)])
                     value = REDACTED
                 settings.append(Setting(key, value, at))

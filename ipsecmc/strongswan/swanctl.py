@@ -23,7 +23,7 @@ from ipsecmc.strongswan.settings import Section, Setting, read_file
 
 IPv4Address = ipaddress.IPv4Address
 
-_DURATION = re.compile(r"(\d+)\s*([smhd]?)")
+_DURATION = re.compile(r"(\d+)([smhd]?)")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _ACTIONS = {
     "start_action": {"none", "trap", "start"},
@@ -284,12 +284,6 @@ def _connection(section: Section, skipped: Counter[str]) -> Connection:
             children.extend(_child(c, f"{path}.children.{c.name}", skipped) for c in _resolved(sub))
         else:
             skipped[f"{path}.{sub.name}"] += 1
-    if not children:
-        raise ConfigError(
-            section.loc,
-            f"connection '{section.name}' has no children section: without a CHILD_SA it "
-            "carries no tunnel (add children { <name> { ... } })",
-        )
     return Connection(
         section.name,
         section.loc,

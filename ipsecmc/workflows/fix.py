@@ -61,11 +61,14 @@ from ipsecmc.errors import UsageError
 from ipsecmc.fortios.config import Action, GatewayConfig, LocalInPolicy
 from ipsecmc.fortios.parser import Value
 from ipsecmc.fortios.resolver import read_gateways, read_text
-from ipsecmc.fortios.topology import expand_paths, pair
+from ipsecmc.fortios.topology import pair
 from ipsecmc.fortios.topology_types import End, Tunnel, TunnelEnd
 from ipsecmc.fortios.writer import quote
+from ipsecmc.inputs import classify
 from ipsecmc.model.params import DpdMode
 from ipsecmc.model.system import DEFAULT_TRAFFIC
+from ipsecmc.pairing import pair_hosts
+from ipsecmc.strongswan.host import read_host
 from ipsecmc.systems import TunnelSystem, build
 from ipsecmc.workflows.check import (
     CheckOptions,
@@ -382,7 +385,7 @@ def _patched_gateways(
 ) -> tuple[GatewayConfig, ...]:
     gws: list[GatewayConfig] = []
     target_key = Path(target).resolve()
-    for f in expand_paths(paths):
+    for f in classify(paths).fortios:
         if f.resolve() == target_key:
             gws.extend(read_text(text, str(f)))
         else:
@@ -405,7 +408,9 @@ def _patch(paths: Sequence[str | Path], cand: Candidate) -> _Patched:
     original = Path(cand.path).read_text(encoding="utf-8", errors="replace")
     text = original + ("" if original.endswith("\n") else "\n") + cand.cli
     try:
-        scenario = pair(_patched_gateways(paths, cand.path, text))
+        hosts = [read_host(h) for h in classify(paths).hosts]
+        gws = _patched_gateways(paths, cand.path, text)
+        scenario = pair_hosts(pair(gws, require_tunnel=False), hosts)
     except Exception as exc:  # a candidate the reader rejects is simply not a fix
         return _Patched(cand, text, {}, f"patched config does not read: {exc}")
     return _Patched(cand, text, {t.name: t for t in scenario.tunnels})
@@ -610,7 +615,13 @@ def write_fixes(fixes: FixReport, paths: Sequence[str | Path], out_dir: str | Pa
     written outside ``DIR`` and nothing onto an input: each file is named by its input's
     base name only, and every target is checked before anything is written (``_Targets``).
     """
-    inputs = expand_paths(paths)
+    found = classify(paths)
+    if found.hosts:
+        raise UsageError(
+            "--write copies FortiOS config files only; with strongSwan host folders among "
+            "the inputs, paste the printed CLI instead"
+        )
+    inputs = found.fortios
     settings = read_settings(paths)
     toml = Path(settings.source) if settings.source is not None else None
     sources = [*inputs, *([toml] if toml is not None else [])]

@@ -14,6 +14,7 @@ from ipsecmc.fortios.parser import Block, Document, Entry, Setting, Value, parse
 from ipsecmc.fortios.resolver import read_text
 from ipsecmc.fortios.writer import write
 from tests.conftest import MODELS
+from tests.fuzz import mutate, mutations
 
 BARE = st.text(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:-", min_size=1, max_size=12
@@ -78,57 +79,11 @@ def test_write_then_parse_gives_the_same_tree(
 MODEL_FILES = sorted(MODELS.glob("*/*.conf"))
 
 
-def _mutate(text: str, ops: list[tuple[str, int, int]]) -> str:
-    lines = text.split("\n")
-    for op, i, j in ops:
-        if not lines:
-            break
-        i %= len(lines)
-        j %= len(lines)
-        if op == "cut-lines":
-            del lines[min(i, j) : max(i, j) + 1]
-        elif op == "dup-line":
-            lines.insert(j, lines[i])
-        elif op == "swap-lines":
-            lines[i], lines[j] = lines[j], lines[i]
-        elif op == "swap-tokens":
-            a, b = lines[i].split(), lines[j].split()
-            if a and b:
-                ka, kb = i % len(a), j % len(b)
-                a_tok, b_tok = a[ka], b[kb]
-                a[ka], b[kb] = b_tok, a_tok
-                lines[i], lines[j] = " ".join(a), " ".join(b)
-        elif op == "cut-chars":
-            line = lines[i]
-            k = j % (len(line) + 1)
-            lines[i] = line[:k] + line[k + 1 + (j % 5) :]
-        elif op == "insert":
-            line = lines[i]
-            k = j % (len(line) + 1)
-            lines[i] = (
-                line[:k] + ['"', "'", "\\", " ", "end", "next", "#", "-", "9"][j % 9] + line[k:]
-            )
-    return "\n".join(lines)
-
-
-ops = st.lists(
-    st.tuples(
-        st.sampled_from(
-            ["cut-lines", "dup-line", "swap-lines", "swap-tokens", "cut-chars", "insert"]
-        ),
-        st.integers(0, 2000),
-        st.integers(0, 2000),
-    ),
-    min_size=1,
-    max_size=4,
-)
-
-
-@given(st.sampled_from(MODEL_FILES), ops, st.booleans())
+@given(st.sampled_from(MODEL_FILES), mutations, st.booleans())
 def test_mutated_files_only_raise_config_errors(
-    path: Path, mutations: list[tuple[str, int, int]], lenient: bool
+    path: Path, edits: list[tuple[str, int, int]], lenient: bool
 ) -> None:
-    text = _mutate(path.read_text(), mutations)
+    text = mutate(path.read_text(), edits)
     try:
         gws = read_text(text, path.name, allow_undefined=lenient)
         lint_gateways(gws)
