@@ -209,7 +209,7 @@ def pair_hosts(scenario: Scenario, hosts: Sequence[SwanHost]) -> Scenario:
         for conn in host.connections:
             if f"{host.hostname}/{conn.name}" not in paired_labels:
                 continue
-            for note in mapping_notes(conn):
+            for note in mapping_notes(conn, host.swanctl.retransmission.giveup()):
                 if str(note) not in warnings:
                     warnings.append(str(note))
                     inferences.append(str(note))

@@ -114,9 +114,30 @@ def behaviour(end: SwanEnd, session_first: bool) -> Behaviour:
     )
 
 
-def mapping_notes(conn: Connection) -> tuple[ReadNote, ...]:
-    """Where the children's actions map onto the model only approximately."""
+def mapping_notes(conn: Connection, giveup: int) -> tuple[ReadNote, ...]:
+    """Where the connection maps onto the model only approximately: children's actions,
+    several children, hard lifetimes shorter than a failed rekey's give-up (``giveup``
+    seconds: the model ends an unanswered rekey by giving it up)."""
     notes: list[ReadNote] = []
+    if (conn.rekey_time or conn.reauth_time) and conn.over_time < giveup:
+        notes.append(
+            ReadNote(
+                conn.where("over_time"),
+                f"connection '{conn.name}': over_time {conn.over_time} s closes the IKE SA "
+                f"before an unanswered rekey is given up ({giveup} s); the model ends it at "
+                "the give-up",
+            )
+        )
+    for c in conn.children:
+        if c.rekey_time and c.life_time - c.rekey_time < giveup:
+            notes.append(
+                ReadNote(
+                    c.where("life_time"),
+                    f"child '{c.name}': life_time {c.life_time} s ends the CHILD_SA "
+                    f"{c.life_time - c.rekey_time} s after rekey_time, before an unanswered "
+                    f"rekey is given up ({giveup} s); the model ends it at the give-up",
+                )
+            )
     if len(conn.children) > 1:
         notes.append(
             ReadNote(

@@ -44,6 +44,7 @@ class Child:
     dpd_action: str  # clear | trap | restart
     close_action: str  # none | trap | start
     rekey_time: int  # 0: no rekeying
+    life_time: int  # hard lifetime: the CHILD_SA closes if not rekeyed by then
     locs: tuple[tuple[str, SourceLoc], ...] = ()
 
     def where(self, key: str) -> SourceLoc:
@@ -63,6 +64,7 @@ class Connection:
     dpd_timeout: int
     rekey_time: int
     reauth_time: int
+    over_time: int  # the IKE SA closes this long after rekey/reauth time if not renewed
     children: tuple[Child, ...]
     locs: tuple[tuple[str, SourceLoc], ...] = ()
 
@@ -244,10 +246,13 @@ def _child(section: Section, path: str, skipped: Counter[str]) -> Child:
     close = f.action("close_action", "none")
     close_action = _ALIASES.get(close, close)
     rekey = f.time("rekey_time", 3600)
+    life = f.time("life_time", rekey * 11 // 10)  # rekey_time + 10% (swanctl.conf(5))
     f.done()
     for sub in section.subsections():
         skipped[f"{path}.{sub.name}"] += 1
-    return Child(section.name, section.loc, actions, dpd_action, close_action, rekey, tuple(f.locs))
+    return Child(
+        section.name, section.loc, actions, dpd_action, close_action, rekey, life, tuple(f.locs)
+    )
 
 
 def _version(s: Setting | None) -> int:
@@ -277,6 +282,7 @@ def _connection(section: Section, skipped: Counter[str]) -> Connection:
     reauth = f.time("reauth_time", 0)
     # a reauth_time without an explicit rekey_time disables rekeying (swanctl.conf(5))
     rekey = f.time("rekey_time", 0 if reauth else 14400)
+    over = f.time("over_time", max(rekey, reauth) // 10)  # 10% of the longer (swanctl.conf(5))
     f.done()
     children: list[Child] = []
     for sub in section.subsections():
@@ -294,6 +300,7 @@ def _connection(section: Section, skipped: Counter[str]) -> Connection:
         dpd_timeout,
         rekey,
         reauth,
+        over,
         tuple(children),
         tuple(f.locs),
     )

@@ -176,3 +176,12 @@ def test_fix_says_why_it_proposes_nothing_for_an_nftables_drop() -> None:
     result = CliRunner().invoke(main, ["fix", str(MIXED), "--property", "one-sided"])
     assert result.exit_code == 1  # violated, and no fix that passes
     assert "ipsecmc fix writes FortiOS CLI only" in result.stdout
+
+
+def test_hard_lifetimes_shorter_than_a_rekey_give_up_are_reported(tmp_path: Path) -> None:
+    short = " over_time = 60s\n"
+    _host(tmp_path, "east", _conn("192.0.2.1", "192.0.2.2", short))
+    _host(tmp_path, "west", _conn("192.0.2.2", "192.0.2.1"))
+    warnings = load_scenario([tmp_path]).warnings
+    assert any("east/swanctl.conf:3:2: connection 'c': over_time 60 s" in w for w in warnings)
+    assert not any("west" in w for w in warnings)
