@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ipsecmc.cursor import Cursor
 from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.fortios.config import ReadNote
 from ipsecmc.safe_text import REDACTED as REDACTED  # re-exported (parser, serialize)
@@ -113,31 +114,8 @@ class LexResult:
     repairs: tuple[ReadNote, ...] = ()
 
 
-class _Scanner:
-    """A cursor over the text that tracks line and column (both 1-based)."""
-
-    def __init__(self, text: str, filename: str) -> None:
-        self.text = text
-        self.filename = filename
-        self.pos = 0
-        self.line = 1
-        self.col = 1
-
-    def loc(self) -> SourceLoc:
-        return SourceLoc(self.filename, self.line, self.col)
-
-    def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def advance(self) -> str:
-        ch = self.text[self.pos]
-        self.pos += 1
-        if ch == "\n":
-            self.line += 1
-            self.col = 1
-        else:
-            self.col += 1
-        return ch
+class _Scanner(Cursor):
+    """The FortiOS lexer's cursor over the text (line and column, both 1-based)."""
 
 
 _BLANKS = " \t\r\f\v"

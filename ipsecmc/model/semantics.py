@@ -621,27 +621,19 @@ class Semantics:
         results: list[tuple[bool, Outcome]] = []
         for adm in q.admissions:
             branch = sink.fork() if len(q.admissions) > 1 else sink
+            branch.add(
+                j,
+                EventKind.ADMITTED if adm.accepted else EventKind.DROPPED,
+                packet=kind,
+                policy=adm.policy_id,
+                loc=adm.loc,
+                reason=adm.reason,
+                rule=adm.rule,
+            )
             if adm.accepted:
-                branch.add(
-                    j,
-                    EventKind.ADMITTED,
-                    packet=kind,
-                    policy=adm.policy_id,
-                    loc=adm.loc,
-                    rule=adm.rule,
-                )
                 new_peer = peer._replace(sess=self._refresh(q))
                 results.append(self._deliver(s, i, me, new_peer, kind, branch))
             else:
-                branch.add(
-                    j,
-                    EventKind.DROPPED,
-                    packet=kind,
-                    policy=adm.policy_id,
-                    loc=adm.loc,
-                    reason=adm.reason,
-                    rule=adm.rule,
-                )
                 results.append((False, branch.done(s.with_end(i, me).with_end(j, peer))))
         return results
 

@@ -27,6 +27,7 @@ import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ipsecmc.cursor import Cursor
 from ipsecmc.errors import ConfigError, SourceLoc
 from ipsecmc.safe_text import REDACTED, digest, note_secrets
 
@@ -93,35 +94,15 @@ def is_secret_key(key: str) -> bool:
     return lowered in ("secret", "pin") or "secret" in lowered or "pass" in lowered
 
 
-class _Reader:
+class _Reader(Cursor):
     """Recursive-descent reader of one file; ``include`` reads further files."""
 
     def __init__(self, text: str, path: str, depth: int, secret: bool) -> None:
-        self.text = text
-        self.path = path
-        self.pos = 0
-        self.line = 1
-        self.col = 1
+        super().__init__(text, path)
         self.depth = depth
         self.secret = secret
 
     # ------------------------------------------------------------------ characters
-    def loc(self) -> SourceLoc:
-        return SourceLoc(self.path, self.line, self.col)
-
-    def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def advance(self) -> str:
-        ch = self.text[self.pos]
-        self.pos += 1
-        if ch == "\n":
-            self.line += 1
-            self.col = 1
-        else:
-            self.col += 1
-        return ch
-
     def skip_blank(self, newlines: bool = True) -> None:
         while self.pos < len(self.text):
             ch = self.peek()
