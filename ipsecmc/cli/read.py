@@ -14,7 +14,10 @@ from ipsecmc.fortios.lint import lint_paths
 from ipsecmc.fortios.resolver import read_gateways
 from ipsecmc.fortios.serialize import finding_to_dict, gateway_to_dict
 from ipsecmc.fortios.topology import expand_paths
+from ipsecmc.inputs import classify
 from ipsecmc.safe_text import safe_message
+from ipsecmc.strongswan.host import read_host
+from ipsecmc.strongswan.serialize import host_text, host_to_dict
 
 
 def _gateway_text(gw: GatewayConfig, verbose: bool) -> list[str]:
@@ -61,18 +64,26 @@ def _gateway_text(gw: GatewayConfig, verbose: bool) -> list[str]:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 @FORMAT
 @click.option("--verbose", "-v", is_flag=True, help="List skipped sections and ignored fields.")
 @handle_errors
 def parse(files: tuple[str, ...], fmt: str, verbose: bool) -> None:
-    """Read FortiOS config FILES and print the normalized config (secrets redacted)."""
-    gateways = [gw for f in files for gw in read_gateways(f)]
+    """Read FortiOS config FILES (and strongSwan host folders) and print the normalized
+    config (secrets redacted)."""
+    inputs = classify(files)
+    gateways = [gw for f in inputs.fortios for gw in read_gateways(f)]
+    hosts = [read_host(h) for h in inputs.hosts]
     if fmt == "json":
-        _emit_json({"gateways": [gateway_to_dict(g) for g in gateways]})
+        doc: dict[str, object] = {"gateways": [gateway_to_dict(g) for g in gateways]}
+        if hosts:
+            doc["hosts"] = [host_to_dict(h) for h in hosts]
+        _emit_json(doc)
         return
     for gw in gateways:
         click.echo("\n".join(_gateway_text(gw, verbose)))
+    for host in hosts:
+        click.echo("\n".join(host_text(host, verbose)))
 
 
 def _finding_text(f: Finding) -> str:

@@ -185,3 +185,35 @@ def test_hard_lifetimes_shorter_than_a_rekey_give_up_are_reported(tmp_path: Path
     warnings = load_scenario([tmp_path]).warnings
     assert any("east/swanctl.conf:3:2: connection 'c': over_time 60 s" in w for w in warnings)
     assert not any("west" in w for w in warnings)
+
+
+def test_parse_prints_what_was_read_from_a_host_and_what_was_skipped() -> None:
+    runner = CliRunner()
+    text = runner.invoke(main, ["parse", str(MIXED / "site2"), "--verbose"])
+    assert text.exit_code == 0
+    assert "retransmits at 4, 11, 24, 47, 89 s, given up at 165 s" in text.stdout
+    assert "secrets: 1" in text.stdout and "chain hook output type filter: 1" in text.stdout
+    doc = runner.invoke(main, ["parse", str(MIXED / "site1.conf"), str(MIXED / "site2")])
+    assert doc.exit_code == 0
+    data = json.loads(
+        runner.invoke(main, ["parse", str(MIXED / "site2"), "--format", "json"]).stdout
+    )
+    (host,) = data["hosts"]
+    assert host["connections"][0]["children"][0]["start_action"] == ["start", "trap"]
+    assert host["skipped_sections"]["secrets"] == 1
+    for out in (text.stdout, json.dumps(data)):
+        assert PSK not in out
+
+
+def test_ikev1_dpd_timeout_is_probes_dpd_delay_apart(tmp_path: Path) -> None:
+    v1 = " version = 1\n dpd_delay = 30s\n dpd_timeout = 150s\n"
+    _host(tmp_path, "east", _conn("192.0.2.1", "192.0.2.2", v1))
+    _host(tmp_path, "west", _conn("192.0.2.2", "192.0.2.1", " version = 1\n dpd_delay = 20s\n"))
+    (t,) = load_scenario([tmp_path]).tunnels
+    east, west = build(t).params.ends
+    assert (east.ike_version, east.dpd, east.dpd_retryinterval) == (1, DpdMode.ON_IDLE, 30)
+    assert east.dpd_probes == 5 and not east.behaviour.dpd_is_request
+    assert east.behaviour.inbound_clears_dpd  # IKEv1 R_U_THERE: any packet is proof of life
+    assert east.behaviour.ike_rekey_drops_ipsec  # IKEv1 rekeys by reauthentication
+    # without dpd_timeout, IKEv1 DPD uses the retransmission schedule (swanctl.conf(5))
+    assert west.behaviour.dpd_is_request and west.dpd_detection_seconds == 165
