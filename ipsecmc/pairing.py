@@ -21,9 +21,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from ipsecmc.errors import ConfigError, SourceLoc
-from ipsecmc.fortios.config import GatewayConfig, Phase1
 from ipsecmc.fortios.topology import (
     end_addresses,
     gateway_label,
@@ -86,18 +86,11 @@ def _fortios_sides(scenario: Scenario) -> list[_Side]:
                     may_infer(gw, p),
                     None if dynamic else p.remote_gw,
                     p.loc,
-                    _fortios_maker(gw, p),
+                    partial(TunnelEnd, gw, p, gw.phase2s_of(p.name)),
                     (gateway_label(gw), p.name),
                 )
             )
     return sides
-
-
-def _fortios_maker(gw: GatewayConfig, p: Phase1) -> Callable[[IPv4Address, bool], End]:
-    def make(address: IPv4Address, inferred: bool) -> End:
-        return TunnelEnd(gw, p, gw.phase2s_of(p.name), address, inferred)
-
-    return make
 
 
 def _swan_sides(host: SwanHost) -> list[_Side]:
@@ -105,10 +98,6 @@ def _swan_sides(host: SwanHost) -> list[_Side]:
     for conn in host.connections:
         if not conn.children:
             continue
-
-        def make(address: IPv4Address, inferred: bool, conn=conn) -> End:  # type: ignore[no-untyped-def]
-            return SwanEnd(host, conn, address, inferred)
-
         sides.append(
             _Side(
                 f"{host.hostname}/{conn.name}",
@@ -117,7 +106,7 @@ def _swan_sides(host: SwanHost) -> list[_Side]:
                 not conn.local_ips and "%any" in conn.local_addrs,
                 conn.remote_ip,
                 conn.loc,
-                make,
+                partial(SwanEnd, host, conn),
             )
         )
     return sides

@@ -91,7 +91,7 @@ def test_errors_are_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_syntax_error_and_missing_file() -> None:
     code, _, err = run("parse", "/nonexistent/x.conf")
-    assert code == 2 and err == "ipsecmc: error: /nonexistent/x.conf: No such file or directory\n"
+    assert code == 2 and err == "ipsecmc: error: /nonexistent/x.conf: no such file or folder\n"
     code, _, err = run("lint", "/nonexistent/dir")
     assert code == 2 and "no such file or folder" in err
 

@@ -346,9 +346,7 @@ class _Parser:
                 "secmark",
                 "synproxy",
             ):
-                self.statement()
-                if self.peek() is not None and self.peek().text == "{":  # type: ignore[union-attr]
-                    self.skip_block()
+                self.statement()  # its { ... } block too
                 self.skipped[f"table {t.text}"] += 1
             elif t.text in ("flags", "comment"):
                 self.statement()
