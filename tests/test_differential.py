@@ -171,15 +171,18 @@ class Tally:
 
 
 def compare(
-    scenario: GeneratedScenario,
+    scenario: GeneratedScenario | None,
     plan: Plan,
     depths: Depths,
     tally: Tally,
     system: TransitionSystem | None = None,
 ) -> None:
     """Run both engines and the step graph on one scenario (``system``: its system with
-    other constants); assert they agree."""
-    system = system or scenario.system()
+    other constants, or one built elsewhere, then ``scenario`` may be None); assert
+    they agree."""
+    if system is None:
+        assert scenario is not None
+        system = scenario.system()
     explicit = ExplicitEngine().check(system, plan)
     if depths.seconds and zone_search.applicable(system, plan):
         # the zone search answered: the one-second search must say the same
