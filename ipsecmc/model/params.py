@@ -77,15 +77,9 @@ class Admission:
     policy_id: int | None
     loc: SourceLoc | None
     reason: str
-    #: the deciding rule in the vendor's words ("" = FortiOS's ``local-in policy N``)
+    #: the deciding rule in the vendor's words ("" = FortiOS's ``local-in policy N``;
+    #: reports read it from the trace event, ``events.Note.rule_name``)
     rule: str = ""
-
-    @property
-    def name(self) -> str:
-        """The rule that decides, as reports name it."""
-        if self.rule:
-            return self.rule
-        return f"local-in policy {self.policy_id}"
 
 
 @dataclass(frozen=True, slots=True)

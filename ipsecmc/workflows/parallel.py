@@ -85,7 +85,9 @@ def _anonymous_end(end: EndParams) -> EndParams:
         address="",
         phase1_loc=_NOWHERE,
         session_ttl_source="",
-        admissions=tuple(replace(a, policy_id=None, loc=None, reason="") for a in end.admissions),
+        admissions=tuple(
+            replace(a, policy_id=None, loc=None, reason="", rule="") for a in end.admissions
+        ),
     )
 
 
