@@ -16,11 +16,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ipsecmc.inputs import load_scenario
 from ipsecmc.systems import build
+from tests.model.helpers import drawn
 from tests.test_differential import CI, Tally, compare, plans
 
 FORTIGATE = """config system global
@@ -129,13 +130,7 @@ def pair_texts(draw: st.DrawFn) -> dict[str, str | None]:
 def _run(n: int) -> Counter[str]:
     tally = Tally(Counter())
 
-    @settings(
-        derandomize=True,
-        database=None,
-        max_examples=n,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @drawn(n)
     @given(st.data())
     def check(data: st.DataObject) -> None:
         texts = data.draw(pair_texts(), label="configs")
