@@ -13,7 +13,6 @@ from ipsecmc.fortios.config import GatewayConfig
 from ipsecmc.fortios.lint import lint_paths
 from ipsecmc.fortios.resolver import read_gateways
 from ipsecmc.fortios.serialize import finding_to_dict, gateway_to_dict
-from ipsecmc.fortios.topology import expand_paths
 from ipsecmc.inputs import classify
 from ipsecmc.safe_text import safe_message
 from ipsecmc.strongswan.host import read_host
@@ -99,7 +98,7 @@ def lint(paths: tuple[str, ...], fmt: str) -> None:
 
     Exit 1 if any finding has severity error, else 0; 2 on unreadable input.
     """
-    expand_paths(paths)  # a missing path is an input error before anything is read
+    classify(paths)  # a missing path is an input error before anything is read
     # a finding quotes names from the configs: the same redaction as an error line
     findings = [
         replace(f, message=safe_message(f.message), hint=safe_message(f.hint))

@@ -172,6 +172,14 @@ def test_lint_names_the_nftables_rule_that_drops_new_ike() -> None:
     assert good.exit_code == 0, good.stdout
 
 
+def test_lint_reads_a_folder_of_strongswan_hosts_only(tmp_path: Path) -> None:
+    _host(tmp_path, "east", _conn("192.0.2.1", "192.0.2.2"))
+    _host(tmp_path, "west", _conn("192.0.2.2", "192.0.2.1"))
+    result = CliRunner().invoke(main, ["lint", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert "0 error(s)" in result.stdout
+
+
 def test_fix_says_why_it_proposes_nothing_for_an_nftables_drop() -> None:
     result = CliRunner().invoke(main, ["fix", str(MIXED), "--property", "one-sided"])
     assert result.exit_code == 1  # violated, and no fix that passes
